@@ -1,0 +1,9 @@
+"""MkDocs hooks entry point (mkdocs.yml `hooks:`). The logic lives in spiegel.mkdocs_hooks."""
+
+from spiegel.mkdocs_hooks import (  # noqa: F401
+    on_build_error,
+    on_config,
+    on_files,
+    on_page_content,
+    on_post_build,
+)

@@ -1,0 +1,1 @@
+"""Spiegel: static site and form endpoint for open feedback programmes in care."""
