@@ -423,6 +423,8 @@ def table_schema(form: Form) -> dict[str, Any]:
     """The frictionless Table Schema of ``spiegel export <form>``."""
     cols: list[dict[str, Any]] = [dict(c) for c in META_COLUMNS]
     for f in form.fields:
+        if f.type == "code":
+            continue  # one-time codes are checked, never stored
         col: dict[str, Any] = {"name": f.name, "title": f.label, "type": "string"}
         if f.type == "scale":
             col.update(type="integer", constraints={"minimum": 1, "maximum": 5})
