@@ -62,6 +62,8 @@ class PostgresStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
+        self._all: list[Any] = []  # every thread's connection, so close() can close them all
+        self._all_lock = threading.Lock()
 
     def _conn(self) -> psycopg.Connection[Any]:
         conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
@@ -71,6 +73,8 @@ class PostgresStore:
             except psycopg.OperationalError as exc:
                 raise StoreUnavailable("cannot connect to PostgreSQL") from exc
             self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
         return conn
 
     def migrate(self) -> int:
@@ -179,10 +183,11 @@ class PostgresStore:
             raise StoreUnavailable("PostgreSQL is unavailable") from exc
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
             conn.close()
-            self._local.conn = None
+        self._local = threading.local()
 
 
 __all__ = ["PostgresStore", "WAITLIST"]

@@ -109,17 +109,22 @@ class SQLiteStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._all: list[Any] = []  # every thread's connection, so close() can close them all
+        self._all_lock = threading.Lock()
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+            # one connection per thread; check_same_thread=False only so close() may run elsewhere
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # durable on commit, also on power loss
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA secure_delete=ON")  # purged rows are overwritten, not just unlinked
             self._local.conn = conn
+            with self._all_lock:
+                self._all.append(conn)
         return conn
 
     def migrate(self) -> int:
@@ -230,10 +235,11 @@ class SQLiteStore:
             raise StoreUnavailable(str(exc)) from exc
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
+        with self._all_lock:
+            conns, self._all = self._all, []
+        for conn in conns:
             conn.close()
-            self._local.conn = None
+        self._local = threading.local()
 
 
 def open_store(url: str) -> Store:
