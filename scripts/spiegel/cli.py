@@ -20,9 +20,10 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_OPEN: list[Any] = []  # stores opened by this command, closed when it ends
 
 
 def neutralise(cell: str) -> str:
@@ -45,6 +46,7 @@ def _store_and_forms():  # type: ignore[no-untyped-def]
 
     settings = _settings()
     store = open_store(settings.database_url)
+    _OPEN.append(store)
     store.migrate()
     return settings, store, Registry(settings).forms()
 
@@ -159,6 +161,7 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel_endpoint.store import open_store
 
     store = open_store(_settings().database_url)
+    _OPEN.append(store)
     print(f"{store.migrate()} migration(s) applied ({store.kind})", file=out)
     return 0
 
@@ -206,7 +209,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser().parse_args(argv)
-    return int(args.func(args, out or sys.stdout))
+    try:
+        return int(args.func(args, out or sys.stdout))
+    finally:
+        while _OPEN:
+            _OPEN.pop().close()
 
 
 if __name__ == "__main__":
