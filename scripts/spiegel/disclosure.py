@@ -75,12 +75,13 @@ class Suppression:
     reason: str
 
 
-def _row(base: dict[str, Any], cell: Cell, respondents: int, k: int, show_dist: bool) -> dict[str, str]:
+def _row(base: dict[str, Any], cell: Cell, respondents: int, k: int, show_dist: bool | None) -> dict[str, str]:
+    """One published row; ``show_dist`` None means a theme row (no n.v.t. share, no distribution)."""
     n_ans = cell.answers
     row = {**base, "n": str(respondents), "n_antwoorden": str(n_ans), "gemiddelde": ""}
     if n_ans >= k:
         row["gemiddelde"] = mean(cell.total, n_ans)
-    if "nvt_pct" in base:
+    if show_dist is not None:
         row["nvt_pct"] = pct(cell.nvt, n_ans + cell.nvt) if n_ans + cell.nvt else ""
         for i in SCALE:
             row[f"pct_{i}"] = pct(cell.counts[i - 1], n_ans) if show_dist else ""
@@ -139,13 +140,13 @@ def aggregate(
         for g in shown:
             cell = themes.get(g, {}).get(theme, Cell())
             th_rows.append(
-                _row({"evaluatie": evaluation, "thema": theme, "respondentgroep": g}, cell, respondents[g], k, False)
+                _row({"evaluatie": evaluation, "thema": theme, "respondentgroep": g}, cell, respondents[g], k, None)
                 | {"verschil": ""}
             )
             if g != SELF and cell.answers >= k:
                 pooled.add(cell)
         if others:
-            row = _row({"evaluatie": evaluation, "thema": theme, "respondentgroep": OTHERS}, pooled, n_others, k, False)
+            row = _row({"evaluatie": evaluation, "thema": theme, "respondentgroep": OTHERS}, pooled, n_others, k, None)
             row["verschil"] = _gap(th_rows, theme, row, key="thema")
             th_rows.append(row)
     return st_rows, th_rows, suppressed
