@@ -59,7 +59,9 @@ class Project:
 
 def copy_project(dest: Path) -> Project:
     for name in ("content", "forms", "overrides"):
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "results"))
+        shutil.copytree(
+            ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "results")
+        )
     shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
     (dest / "scripts").mkdir()
     shutil.copy(ROOT / "scripts" / "hooks.py", dest / "scripts" / "hooks.py")

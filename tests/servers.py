@@ -20,7 +20,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(database_url: str, port: int | None = None, *, site: Path | None = None, extra: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+def start(
+    database_url: str,
+    port: int | None = None,
+    *,
+    site: Path | None = None,
+    extra: dict[str, str] | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
     port = port or free_port()
     env = dict(
         os.environ,
@@ -32,16 +38,40 @@ def start(database_url: str, port: int | None = None, *, site: Path | None = Non
         **(extra or {}),
     )
     if site is not None:
-        cmd = [sys.executable, "-m", "spiegel.serve", "--port", str(port), "--site", str(site), "--no-watch"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "spiegel.serve",
+            "--port",
+            str(port),
+            "--site",
+            str(site),
+            "--no-watch",
+        ]
     else:
-        cmd = [sys.executable, "-m", "uvicorn", "spiegel_endpoint.asgi:app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "spiegel_endpoint.asgi:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError("server exited: " + (proc.stderr.read().decode() if proc.stderr else ""))
+            raise RuntimeError(
+                "server exited: " + (proc.stderr.read().decode() if proc.stderr else "")
+            )
         try:
             if httpx.get(base + "/api/health", timeout=1).status_code == 200:
                 return proc, base

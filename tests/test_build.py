@@ -6,17 +6,28 @@ import re
 from pathlib import Path
 
 import pytest
-
 from spiegel.audit import audit_site
 
 from .conftest import Project
 
 PROGRAMME_PAGES = [
-    "", "spiegelbijeenkomst", "spiegelbijeenkomst/agenda", "spiegelbijeenkomst/aanmelden", "vvg",
-    "vvg/aanmelden", "groepsevaluatie", "groepsevaluatie/vragenlijst", "groepsevaluatie/resultaten",
-    "collegiale-ondersteuning", "collegiale-ondersteuning/contact", "gluren-bij-de-buren",
-    "gluren-bij-de-buren/aanmelden", "verbeteringen", "privacy", "toegankelijkheid",
-]  # fmt: skip
+    "",
+    "spiegelbijeenkomst",
+    "spiegelbijeenkomst/agenda",
+    "spiegelbijeenkomst/aanmelden",
+    "vvg",
+    "vvg/aanmelden",
+    "groepsevaluatie",
+    "groepsevaluatie/vragenlijst",
+    "groepsevaluatie/resultaten",
+    "collegiale-ondersteuning",
+    "collegiale-ondersteuning/contact",
+    "gluren-bij-de-buren",
+    "gluren-bij-de-buren/aanmelden",
+    "verbeteringen",
+    "privacy",
+    "toegankelijkheid",
+]
 
 
 @pytest.mark.parametrize("url", PROGRAMME_PAGES)
@@ -37,13 +48,28 @@ def test_nothing_refers_to_another_host(built_site: Project) -> None:
 
 def test_home_routes_each_audience_in_one_click(built_site: Project) -> None:
     html = built_site.page("")
-    for target in ("spiegelbijeenkomst/", "vvg/", "groepsevaluatie/", "collegiale-ondersteuning/", "gluren-bij-de-buren/"):
+    for target in (
+        "spiegelbijeenkomst/",
+        "vvg/",
+        "groepsevaluatie/",
+        "collegiale-ondersteuning/",
+        "gluren-bij-de-buren/",
+    ):
         assert f'href="{target}"' in html
 
 
 def test_leaflet_has_the_facts(built_site: Project) -> None:
     html = built_site.page("spiegelbijeenkomst")
-    for fact in ("5 tot 7", "anderhalf uur", "halve kring", "drankje", "vertrouwelijk", "geen namen", "brief", "Schrijf ze van tevoren op"):
+    for fact in (
+        "5 tot 7",
+        "anderhalf uur",
+        "halve kring",
+        "drankje",
+        "vertrouwelijk",
+        "geen namen",
+        "brief",
+        "Schrijf ze van tevoren op",
+    ):
         assert fact in html, fact
 
 
@@ -68,7 +94,13 @@ def test_form_page_lists_only_open_sessions(built_site: Project) -> None:
 
 def test_privacy_statement_is_fed_by_the_forms(built_site: Project) -> None:
     html = built_site.page("privacy")
-    for form_id in ("spiegelbijeenkomst", "vvg", "groepsevaluatie", "collegiale-ondersteuning", "gluren-bij-de-buren"):
+    for form_id in (
+        "spiegelbijeenkomst",
+        "vvg",
+        "groepsevaluatie",
+        "collegiale-ondersteuning",
+        "gluren-bij-de-buren",
+    ):
         assert f'id="{form_id}"' in html
     assert "30 dagen na het versturen" in html  # peer-support retention, the shortest
     assert "geen cookies" in html
@@ -104,21 +136,51 @@ def test_plain_text_fields_are_escaped(project: Project) -> None:
     assert "&lt;b&gt;Coassistenten&lt;/b&gt;" in project.page("vvg")
 
 
-
-
 @pytest.mark.parametrize(
     ("rel", "old", "new", "expected"),
     [
-        ("content/sessions.yaml", "    capacity: 6", '    capacity: "seven"', 'content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got "seven"'),
-        ("content/vvg.yaml", "(../verbeteringen/index.md)", "(../verbeteringen/bestaat-niet.md)", "bestaat-niet.md"),
-        ("content/vvg.yaml", "summary:", "sumary:", "content/vvg.yaml:3: sumary: unknown key; did you mean 'summary'?"),
-        ("forms/vvg.yaml", "    max_length: 100\n", '    max_length: "honderd"\n', "forms/vvg.yaml:"),
-        ("content/vvg.yaml", "  Coassistenten kijken met", '  <script src="https://evil.example/x.js"></script>\n\n  Coassistenten kijken met', "evil.example"),
-        ("content/vvg.yaml", "  Coassistenten kijken met", '  <iframe src="/"></iframe>\n\n  Coassistenten kijken met', "contains <iframe>"),
+        (
+            "content/sessions.yaml",
+            "    capacity: 6",
+            '    capacity: "seven"',
+            'content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got "seven"',
+        ),
+        (
+            "content/vvg.yaml",
+            "(../verbeteringen/index.md)",
+            "(../verbeteringen/bestaat-niet.md)",
+            "bestaat-niet.md",
+        ),
+        (
+            "content/vvg.yaml",
+            "summary:",
+            "sumary:",
+            "content/vvg.yaml:3: sumary: unknown key; did you mean 'summary'?",
+        ),
+        (
+            "forms/vvg.yaml",
+            "    max_length: 100\n",
+            '    max_length: "honderd"\n',
+            "forms/vvg.yaml:",
+        ),
+        (
+            "content/vvg.yaml",
+            "  Coassistenten kijken met",
+            '  <script src="https://evil.example/x.js"></script>\n\n  Coassistenten kijken met',
+            "evil.example",
+        ),
+        (
+            "content/vvg.yaml",
+            "  Coassistenten kijken met",
+            '  <iframe src="/"></iframe>\n\n  Coassistenten kijken met',
+            "contains <iframe>",
+        ),
     ],
     ids=["bad-type", "dead-link", "unknown-key", "bad-form", "external-script", "iframe"],
 )
-def test_broken_content_fails_and_keeps_the_old_site(project: Project, rel: str, old: str, new: str, expected: str) -> None:
+def test_broken_content_fails_and_keeps_the_old_site(
+    project: Project, rel: str, old: str, new: str, expected: str
+) -> None:
     first = project.build()
     assert first.returncode == 0, first.stderr
     before = project.page("vvg")
@@ -141,7 +203,11 @@ def test_staff_markdown_page_is_published(project: Project) -> None:
     project.write("content/over-ons.md", "# Over ons\n\nWij zijn [Spiegel](index.md).\n")
     forgotten = project.build()
     assert forgotten.returncode != 0 and "over-ons.md" in forgotten.stderr  # not in nav: fails
-    project.edit("mkdocs.yml", "  - Privacy: privacy/index.md", "  - Over ons: over-ons.md\n  - Privacy: privacy/index.md")
+    project.edit(
+        "mkdocs.yml",
+        "  - Privacy: privacy/index.md",
+        "  - Over ons: over-ons.md\n  - Privacy: privacy/index.md",
+    )
     result = project.build()
     assert result.returncode == 0, result.stderr
     assert "Wij zijn" in project.page("over-ons")
@@ -155,7 +221,9 @@ def test_build_date_moves_the_calendar(project: Project) -> None:
 
 
 def test_audit_finds_external_resources(tmp_path: Path) -> None:
-    (tmp_path / "index.html").write_text('<img src="https://tracker.example/p.gif"><a href="missing/">x</a>')
+    (tmp_path / "index.html").write_text(
+        '<img src="https://tracker.example/p.gif"><a href="missing/">x</a>'
+    )
     problems = audit_site(tmp_path)
     assert any("tracker.example" in p for p in problems)
     assert any("broken link missing/" in p for p in problems)

@@ -8,11 +8,10 @@ import io
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
-
 from spiegel.cli import main, neutralise
 from spiegel_endpoint.app import create_app
 from spiegel_endpoint.store import open_store
+from starlette.testclient import TestClient
 
 from .conftest import ROOT
 from .test_endpoint import settings_for
@@ -43,9 +42,16 @@ def submit(database_url: str, form_id: str, body: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"), ("+31", "'+31"), ("-1", "'-1"), ("@SUM", "'@SUM"),
-     ("\tx", "'\tx"), ("0612345678", "0612345678"), ("Anna", "Anna")],
-)  # fmt: skip
+    [
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+31", "'+31"),
+        ("-1", "'-1"),
+        ("@SUM", "'@SUM"),
+        ("\tx", "'\tx"),
+        ("0612345678", "0612345678"),
+        ("Anna", "Anna"),
+    ],
+)
 def test_neutralise(cell: str, expected: str) -> None:
     assert neutralise(cell) == expected
 
@@ -54,7 +60,17 @@ def test_export_has_definition_columns_and_is_audited(env: str) -> None:
     submit(env, "vvg", {**VALID["vvg"], "naam": "=cmd|' /C calc'!A0"})
     text = run("export", "vvg")
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["id", "ingediend", "status", "rol", "naam", "afdeling", "periode", "email", "telefoon"]
+    assert rows[0] == [
+        "id",
+        "ingediend",
+        "status",
+        "rol",
+        "naam",
+        "afdeling",
+        "periode",
+        "email",
+        "telefoon",
+    ]
     assert rows[1][4] == "'=cmd|' /C calc'!A0"
     assert rows[1][8] == "0612345678"
     log = run("audit-log")
@@ -70,14 +86,21 @@ def test_export_decrypts_with_the_key(env: str, monkeypatch: pytest.MonkeyPatch)
 
     app = create_app(replace(settings_for(env), encryption_key=key))
     with TestClient(app) as c:
-        assert c.post("/api/forms/spiegelbijeenkomst", json=VALID["spiegelbijeenkomst"]).status_code == 201
+        assert (
+            c.post("/api/forms/spiegelbijeenkomst", json=VALID["spiegelbijeenkomst"]).status_code
+            == 201
+        )
     app.state.store.close()
     assert "Anna de Vries" in run("export", "spiegelbijeenkomst")
 
 
 def test_groepsevaluatie_export_writes_nvt_as_empty(env: str) -> None:
     answers = {f"s{i:02d}": "4" for i in range(1, 13)} | {"s03": "nvt"}
-    submit(env, "groepsevaluatie", {"evaluatie": "cardiologie-2026", "respondentgroep": "managers", **answers})
+    submit(
+        env,
+        "groepsevaluatie",
+        {"evaluatie": "cardiologie-2026", "respondentgroep": "managers", **answers},
+    )
     rows = list(csv.DictReader(io.StringIO(run("export", "groepsevaluatie"))))
     assert rows[0]["s03"] == "" and rows[0]["s01"] == "4"
 
@@ -90,10 +113,16 @@ def test_purge_deletes_only_past_retention(env: str) -> None:
     store.purge({})  # no-op
     # age the peer-support request past its 30-day retention
     if store.kind == "sqlite":
-        store._conn().execute("UPDATE submissions SET created_at = ? WHERE form_id = ?", (old.isoformat(), "collegiale-ondersteuning"))  # type: ignore[attr-defined]
+        store._conn().execute(
+            "UPDATE submissions SET created_at = ? WHERE form_id = ?",
+            (old.isoformat(), "collegiale-ondersteuning"),
+        )  # type: ignore[attr-defined]
     else:
         conn = store._conn()  # type: ignore[attr-defined]
-        conn.execute("UPDATE submissions SET created_at = %s WHERE form_id = %s", (old, "collegiale-ondersteuning"))
+        conn.execute(
+            "UPDATE submissions SET created_at = %s WHERE form_id = %s",
+            (old, "collegiale-ondersteuning"),
+        )
     assert "collegiale-ondersteuning: 1 would be deleted" in run("purge", "--dry-run")
     out = run("purge")
     assert "collegiale-ondersteuning: 1 deleted" in out and "vvg: 0 deleted" in out

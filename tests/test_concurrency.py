@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-
 from spiegel_endpoint.store import CONFIRMED, WAITLIST, open_store
 
 from . import servers
@@ -20,7 +19,9 @@ pytestmark = pytest.mark.slow
 SIGNUP = VALID["spiegelbijeenkomst"]
 
 
-async def _burst(urls: list[str], n: int, form: str, body: dict[str, object]) -> list[httpx.Response]:
+async def _burst(
+    urls: list[str], n: int, form: str, body: dict[str, object]
+) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=n)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         return await asyncio.gather(
@@ -103,7 +104,13 @@ def test_serve_gives_site_and_endpoint_on_one_origin(built_site: object, tmp_pat
     site = built_site.site  # type: ignore[attr-defined]
     proc, base = servers.start(f"sqlite:///{tmp_path / 'db.sqlite3'}", site=site)
     try:
-        for url in ("/", "/spiegelbijeenkomst/", "/vvg/aanmelden/", "/privacy/", "/toegankelijkheid/"):
+        for url in (
+            "/",
+            "/spiegelbijeenkomst/",
+            "/vvg/aanmelden/",
+            "/privacy/",
+            "/toegankelijkheid/",
+        ):
             r = httpx.get(base + url)
             assert r.status_code == 200 and '<html lang="nl"' in r.text
         r = httpx.post(base + "/api/forms/vvg", data=VALID["vvg"])

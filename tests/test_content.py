@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from spiegel.content import load_content
 from spiegel.schema import ContentError, parse_yaml
 
@@ -14,91 +13,124 @@ from .conftest import Project
 # (file, old text, new text, expected message)
 BAD_EDITS = [
     pytest.param(
-        "sessions.yaml", "    capacity: 6", '    capacity: "seven"',
+        "sessions.yaml",
+        "    capacity: 6",
+        '    capacity: "seven"',
         'content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got "seven"',
         id="capacity-word",
     ),
     pytest.param(
-        "sessions.yaml", "    capacity: 6", "    capacity: 0",
+        "sessions.yaml",
+        "    capacity: 6",
+        "    capacity: 0",
         "content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got 0",
         id="capacity-zero",
     ),
     pytest.param(
-        "sessions.yaml", "    capacity: 6", "    capacity: true",
+        "sessions.yaml",
+        "    capacity: 6",
+        "    capacity: true",
         "content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got true",
         id="capacity-bool",
     ),
     pytest.param(
-        "sessions.yaml", "    date: 2027-01-14", "    date: 14-01-2027",
+        "sessions.yaml",
+        "    date: 2027-01-14",
+        "    date: 14-01-2027",
         'content/sessions.yaml:5: sessions[0].date: expected a date like 2026-03-14, got "14-01-2027"',
         id="date-format",
     ),
     pytest.param(
-        "sessions.yaml", '    end: "15:30"', '    end: "13:00"',
+        "sessions.yaml",
+        '    end: "15:30"',
+        '    end: "13:00"',
         'content/sessions.yaml:7: sessions[0].end: expected a time after start 14:00, got "13:00"',
         id="end-before-start",
     ),
     pytest.param(
-        "sessions.yaml", '    start: "14:00"', '    start: "25:00"',
+        "sessions.yaml",
+        '    start: "14:00"',
+        '    start: "25:00"',
         'content/sessions.yaml:6: sessions[0].start: expected a time like "14:30", got "25:00"',
         id="bad-time",
     ),
     pytest.param(
-        "sessions.yaml", "    department: Cardiologie", "    departement: Cardiologie",
+        "sessions.yaml",
+        "    department: Cardiologie",
+        "    departement: Cardiologie",
         "content/sessions.yaml:9: sessions[0].departement: unknown key; did you mean 'department'?",
         id="typo-key",
     ),
     pytest.param(
-        "sessions.yaml", "  - id: 2027-02-oncologie", "  - id: 2027-01-cardiologie",
+        "sessions.yaml",
+        "  - id: 2027-02-oncologie",
+        "  - id: 2027-01-cardiologie",
         'content/sessions.yaml:11: sessions[1].id: duplicate id "2027-01-cardiologie", also used at [0]',
         id="duplicate-id",
     ),
     pytest.param(
-        "site.yaml", 'brand_colour: "#1d4f91"', 'brand_colour: "#ffcc00"',
+        "site.yaml",
+        'brand_colour: "#1d4f91"',
+        'brand_colour: "#ffcc00"',
         "content/site.yaml:5: brand_colour: expected a colour with contrast of at least 4.5:1",
         id="low-contrast",
     ),
     pytest.param(
-        "site.yaml", "  email: spiegel@zorggroep-spiegelland.nl", "  email: spiegel-at-zorggroep",
+        "site.yaml",
+        "  email: spiegel@zorggroep-spiegelland.nl",
+        "  email: spiegel-at-zorggroep",
         'content/site.yaml:9: contact.email: expected an e-mail address like naam@voorbeeld.nl, got "spiegel-at-zorggroep"',
         id="bad-email",
     ),
     pytest.param(
-        "spiegelbijeenkomst.yaml", "  tip:\n", "  tips:\n",
+        "spiegelbijeenkomst.yaml",
+        "  tip:\n",
+        "  tips:\n",
         "content/spiegelbijeenkomst.yaml:",  # both the unknown key and the missing section are named
         id="leaflet-section-renamed",
     ),
     pytest.param(
-        "groepsevaluatie.yaml", "theme: samenwerking, text: De groep werkt goed",
+        "groepsevaluatie.yaml",
+        "theme: samenwerking, text: De groep werkt goed",
         "theme: samenwerken, text: De groep werkt goed",
         'content/groepsevaluatie.yaml:27: statements[0].theme: expected one of samenwerking, communicatie, organisatie, got "samenwerken"',
         id="bad-theme",
     ),
     pytest.param(
-        "actions.yaml", "    status: bezig", "    status: busy",
+        "actions.yaml",
+        "    status: bezig",
+        "    status: busy",
         'content/actions.yaml:10: actions[0].status: expected one of gepland, bezig, klaar, got "busy"',
         id="bad-status",
     ),
     pytest.param(
-        "actions.yaml", "    source: cardiologie-2026", "    source: kno-2026",
+        "actions.yaml",
+        "    source: cardiologie-2026",
+        "    source: kno-2026",
         "content/actions.yaml:23: actions[2].source: expected the id of a groepsevaluatie in this content, got 'kno-2026'",
         id="unknown-source",
     ),
     pytest.param(
-        "vvg.yaml", "title: Verwonder- en verbetergesprekken", "title: [unclosed",
+        "vvg.yaml",
+        "title: Verwonder- en verbetergesprekken",
+        "title: [unclosed",
         "content/vvg.yaml:3: invalid YAML: expected ',' or ']'",
         id="broken-yaml",
     ),
     pytest.param(
-        "gluren-bij-de-buren.yaml", "title: Gluren bij de Buren\n", "title: Gluren bij de Buren\ntitle: Dubbel\n",
+        "gluren-bij-de-buren.yaml",
+        "title: Gluren bij de Buren\n",
+        "title: Gluren bij de Buren\ntitle: Dubbel\n",
         "content/gluren-bij-de-buren.yaml:2: title: duplicate key",
         id="duplicate-key",
     ),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("rel", "old", "new", "expected"), BAD_EDITS)
-def test_bad_content_names_file_line_field(project: Project, rel: str, old: str, new: str, expected: str) -> None:
+def test_bad_content_names_file_line_field(
+    project: Project, rel: str, old: str, new: str, expected: str
+) -> None:
     project.edit(f"content/{rel}", old, new)
     with pytest.raises(ContentError) as exc:
         load_content(project.content)

@@ -8,11 +8,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
-
 from spiegel_endpoint.app import create_app
 from spiegel_endpoint.settings import ConfigError, Settings
 from spiegel_endpoint.store import open_store
+from starlette.testclient import TestClient
 
 from .conftest import ROOT
 from .test_forms import VALID
@@ -21,7 +20,12 @@ SIGNUP = VALID["spiegelbijeenkomst"]
 
 
 def settings_for(database_url: str, **kw: Any) -> Settings:
-    base = Settings(database_url=database_url, content_dir=ROOT / "content", forms_dir=ROOT / "forms", rate_limit=0)
+    base = Settings(
+        database_url=database_url,
+        content_dir=ROOT / "content",
+        forms_dir=ROOT / "forms",
+        rate_limit=0,
+    )
     return replace(base, **kw)
 
 
@@ -66,16 +70,22 @@ def test_json_post_gets_201_with_id_and_status(client: TestClient) -> None:
 
 
 def test_eighth_signup_is_waitlisted(client: TestClient) -> None:
-    statuses = [client.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).json()["status"] for _ in range(8)]
+    statuses = [
+        client.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).json()["status"] for _ in range(8)
+    ]
     assert statuses == ["confirmed"] * 7 + ["waitlist"]
     r = client.post("/api/forms/spiegelbijeenkomst", data=SIGNUP, follow_redirects=False)
     assert r.headers["location"] == "/spiegelbijeenkomst/aanmelden/wachtlijst/"
-    other = client.post("/api/forms/spiegelbijeenkomst", json={**SIGNUP, "sessie": "2027-03-kinderafdeling"})
+    other = client.post(
+        "/api/forms/spiegelbijeenkomst", json={**SIGNUP, "sessie": "2027-03-kinderafdeling"}
+    )
     assert other.json()["status"] == "confirmed"
 
 
 def test_invalid_json_lists_every_error_in_dutch(client: TestClient) -> None:
-    r = client.post("/api/forms/spiegelbijeenkomst", json={"naam": "", "email": "x", "onbekend": "y"})
+    r = client.post(
+        "/api/forms/spiegelbijeenkomst", json={"naam": "", "email": "x", "onbekend": "y"}
+    )
     assert r.status_code == 422
     errors = r.json()["errors"]
     assert errors["email"] == ["Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl."]
@@ -85,11 +95,16 @@ def test_invalid_json_lists_every_error_in_dutch(client: TestClient) -> None:
 
 
 def test_invalid_html_post_gets_accessible_error_page(client: TestClient) -> None:
-    r = client.post("/api/forms/spiegelbijeenkomst", data={**SIGNUP, "naam": "<script>alert(1)</script>", "email": "x"})
+    r = client.post(
+        "/api/forms/spiegelbijeenkomst",
+        data={**SIGNUP, "naam": "<script>alert(1)</script>", "email": "x"},
+    )
     assert r.status_code == 422
     html = r.text
     assert '<html lang="nl">' in html
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert (
+        "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    )
     assert 'role="alert"' in html and "autofocus" in html and 'href="#f-email"' in html
     assert 'aria-describedby="f-email-hint f-email-error"' in html
     assert 'href="/spiegelbijeenkomst/aanmelden/"' in html  # back to the form page
@@ -109,7 +124,9 @@ def test_invalid_html_post_gets_accessible_error_page(client: TestClient) -> Non
     ],
     ids=["text", "multipart", "json-list", "json-broken", "bad-utf8", "json-too-big", "1MB"],
 )
-def test_bad_requests(client: TestClient, headers: dict[str, str], body: bytes, status: int) -> None:
+def test_bad_requests(
+    client: TestClient, headers: dict[str, str], body: bytes, status: int
+) -> None:
     r = client.post("/api/forms/vvg", content=body, headers=headers)
     assert r.status_code == status
     assert stored(client, "vvg") == []
@@ -121,16 +138,22 @@ def test_unknown_form_is_404(client: TestClient) -> None:
 
 
 def test_honeypot_gets_normal_success_and_is_not_stored(client: TestClient) -> None:
-    r = client.post("/api/forms/vvg", data={**VALID["vvg"], "website": "http://spam"}, follow_redirects=False)
+    r = client.post(
+        "/api/forms/vvg", data={**VALID["vvg"], "website": "http://spam"}, follow_redirects=False
+    )
     assert r.status_code == 303 and r.headers["location"] == "/vvg/aanmelden/bedankt/"
     r = client.post("/api/forms/vvg", json={**VALID["vvg"], "website": "x"})
     assert r.status_code == 201
     assert stored(client, "vvg") == []
 
 
-@pytest.mark.parametrize(("elapsed", "kept"), [("400", False), ("abc", False), ("9000", True), ("", True)])
+@pytest.mark.parametrize(
+    ("elapsed", "kept"), [("400", False), ("abc", False), ("9000", True), ("", True)]
+)
 def test_minimum_fill_time(client: TestClient, elapsed: str, kept: bool) -> None:
-    r = client.post("/api/forms/vvg", data={**VALID["vvg"], "_elapsed": elapsed}, follow_redirects=False)
+    r = client.post(
+        "/api/forms/vvg", data={**VALID["vvg"], "_elapsed": elapsed}, follow_redirects=False
+    )
     assert r.status_code == 303
     assert len(stored(client, "vvg")) == (1 if kept else 0)
 
@@ -145,14 +168,20 @@ def test_rate_limit(make_client: Any) -> None:
 
 def test_cors_only_for_configured_origins(make_client: Any) -> None:
     c = make_client(allowed_origins=("https://spiegel.example.nl",))
-    pre = {"origin": "https://spiegel.example.nl", "access-control-request-method": "POST", "access-control-request-headers": "content-type"}
+    pre = {
+        "origin": "https://spiegel.example.nl",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+    }
     ok = c.options("/api/forms/vvg", headers=pre)
     assert ok.headers.get("access-control-allow-origin") == "https://spiegel.example.nl"
     bad = c.options("/api/forms/vvg", headers={**pre, "origin": "https://evil.example"})
     assert "access-control-allow-origin" not in bad.headers
     r = c.post("/api/forms/vvg", json=VALID["vvg"], headers={"origin": "https://evil.example"})
     assert r.status_code == 403
-    r = c.post("/api/forms/vvg", json=VALID["vvg"], headers={"origin": "https://spiegel.example.nl"})
+    r = c.post(
+        "/api/forms/vvg", json=VALID["vvg"], headers={"origin": "https://spiegel.example.nl"}
+    )
     assert r.status_code == 201
 
 
@@ -166,10 +195,17 @@ def test_sql_fragments_are_just_text(client: TestClient) -> None:
 def test_invitation_code_once(client: TestClient) -> None:
     answers = {f"s{i:02d}": "4" for i in range(1, 13)}
     body = {"evaluatie": "longziekten-2026", "respondentgroep": "medewerkers", **answers}
-    assert client.post("/api/forms/groepsevaluatie", json=body).json()["errors"] == {"code": ["Vul de code uit uw uitnodiging in."]}
-    assert client.post("/api/forms/groepsevaluatie", json={**body, "code": "ABCD-1234"}).status_code == 201
+    assert client.post("/api/forms/groepsevaluatie", json=body).json()["errors"] == {
+        "code": ["Vul de code uit uw uitnodiging in."]
+    }
+    assert (
+        client.post("/api/forms/groepsevaluatie", json={**body, "code": "ABCD-1234"}).status_code
+        == 201
+    )
     again = client.post("/api/forms/groepsevaluatie", json={**body, "code": "abcd-1234"})
-    assert again.status_code == 422 and again.json()["errors"] == {"code": ["Met deze code is de vragenlijst al ingevuld."]}
+    assert again.status_code == 422 and again.json()["errors"] == {
+        "code": ["Met deze code is de vragenlijst al ingevuld."]
+    }
     rows = stored(client, "groepsevaluatie")
     assert len(rows) == 1 and "code" not in rows[0]
 
@@ -188,9 +224,9 @@ def test_health_and_openapi(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
     doc = client.get("/api/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]["/api/forms/{form_id}"]["post"]["parameters"][0]["schema"]["enum"]) == set(
-        client.get("/api/forms").json()["forms"][i]["id"] for i in range(5)
-    )
+    assert set(
+        doc["paths"]["/api/forms/{form_id}"]["post"]["parameters"][0]["schema"]["enum"]
+    ) == set(client.get("/api/forms").json()["forms"][i]["id"] for i in range(5))
     assert "form-spiegelbijeenkomst" in doc["components"]["schemas"]
 
 
@@ -201,7 +237,9 @@ def test_security_headers(client: TestClient) -> None:
     assert "default-src 'none'" in r.headers["content-security-policy"]
 
 
-def test_form_contents_are_never_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+def test_form_contents_are_never_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level("DEBUG")
     client.post("/api/forms/vvg", json={**VALID["vvg"], "naam": "Geheime Naam"})
     client.post("/api/forms/vvg", json={**VALID["vvg"], "naam": "Geheime Naam", "email": "fout"})
@@ -221,7 +259,10 @@ def test_migrations_are_idempotent(database_url: str) -> None:
         ({"SPIEGEL_RATE_LIMIT": "veel"}, "SPIEGEL_RATE_LIMIT: expected a whole number, got 'veel'"),
         ({"SPIEGEL_DATABASE_URL": "mysql://x"}, "SPIEGEL_DATABASE_URL: expected sqlite:///"),
         ({"SPIEGEL_DATABASE_URL": "sqlite:///build/site/db.sqlite3"}, "may not live under build/"),
-        ({"SPIEGEL_ENV": "production"}, "SPIEGEL_ENCRYPTION_KEY: required when SPIEGEL_ENV=production"),
+        (
+            {"SPIEGEL_ENV": "production"},
+            "SPIEGEL_ENCRYPTION_KEY: required when SPIEGEL_ENV=production",
+        ),
         ({"SPIEGEL_ENCRYPTION_KEY": "kort"}, "SPIEGEL_ENCRYPTION_KEY: expected a Fernet key"),
         ({"SPIEGEL_ALLOWED_ORIGINS": "http://evil.example"}, "expected https:// origins"),
     ],

@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
 from spiegel.content import load_parts
 from spiegel.formhtml import render_form
 from spiegel.forms import Form, load_forms, normalise_phone, table_schema, validate_submission
@@ -25,13 +24,29 @@ def forms() -> dict[str, Form]:
 
 VALID = {
     "spiegelbijeenkomst": {
-        "sessie": "2027-01-cardiologie", "naam": "Anna de Vries", "email": "anna@example.nl",
-        "rol": "patient", "akkoord_vertrouwelijk": "ja", "akkoord_gegevens": "ja",
+        "sessie": "2027-01-cardiologie",
+        "naam": "Anna de Vries",
+        "email": "anna@example.nl",
+        "rol": "patient",
+        "akkoord_vertrouwelijk": "ja",
+        "akkoord_gegevens": "ja",
     },
-    "vvg": {"rol": "coassistent", "naam": "Sam", "afdeling": "Chirurgie", "periode": "maart", "telefoon": "06 12345678"},
+    "vvg": {
+        "rol": "coassistent",
+        "naam": "Sam",
+        "afdeling": "Chirurgie",
+        "periode": "maart",
+        "telefoon": "06 12345678",
+    },
     "collegiale-ondersteuning": {"naam": "Kim", "telefoon": "+31 6 1234 5678"},
-    "gluren-bij-de-buren": {"rol": "client", "naam": "Mevr. Jansen", "locatie": "De Klinkenberg", "beschikbaar": "dinsdag", "telefoon": "071-1234567"},
-}  # fmt: skip
+    "gluren-bij-de-buren": {
+        "rol": "client",
+        "naam": "Mevr. Jansen",
+        "locatie": "De Klinkenberg",
+        "beschikbaar": "dinsdag",
+        "telefoon": "071-1234567",
+    },
+}
 
 
 @pytest.mark.parametrize("form_id", sorted(VALID))
@@ -44,24 +59,51 @@ def test_valid_submissions_pass(forms: dict[str, Form], form_id: str) -> None:
 CASES = [
     ("spiegelbijeenkomst", {"naam": ""}, "naam", "Vul dit veld in."),
     ("spiegelbijeenkomst", {"naam": "x" * 101}, "naam", "Gebruik maximaal 100 tekens (nu 101)."),
-    ("spiegelbijeenkomst", {"email": "geen-adres"}, "email", "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl."),
-    ("spiegelbijeenkomst", {"email": "", "telefoon": ""}, "email", "Vul ten minste één in: e-mailadres of telefoonnummer."),
-    ("spiegelbijeenkomst", {"telefoon": "12345"}, "telefoon", "Vul een Nederlands telefoonnummer in, zoals 06 12345678 of 071 123 45 67."),
+    (
+        "spiegelbijeenkomst",
+        {"email": "geen-adres"},
+        "email",
+        "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
+    ),
+    (
+        "spiegelbijeenkomst",
+        {"email": "", "telefoon": ""},
+        "email",
+        "Vul ten minste één in: e-mailadres of telefoonnummer.",
+    ),
+    (
+        "spiegelbijeenkomst",
+        {"telefoon": "12345"},
+        "telefoon",
+        "Vul een Nederlands telefoonnummer in, zoals 06 12345678 of 071 123 45 67.",
+    ),
     ("spiegelbijeenkomst", {"rol": "arts"}, "rol", "Kies een van de mogelijkheden."),
-    ("spiegelbijeenkomst", {"sessie": "2026-10-orthopedie"}, "sessie", "Aanmelden voor deze bijeenkomst kan niet meer."),
+    (
+        "spiegelbijeenkomst",
+        {"sessie": "2026-10-orthopedie"},
+        "sessie",
+        "Aanmelden voor deze bijeenkomst kan niet meer.",
+    ),
     ("spiegelbijeenkomst", {"sessie": "' OR 1=1 --"}, "sessie", "Kies een van de mogelijkheden."),
-    ("spiegelbijeenkomst", {"akkoord_gegevens": ""}, "akkoord_gegevens", "Zet een vinkje om verder te gaan."),
+    (
+        "spiegelbijeenkomst",
+        {"akkoord_gegevens": ""},
+        "akkoord_gegevens",
+        "Zet een vinkje om verder te gaan.",
+    ),
     ("spiegelbijeenkomst", {"naam": ["a", "b"]}, "naam", "Deze waarde kunnen we niet gebruiken."),
     ("spiegelbijeenkomst", {"naam": {"x": 1}}, "naam", "Deze waarde kunnen we niet gebruiken."),
     ("spiegelbijeenkomst", {"naam": "a\x00b"}, "naam", "Gebruik geen onzichtbare stuurtekens."),
     ("spiegelbijeenkomst", {"naam": "één\ntwee"}, "naam", "Gebruik één regel."),
     ("spiegelbijeenkomst", {"extra": "x"}, "extra", "Dit veld kennen we niet."),
     ("vvg", {"periode": None}, "periode", "Vul dit veld in."),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("form_id", "change", "field", "message"), CASES)
-def test_rules(forms: dict[str, Form], form_id: str, change: dict[str, object], field: str, message: str) -> None:
+def test_rules(
+    forms: dict[str, Form], form_id: str, change: dict[str, object], field: str, message: str
+) -> None:
     data = {**VALID[form_id], **change}
     data = {k: v for k, v in data.items() if v is not None}
     _, errors = validate_submission(forms[form_id], data, TODAY)
@@ -70,15 +112,30 @@ def test_rules(forms: dict[str, Form], form_id: str, change: dict[str, object], 
 
 def test_all_errors_at_once(forms: dict[str, Form]) -> None:
     _, errors = validate_submission(forms["spiegelbijeenkomst"], {}, TODAY)
-    assert set(errors) == {"sessie", "naam", "rol", "akkoord_vertrouwelijk", "akkoord_gegevens", "email"}
+    assert set(errors) == {
+        "sessie",
+        "naam",
+        "rol",
+        "akkoord_vertrouwelijk",
+        "akkoord_gegevens",
+        "email",
+    }
 
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("06 12345678", "0612345678"), ("+31 6 1234 5678", "0612345678"), ("0031612345678", "0612345678"),
-     ("071-123 45 67", "0711234567"), ("(071) 1234567", "0711234567"), ("12345", None), ("0612345", None),
-     ("+32 470 12 34 56", None), ("00000000000", None)],
-)  # fmt: skip
+    [
+        ("06 12345678", "0612345678"),
+        ("+31 6 1234 5678", "0612345678"),
+        ("0031612345678", "0612345678"),
+        ("071-123 45 67", "0711234567"),
+        ("(071) 1234567", "0711234567"),
+        ("12345", None),
+        ("0612345", None),
+        ("+32 470 12 34 56", None),
+        ("00000000000", None),
+    ],
+)
 def test_dutch_phone_numbers(raw: str, expected: str | None) -> None:
     assert normalise_phone(raw) == expected
 
@@ -100,7 +157,9 @@ def test_groepsevaluatie_is_anonymous_and_complete(forms: dict[str, Form]) -> No
     assert not any(f.type in ("email", "phone") or f.personal for f in form.fields)
     statements = [f for f in form.fields if f.type == "scale"]
     assert len(statements) == 12
-    data = {"evaluatie": "cardiologie-2026", "respondentgroep": "managers"} | {f.name: "3" for f in statements}
+    data = {"evaluatie": "cardiologie-2026", "respondentgroep": "managers"} | {
+        f.name: "3" for f in statements
+    }
     data["s05"] = "nvt"
     clean, errors = validate_submission(form, data, TODAY)
     assert errors == {} and clean["s05"] == "nvt"
@@ -120,8 +179,15 @@ def test_export_schema_follows_the_definition(forms: dict[str, Form]) -> None:
 def test_html_has_browser_checks_and_links_errors(forms: dict[str, Form]) -> None:
     form = forms["spiegelbijeenkomst"]
     html = render_form(form, action="/api/forms/x", today=TODAY)
-    assert 'type="email"' in html and 'type="tel"' in html and "required" in html and 'maxlength="100"' in html
-    html = render_form(form, action="/x", today=TODAY, values={"naam": '"><script>'}, errors={"naam": ["Fout"]})
+    assert (
+        'type="email"' in html
+        and 'type="tel"' in html
+        and "required" in html
+        and 'maxlength="100"' in html
+    )
+    html = render_form(
+        form, action="/x", today=TODAY, values={"naam": '"><script>'}, errors={"naam": ["Fout"]}
+    )
     assert "<script>" not in html and "&quot;&gt;&lt;script&gt;" in html
     assert 'aria-describedby="f-naam-error"' in html and 'aria-invalid="true"' in html
     assert 'href="#f-naam"' in html and "autofocus" in html
@@ -130,11 +196,19 @@ def test_html_has_browser_checks_and_links_errors(forms: dict[str, Form]) -> Non
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("capacity_field: sessie", "capacity_field: sesie", "forms/spiegelbijeenkomst.yaml:12: capacity_field: expected the name of a field"),
+        (
+            "capacity_field: sessie",
+            "capacity_field: sesie",
+            "forms/spiegelbijeenkomst.yaml:12: capacity_field: expected the name of a field",
+        ),
         ("    type: email", "    type: mail", "forms/spiegelbijeenkomst.yaml:"),
-        ("  retention_days: 180", "  retention_days: 0", "privacy.retention_days: expected a whole number from 1 to 3650, got 0"),
+        (
+            "  retention_days: 180",
+            "  retention_days: 0",
+            "privacy.retention_days: expected a whole number from 1 to 3650, got 0",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_form_definitions(project: Project, old: str, new: str, expected: str) -> None:
     project.edit("forms/spiegelbijeenkomst.yaml", old, new)
     parts = load_parts(project.content, ("sessions", "groepsevaluatie"))
@@ -144,7 +218,11 @@ def test_bad_form_definitions(project: Project, old: str, new: str, expected: st
 
 
 def test_anonymous_form_cannot_ask_personal_data(project: Project) -> None:
-    project.edit("forms/groepsevaluatie.yaml", "  - name: code\n", "  - name: email\n    type: email\n    label: E-mail\n  - name: code\n")
+    project.edit(
+        "forms/groepsevaluatie.yaml",
+        "  - name: code\n",
+        "  - name: email\n    type: email\n    label: E-mail\n  - name: code\n",
+    )
     parts = load_parts(project.content, ("sessions", "groepsevaluatie"))
     with pytest.raises(ContentError, match="anonymous form cannot ask for personal data"):
         load_forms(project.root / "forms", parts)

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from spiegel.cli import main
 from spiegel.content import load_content
 from spiegel.disclosure import audit_rows
@@ -21,17 +20,35 @@ from spiegel.schema import ContentError
 from .conftest import ROOT, Project
 
 STATEMENTS = [f"s{i:02d}" for i in range(1, 13)]
-HEADER = ["id", "ingediend", "status", "evaluatie", "respondentgroep", *STATEMENTS,
-          "toelichting_samenwerking", "toelichting_communicatie", "toelichting_organisatie"]  # fmt: skip
+HEADER = [
+    "id",
+    "ingediend",
+    "status",
+    "evaluatie",
+    "respondentgroep",
+    *STATEMENTS,
+    "toelichting_samenwerking",
+    "toelichting_communicatie",
+    "toelichting_organisatie",
+]
 SECRET = "Dr. Jansen is onaardig, bel 06-12345678 of mail jansen@ziekenhuis.nl"
 
 
-def rows(ev: str, group: str, n: int, value: str = "4", **overrides: list[str]) -> list[dict[str, str]]:
+def rows(
+    ev: str, group: str, n: int, value: str = "4", **overrides: list[str]
+) -> list[dict[str, str]]:
     out = []
     for i in range(n):
-        r = {"id": f"{group}-{i}", "ingediend": "2026-11-01T10:00:00+00:00", "status": "received",
-             "evaluatie": ev, "respondentgroep": group, "toelichting_samenwerking": SECRET,
-             "toelichting_communicatie": "", "toelichting_organisatie": ""}  # fmt: skip
+        r = {
+            "id": f"{group}-{i}",
+            "ingediend": "2026-11-01T10:00:00+00:00",
+            "status": "received",
+            "evaluatie": ev,
+            "respondentgroep": group,
+            "toelichting_samenwerking": SECRET,
+            "toelichting_communicatie": "",
+            "toelichting_organisatie": "",
+        }
         for s in STATEMENTS:
             r[s] = overrides[s][i] if s in overrides else value
         out.append(r)
@@ -52,56 +69,98 @@ def content():  # type: ignore[no-untyped-def]
 
 
 def cells(result, ev="cardiologie-2026", sid="s01"):  # type: ignore[no-untyped-def]
-    return {r["respondentgroep"]: r for r in result.statements if r["evaluatie"] == ev and r["stelling"] == sid}
+    return {
+        r["respondentgroep"]: r
+        for r in result.statements
+        if r["evaluatie"] == ev and r["stelling"] == sid
+    }
 
 
 EV = "cardiologie-2026"
 
 # (description, data, k, expected {group: (n, n_antwoorden, gemiddelde, has distribution)} for s01)
 CASES = [
-    pytest.param(rows(EV, "eigen-groep", 5), 5, {"eigen-groep": ("5", "5", "4.00", False)}, id="exactly-k-shown"),
+    pytest.param(
+        rows(EV, "eigen-groep", 5),
+        5,
+        {"eigen-groep": ("5", "5", "4.00", False)},
+        id="exactly-k-shown",
+    ),
     pytest.param(rows(EV, "eigen-groep", 4), 5, {}, id="just-below-k-left-out"),
     pytest.param(
-        rows(EV, "eigen-groep", 5) + rows(EV, "medewerkers", 4, "1") + rows(EV, "managers", 6, "2"), 5,
-        {"eigen-groep": ("5", "5", "4.00", False), "managers": ("6", "6", "2.00", False), "anderen": ("6", "6", "2.00", False)},
+        rows(EV, "eigen-groep", 5) + rows(EV, "medewerkers", 4, "1") + rows(EV, "managers", 6, "2"),
+        5,
+        {
+            "eigen-groep": ("5", "5", "4.00", False),
+            "managers": ("6", "6", "2.00", False),
+            "anderen": ("6", "6", "2.00", False),
+        },
         id="small-group-not-folded-into-anderen",
     ),
     pytest.param(
-        rows(EV, "managers", 10, s01=["1", "2", "2", "3", "3", "3", "4", "4", "5", "5"]), 5,
+        rows(EV, "managers", 10, s01=["1", "2", "2", "3", "3", "3", "4", "4", "5", "5"]),
+        5,
         {"managers": ("10", "10", "3.20", True), "anderen": ("10", "10", "3.20", True)},
         id="distribution-from-10",
     ),
     pytest.param(
-        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2"), 5,
-        {"managers": ("10", "10", "4.00", True), "verwijzers": ("6", "6", "2.00", False), "anderen": ("16", "16", "3.25", False)},
+        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2"),
+        5,
+        {
+            "managers": ("10", "10", "4.00", True),
+            "verwijzers": ("6", "6", "2.00", False),
+            "anderen": ("16", "16", "3.25", False),
+        },
         id="complementary-distribution-suppressed",
     ),
     pytest.param(
-        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2") + rows(EV, "medewerkers", 5, "3"), 5,
-        {"managers": ("10", "10", "4.00", True), "verwijzers": ("6", "6", "2.00", False),
-         "medewerkers": ("5", "5", "3.00", False), "anderen": ("21", "21", "3.19", True)},
+        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2") + rows(EV, "medewerkers", 5, "3"),
+        5,
+        {
+            "managers": ("10", "10", "4.00", True),
+            "verwijzers": ("6", "6", "2.00", False),
+            "medewerkers": ("5", "5", "3.00", False),
+            "anderen": ("21", "21", "3.19", True),
+        },
         id="two-hidden-distributions-together-10-plus",
     ),
     pytest.param(
-        rows(EV, "medewerkers", 6, s01=["5", "5", "5", "", "", ""]) + rows(EV, "managers", 5, "2"), 5,
-        {"medewerkers": ("6", "3", "", False), "managers": ("5", "5", "2.00", False), "anderen": ("11", "5", "2.00", False)},
+        rows(EV, "medewerkers", 6, s01=["5", "5", "5", "", "", ""]) + rows(EV, "managers", 5, "2"),
+        5,
+        {
+            "medewerkers": ("6", "3", "", False),
+            "managers": ("5", "5", "2.00", False),
+            "anderen": ("11", "5", "2.00", False),
+        },
         id="cell-below-k-hidden-and-excluded-from-total",
     ),
-    pytest.param(rows(EV, "eigen-groep", 3, "5"), 3, {"eigen-groep": ("3", "3", "5.00", False)}, id="k-3-allowed"),
-]  # fmt: skip
+    pytest.param(
+        rows(EV, "eigen-groep", 3, "5"),
+        3,
+        {"eigen-groep": ("3", "3", "5.00", False)},
+        id="k-3-allowed",
+    ),
+]
 
 
 @pytest.mark.parametrize(("data", "k", "expected"), CASES)
 def test_disclosure_cases(tmp_path: Path, content, data, k, expected) -> None:  # type: ignore[no-untyped-def]
     result = build_results(write_raw(tmp_path / "raw.csv", data), content, k)
     assert result.error_count == 0, result.errors
-    got = {g: (r["n"], r["n_antwoorden"], r["gemiddelde"], bool(r["pct_1"])) for g, r in cells(result).items()}
+    got = {
+        g: (r["n"], r["n_antwoorden"], r["gemiddelde"], bool(r["pct_1"]))
+        for g, r in cells(result).items()
+    }
     assert got == expected
     assert audit_rows(result.statements, result.themes, k, "x") == []
 
 
 def test_gap_between_self_and_others(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
-    data = rows(EV, "eigen-groep", 5, "4") + rows(EV, "managers", 5, "2") + rows(EV, "verwijzers", 5, "3")
+    data = (
+        rows(EV, "eigen-groep", 5, "4")
+        + rows(EV, "managers", 5, "2")
+        + rows(EV, "verwijzers", 5, "3")
+    )
     result = build_results(write_raw(tmp_path / "raw.csv", data), content)
     c = cells(result)
     assert c["anderen"]["gemiddelde"] == "2.50" and c["anderen"]["verschil"] == "-1.50"
@@ -111,7 +170,9 @@ def test_gap_between_self_and_others(tmp_path: Path, content) -> None:  # type: 
 
 
 def test_distribution_percentages_are_whole(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
-    data = rows(EV, "managers", 12, s01=["1", "1", "1", "2", "3", "3", "3", "3", "4", "5", "5", "5"])
+    data = rows(
+        EV, "managers", 12, s01=["1", "1", "1", "2", "3", "3", "3", "3", "4", "5", "5", "5"]
+    )
     r = cells(build_results(write_raw(tmp_path / "raw.csv", data), content))["managers"]
     assert [r[f"pct_{i}"] for i in range(1, 6)] == ["25", "8", "33", "8", "25"]
 
@@ -121,7 +182,10 @@ def test_distribution_percentages_are_whole(tmp_path: Path, content) -> None:  #
     [
         (lambda d: d[2].update(s03="7"), "row 4: s03: expected at most 5"),
         (lambda d: d[0].update(s01="vier"), "row 2: s01: expected type integer"),
-        (lambda d: d[1].update(respondentgroep="patienten"), "row 3: respondentgroep: expected one of"),
+        (
+            lambda d: d[1].update(respondentgroep="patienten"),
+            "row 3: respondentgroep: expected one of",
+        ),
         (lambda d: d[1].update(evaluatie="onbekend"), "row 3: evaluatie: expected one of"),
     ],
 )
@@ -139,13 +203,17 @@ def test_short_row_and_missing_column(tmp_path: Path, content) -> None:  # type:
     raw.write_text(raw.read_text() + "x,y\n")
     result = build_results(raw, content)
     assert any("row 7: expected 20 cells, got 2" in str(e) for e in result.errors)
-    result = build_results(write_raw(tmp_path / "r2.csv", rows(EV, "eigen-groep", 5), [h for h in HEADER if h != "s07"]), content)
+    result = build_results(
+        write_raw(
+            tmp_path / "r2.csv", rows(EV, "eigen-groep", 5), [h for h in HEADER if h != "s07"]
+        ),
+        content,
+    )
     assert any("s07: required column is missing" in str(e) for e in result.errors)
 
 
 def test_agrees_with_frictionless(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
     from frictionless import Resource, Schema, system
-
     from spiegel.results import raw_schema
     from spiegel.tablecheck import check_rows
 
@@ -168,13 +236,17 @@ def test_agrees_with_frictionless(tmp_path: Path, content) -> None:  # type: ign
 GROUPS = ["eigen-groep", "collega-specialisten", "medewerkers", "managers", "verwijzers"]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     sizes=st.lists(st.integers(0, 14), min_size=5, max_size=5),
     seed=st.integers(0, 10_000),
     k=st.integers(3, 7),
 )
-def test_hidden_data_never_moves_a_published_figure(tmp_path: Path, content, sizes: list[int], seed: int, k: int) -> None:  # type: ignore[no-untyped-def]
+def test_hidden_data_never_moves_a_published_figure(
+    tmp_path: Path, content, sizes: list[int], seed: int, k: int
+) -> None:  # type: ignore[no-untyped-def]
     """Change every answer of every group below k, and every answer value in every cell whose mean
     is hidden: the published package must stay byte for byte the same."""
     import random
@@ -185,12 +257,20 @@ def test_hidden_data_never_moves_a_published_figure(tmp_path: Path, content, siz
         r2 = random.Random(seed)
         out = []
         for group, n in zip(GROUPS, sizes, strict=True):
-            answers = {s: [r2.choice(["", "", "1", "2", "3", "4", "5"]) for _ in range(n)] for s in STATEMENTS}
+            answers = {
+                s: [r2.choice(["", "", "1", "2", "3", "4", "5"]) for _ in range(n)]
+                for s in STATEMENTS
+            }
             if scramble:
                 for s in STATEMENTS:
                     hidden_cell = sum(1 for a in answers[s] if a) < k
                     if n < k or hidden_cell:
-                        answers[s] = [(rnd.choice("12345") if a else "") if n >= k else rnd.choice(["", "1", "5"]) for a in answers[s]]
+                        answers[s] = [
+                            (rnd.choice("12345") if a else "")
+                            if n >= k
+                            else rnd.choice(["", "1", "5"])
+                            for a in answers[s]
+                        ]
             out += rows(EV, group, n, **answers)
         return out
 
@@ -210,7 +290,9 @@ def test_hidden_data_never_moves_a_published_figure(tmp_path: Path, content, siz
         ("n_antwoorden", "3", "mean shown for 3 answers"),
     ],
 )
-def test_audit_catches_tampered_rows(tmp_path: Path, content, column: str, value: str, problem: str) -> None:  # type: ignore[no-untyped-def]
+def test_audit_catches_tampered_rows(
+    tmp_path: Path, content, column: str, value: str, problem: str
+) -> None:  # type: ignore[no-untyped-def]
     result = build_results(write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 5)), content)
     row = result.statements[0]
     row[column] = value
@@ -227,12 +309,22 @@ def test_audit_catches_anderen_that_includes_a_hidden_group(tmp_path: Path, cont
     assert any("not the sum of the shown groups" in p for p in problems)
 
 
-def test_results_command_and_build_publish_no_comment(project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    data = (rows(EV, "eigen-groep", 6, "4") + rows(EV, "collega-specialisten", 7, "3") + rows(EV, "medewerkers", 12, "2")
-            + rows(EV, "managers", 2, "1") + rows(EV, "verwijzers", 5, "5") + rows("longziekten-2026", "eigen-groep", 4))  # fmt: skip
+def test_results_command_and_build_publish_no_comment(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = (
+        rows(EV, "eigen-groep", 6, "4")
+        + rows(EV, "collega-specialisten", 7, "3")
+        + rows(EV, "medewerkers", 12, "2")
+        + rows(EV, "managers", 2, "1")
+        + rows(EV, "verwijzers", 5, "5")
+        + rows("longziekten-2026", "eigen-groep", 4)
+    )
     raw = write_raw(tmp_path / "raw.csv", data)
     out_dir = project.content / "results"
-    assert main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 0
+    assert (
+        main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 0
+    )
     summary = capsys.readouterr().out
     assert "left out: cardiologie-2026 / managers: 2 respondents, fewer than k=5" in summary
     assert "left out: longziekten-2026 / eigen-groep" in summary
@@ -249,16 +341,30 @@ def test_results_command_and_build_publish_no_comment(project: Project, tmp_path
             text = path.read_text(encoding="utf-8", errors="ignore")
             for leak in ("Jansen", "06-12345678", "jansen@ziekenhuis.nl", "onaardig"):
                 assert leak not in text, (path, leak)
-    stellingen = list(csv.DictReader(io.StringIO((project.site / "open-data/groepsevaluatie/stellingen.csv").read_text())))
-    assert {r["respondentgroep"] for r in stellingen} == {"eigen-groep", "collega-specialisten", "medewerkers", "verwijzers", "anderen"}
+    stellingen = list(
+        csv.DictReader(
+            io.StringIO((project.site / "open-data/groepsevaluatie/stellingen.csv").read_text())
+        )
+    )
+    assert {r["respondentgroep"] for r in stellingen} == {
+        "eigen-groep",
+        "collega-specialisten",
+        "medewerkers",
+        "verwijzers",
+        "anderen",
+    }
 
 
-def test_malformed_raw_file_publishes_nothing(project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_raw_file_publishes_nothing(
+    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = rows(EV, "eigen-groep", 6)
     data[3]["s04"] = "zes"
     raw = write_raw(tmp_path / "raw.csv", data)
     out_dir = project.content / "results"
-    assert main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 1
+    assert (
+        main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 1
+    )
     assert "row 5: s04: expected type integer" in capsys.readouterr().err
     assert not out_dir.exists()
 
@@ -266,13 +372,25 @@ def test_malformed_raw_file_publishes_nothing(project: Project, tmp_path: Path, 
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        (lambda t: t.replace("cardiologie-2026,s01,samenwerking,eigen-groep,6,", "cardiologie-2026,s01,samenwerking,eigen-groep,4,", 1), "below k=5"),
+        (
+            lambda t: t.replace(
+                "cardiologie-2026,s01,samenwerking,eigen-groep,6,",
+                "cardiologie-2026,s01,samenwerking,eigen-groep,4,",
+                1,
+            ),
+            "below k=5",
+        ),
         (lambda t: t.replace("n,n_antwoorden", "n,n_antwoorden_x", 1), "expected the columns"),
     ],
 )
-def test_tampered_package_fails_the_build(project: Project, tmp_path: Path, change, problem: str) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_package_fails_the_build(
+    project: Project, tmp_path: Path, change, problem: str
+) -> None:  # type: ignore[no-untyped-def]
     content = load_content(project.content)
-    result = build_results(write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6) + rows(EV, "managers", 5)), content)
+    result = build_results(
+        write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6) + rows(EV, "managers", 5)),
+        content,
+    )
     out_dir = project.content / "results"
     write_package(result, out_dir)
     load_published(out_dir, content, "content/results")

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+from spiegel.forms import ELAPSED, HONEYPOT, Form, validate_submission
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -26,14 +27,20 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from spiegel.forms import ELAPSED, HONEYPOT, Form, validate_submission
-
 from .openapi import openapi_document
 from .pages import error_page, message_page
 from .ratelimit import RateLimiter
 from .registry import Registry
 from .settings import Settings
-from .store import CONFIRMED, WAITLIST, DuplicateError, Store, StoreUnavailable, Submission, new_id, open_store
+from .store import (
+    CONFIRMED,
+    WAITLIST,
+    DuplicateError,
+    Store,
+    StoreUnavailable,
+    new_id,
+    open_store,
+)
 
 log = logging.getLogger("spiegel.endpoint")
 SECURITY_HEADERS = {
@@ -112,7 +119,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
         cipher = FieldCipher(settings.encryption_key)
     elif registry.has_special_category():
-        log.warning("SPIEGEL_ENCRYPTION_KEY is not set: personal fields are stored unencrypted (development)")
+        log.warning(
+            "SPIEGEL_ENCRYPTION_KEY is not set: personal fields are stored unencrypted (development)"
+        )
 
     def respond(kind: str, status: int, payload: dict[str, Any], title: str, text: str) -> Response:
         if kind == "json":
@@ -146,26 +155,56 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def submit(request: Request) -> Response:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        kind = FORM_TYPES.get(ctype, "json" if "json" in request.headers.get("accept", "") else "html")
+        kind = FORM_TYPES.get(
+            ctype, "json" if "json" in request.headers.get("accept", "") else "html"
+        )
         form = registry.forms().get(request.path_params["form_id"])
         if form is None:
-            return respond(kind, 404, {"error": "Dit formulier bestaat niet."}, "Niet gevonden", "Dit formulier bestaat niet.")
+            return respond(
+                kind,
+                404,
+                {"error": "Dit formulier bestaat niet."},
+                "Niet gevonden",
+                "Dit formulier bestaat niet.",
+            )
         if not limiter.allow(client_id(request)):
-            resp = respond(kind, 429, {"error": "Te veel verzoeken. Probeer het over een minuut opnieuw."},
-                           "Even geduld", "U heeft veel formulieren kort na elkaar verstuurd. Probeer het over een minuut opnieuw.")  # fmt: skip
+            resp = respond(
+                kind,
+                429,
+                {"error": "Te veel verzoeken. Probeer het over een minuut opnieuw."},
+                "Even geduld",
+                "U heeft veel formulieren kort na elkaar verstuurd. Probeer het over een minuut opnieuw.",
+            )
             resp.headers["retry-after"] = "60"
             return resp
         if ctype not in FORM_TYPES:
-            return respond(kind, 415, {"error": "Stuur het formulier als application/x-www-form-urlencoded of application/json."},
-                           "Formaat niet ondersteund", "Dit soort gegevens kunnen we niet ontvangen.")  # fmt: skip
+            return respond(
+                kind,
+                415,
+                {
+                    "error": "Stuur het formulier als application/x-www-form-urlencoded of application/json."
+                },
+                "Formaat niet ondersteund",
+                "Dit soort gegevens kunnen we niet ontvangen.",
+            )
         if not origin_allowed(request):
-            return respond(kind, 403, {"error": "Dit formulier mag niet vanaf een andere website worden verstuurd."},
-                           "Niet toegestaan", "Dit formulier mag niet vanaf een andere website worden verstuurd.")  # fmt: skip
+            return respond(
+                kind,
+                403,
+                {"error": "Dit formulier mag niet vanaf een andere website worden verstuurd."},
+                "Niet toegestaan",
+                "Dit formulier mag niet vanaf een andere website worden verstuurd.",
+            )
         try:
             body = await _read_body(request, settings.max_body)
         except _TooLarge:
-            return respond(kind, 413, {"error": f"Het formulier is te groot (meer dan {settings.max_body} bytes)."},
-                           "Te veel tekst", "U heeft meer tekst ingevuld dan wij kunnen ontvangen. Maak uw antwoorden korter.")  # fmt: skip
+            return respond(
+                kind,
+                413,
+                {"error": f"Het formulier is te groot (meer dan {settings.max_body} bytes)."},
+                "Te veel tekst",
+                "U heeft meer tekst ingevuld dan wij kunnen ontvangen. Maak uw antwoorden korter.",
+            )
         try:
             data = _parse(kind, body)
         except (ValueError, UnicodeDecodeError):
@@ -184,32 +223,54 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         try:
             receipt = await run_in_threadpool(store.submit, sub)
         except DuplicateError:
-            errors = {form.unique_field or "_form": ["Met deze code is de vragenlijst al ingevuld."]}
+            errors = {
+                form.unique_field or "_form": ["Met deze code is de vragenlijst al ingevuld."]
+            }
             return invalid(kind, form, data, errors, day, request.url.path)
         except StoreUnavailable:
             log.error("submission form=%s store unavailable", form.id)
-            resp = respond(kind, 503, {"error": "Wij kunnen uw formulier nu niet opslaan. Probeer het later opnieuw."},
-                           "Even niet beschikbaar", "Wij kunnen uw formulier nu niet opslaan. Er is niets bewaard. Probeer het later opnieuw.")  # fmt: skip
+            resp = respond(
+                kind,
+                503,
+                {"error": "Wij kunnen uw formulier nu niet opslaan. Probeer het later opnieuw."},
+                "Even niet beschikbaar",
+                "Wij kunnen uw formulier nu niet opslaan. Er is niets bewaard. Probeer het later opnieuw.",
+            )
             resp.headers["retry-after"] = "30"
             return resp
         log.info("submission form=%s status=%s", form.id, receipt.status)
         return success(kind, form, receipt.id, receipt.status)
 
     def invalid(
-        kind: str, form: Form, data: Mapping[str, Any], errors: dict[str, list[str]], day: dt.date, action: str
+        kind: str,
+        form: Form,
+        data: Mapping[str, Any],
+        errors: dict[str, list[str]],
+        day: dt.date,
+        action: str,
     ) -> Response:
         if kind == "json":
             return JSONResponse({"errors": errors}, 422, headers=SECURITY_HEADERS)
         values = {k: v for k, v in data.items() if isinstance(v, str) and k in form.by_name}
         html = error_page(
-            form, values, errors, action=action, site_name=registry.site_name(),
-            site_url=settings.site_url, today=day,
-        )  # fmt: skip
+            form,
+            values,
+            errors,
+            action=action,
+            site_name=registry.site_name(),
+            site_url=settings.site_url,
+            today=day,
+        )
         return HTMLResponse(html, 422, headers=SECURITY_HEADERS)
 
     async def list_forms(request: Request) -> Response:
         forms = [
-            {"id": f.id, "title": f.title, "page": settings.site_url + f.url, "fields": [x.name for x in f.fields]}
+            {
+                "id": f.id,
+                "title": f.title,
+                "page": settings.site_url + f.url,
+                "fields": [x.name for x in f.fields],
+            }
             for f in registry.forms().values()
         ]
         return JSONResponse({"forms": forms}, headers=SECURITY_HEADERS)
@@ -218,8 +279,13 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         try:
             await run_in_threadpool(store.ping)
         except StoreUnavailable:
-            return JSONResponse({"status": "unavailable", "store": store.kind}, 503, headers=SECURITY_HEADERS)
-        return JSONResponse({"status": "ok", "store": store.kind, "forms": len(registry.forms())}, headers=SECURITY_HEADERS)
+            return JSONResponse(
+                {"status": "unavailable", "store": store.kind}, 503, headers=SECURITY_HEADERS
+            )
+        return JSONResponse(
+            {"status": "ok", "store": store.kind, "forms": len(registry.forms())},
+            headers=SECURITY_HEADERS,
+        )
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(openapi_document(registry.forms()), headers=SECURITY_HEADERS)

@@ -65,5 +65,5 @@ def error_page(
 
 
 def message_page(title: str, text: str, site_name: str, site_url: str) -> str:
-    body = f"<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href=\"{escape(site_url + '/')}\">Naar de startpagina</a></p>"
+    body = f'<h1>{escape(title)}</h1><p>{escape(text)}</p><p><a href="{escape(site_url + "/")}">Naar de startpagina</a></p>'
     return page(title, body, site_name, site_url + "/")

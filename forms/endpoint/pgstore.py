@@ -91,7 +91,8 @@ class PostgresStore:
                     continue
                 conn.execute(sql.encode())
                 conn.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, %s)", (version, now())
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (%s, %s)",
+                    (version, now()),
                 )
                 applied += 1
         return applied
@@ -115,7 +116,15 @@ class PostgresStore:
                 conn.execute(
                     "INSERT INTO submissions (id, form_id, created_at, status, capacity_key, unique_key, payload)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (sid, sub.form_id, now(), status, sub.capacity_key, sub.unique_key, Jsonb(sub.payload)),
+                    (
+                        sid,
+                        sub.form_id,
+                        now(),
+                        status,
+                        sub.capacity_key,
+                        sub.unique_key,
+                        Jsonb(sub.payload),
+                    ),
                 )
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateError() from exc
@@ -135,7 +144,9 @@ class PostgresStore:
         for rid, fid, created, status, payload in rows:
             yield StoredRow(rid, fid, created.astimezone(dt.UTC), status, payload)
 
-    def count(self, form_id: str, capacity_key: str | None = None, status: str | None = None) -> int:
+    def count(
+        self, form_id: str, capacity_key: str | None = None, status: str | None = None
+    ) -> int:
         sql, args = "SELECT count(*) FROM submissions WHERE form_id = %s", [form_id]
         if capacity_key is not None:
             sql, args = sql + " AND capacity_key = %s", [*args, capacity_key]
@@ -152,7 +163,8 @@ class PostgresStore:
         with conn.transaction():
             for form_id, cutoff in cutoffs.items():
                 cur = conn.execute(
-                    "DELETE FROM submissions WHERE form_id = %s AND created_at < %s", (form_id, cutoff)
+                    "DELETE FROM submissions WHERE form_id = %s AND created_at < %s",
+                    (form_id, cutoff),
                 )
                 out[form_id] = cur.rowcount
         return out
@@ -168,9 +180,17 @@ class PostgresStore:
     def audit_log(self) -> list[dict[str, Any]]:
         conn = self._conn()
         with conn.transaction():
-            rows = conn.execute("SELECT at, actor, action, form_id, detail FROM audit_log ORDER BY id").fetchall()
+            rows = conn.execute(
+                "SELECT at, actor, action, form_id, detail FROM audit_log ORDER BY id"
+            ).fetchall()
         return [
-            {"at": r[0].astimezone(dt.UTC).isoformat(), "actor": r[1], "action": r[2], "form_id": r[3], "detail": r[4]}
+            {
+                "at": r[0].astimezone(dt.UTC).isoformat(),
+                "actor": r[1],
+                "action": r[2],
+                "form_id": r[3],
+                "detail": r[4],
+            }
             for r in rows
         ]
 

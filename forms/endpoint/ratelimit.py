@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 WINDOW = 60.0
 MAX_CLIENTS = 50_000
 
 
 class RateLimiter:
-    def __init__(self, per_minute: int, clock: type[time.monotonic] | None = None) -> None:  # type: ignore[valid-type]
+    def __init__(self, per_minute: int, clock: Callable[[], float] | None = None) -> None:
         self.per_minute = per_minute
         self.clock = clock or time.monotonic
         self._hits: dict[str, deque[float]] = {}

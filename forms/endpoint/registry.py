@@ -35,7 +35,8 @@ class Registry:
 
     def _files(self) -> list[Path]:
         return sorted(self.settings.forms_dir.glob("*.yaml")) + [
-            self.settings.content_dir / n for n in ("site.yaml", "sessions.yaml", "groepsevaluatie.yaml")
+            self.settings.content_dir / n
+            for n in ("site.yaml", "sessions.yaml", "groepsevaluatie.yaml")
         ]
 
     def _current_stamp(self) -> tuple[Any, ...]:
@@ -56,7 +57,9 @@ class Registry:
         except Exception as exc:
             if initial:
                 raise
-            log.error("form definitions changed but are invalid; keeping the previous ones:\n%s", exc)
+            log.error(
+                "form definitions changed but are invalid; keeping the previous ones:\n%s", exc
+            )
             self._stamp = stamp
             return
         self._forms, self._parts, self._stamp = forms, parts, stamp
@@ -87,14 +90,17 @@ class Registry:
         capacity_key = capacity = None
         if form.capacity_field:
             capacity_key = clean[form.capacity_field]
-            choice = next(c for c in form.by_name[form.capacity_field].choices if c.value == capacity_key)
+            choice = next(
+                c for c in form.by_name[form.capacity_field].choices if c.value == capacity_key
+            )
             capacity = choice.capacity
         ukey = None
         if form.unique_field:
             code = payload.pop(form.unique_field, None)  # the code itself is never stored
             scope = clean.get("evaluatie", "")
             needs_code = any(
-                e["id"] == scope and e["uses_codes"] for e in self._parts["groepsevaluatie"]["evaluations"]
+                e["id"] == scope and e["uses_codes"]
+                for e in self._parts["groepsevaluatie"]["evaluations"]
             )
             if code:
                 ukey = unique_key(cipher, form.id, scope, code)

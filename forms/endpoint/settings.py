@@ -40,7 +40,9 @@ class Settings:
             try:
                 value = int(raw) if whole else float(raw)
             except ValueError:
-                problems.append(f"{name}: expected a {'whole ' if whole else ''}number, got {raw!r}")
+                problems.append(
+                    f"{name}: expected a {'whole ' if whole else ''}number, got {raw!r}"
+                )
                 return default
             if not lo <= value <= hi:
                 problems.append(f"{name}: expected a number from {lo:g} to {hi:g}, got {raw!r}")
@@ -51,18 +53,26 @@ class Settings:
         if url.startswith("sqlite:///"):
             db_path = Path(url.removeprefix("sqlite:///"))
             if Path("build").resolve() in db_path.resolve().parents:
-                problems.append(f"SPIEGEL_DATABASE_URL: the database may not live under build/, got {url!r}")
+                problems.append(
+                    f"SPIEGEL_DATABASE_URL: the database may not live under build/, got {url!r}"
+                )
         elif not url.startswith(("postgresql://", "postgres://")):
             problems.append(
                 "SPIEGEL_DATABASE_URL: expected sqlite:///path/to/file.sqlite3 or postgresql://..., "
                 f"got {url.split('@')[-1]!r}"
             )
-        origins = tuple(o.strip().rstrip("/") for o in env.get("SPIEGEL_ALLOWED_ORIGINS", "").split(",") if o.strip())
+        origins = tuple(
+            o.strip().rstrip("/")
+            for o in env.get("SPIEGEL_ALLOWED_ORIGINS", "").split(",")
+            if o.strip()
+        )
         for o in origins:
             if not o.startswith(("https://", "http://127.0.0.1", "http://localhost")):
                 problems.append(f"SPIEGEL_ALLOWED_ORIGINS: expected https:// origins, got {o!r}")
         site_url = env.get("SPIEGEL_SITE_URL", "").rstrip("/")
-        if site_url and not site_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        if site_url and not site_url.startswith(
+            ("https://", "http://127.0.0.1", "http://localhost")
+        ):
             problems.append(f"SPIEGEL_SITE_URL: expected an https:// address, got {site_url!r}")
         key = env.get("SPIEGEL_ENCRYPTION_KEY") or None
         if key:
@@ -77,9 +87,13 @@ class Settings:
                 )
         production = env.get("SPIEGEL_ENV", "development") == "production"
         if env.get("SPIEGEL_ENV", "development") not in ("development", "production"):
-            problems.append(f"SPIEGEL_ENV: expected development or production, got {env['SPIEGEL_ENV']!r}")
+            problems.append(
+                f"SPIEGEL_ENV: expected development or production, got {env['SPIEGEL_ENV']!r}"
+            )
         if production and not key:
-            problems.append("SPIEGEL_ENCRYPTION_KEY: required when SPIEGEL_ENV=production (health data)")
+            problems.append(
+                "SPIEGEL_ENCRYPTION_KEY: required when SPIEGEL_ENV=production (health data)"
+            )
         settings = cls(
             database_url=url,
             content_dir=Path(env.get("SPIEGEL_CONTENT_DIR") or "content"),
@@ -93,7 +107,10 @@ class Settings:
             production=production,
             trust_proxy=env.get("SPIEGEL_TRUST_PROXY", "") in ("1", "true", "yes"),
         )
-        for name, path in (("SPIEGEL_CONTENT_DIR", settings.content_dir), ("SPIEGEL_FORMS_DIR", settings.forms_dir)):
+        for name, path in (
+            ("SPIEGEL_CONTENT_DIR", settings.content_dir),
+            ("SPIEGEL_FORMS_DIR", settings.forms_dir),
+        ):
             if not path.is_dir():
                 problems.append(f"{name}: expected a folder, {str(path)!r} does not exist")
         if problems:

@@ -58,7 +58,9 @@ class Store(Protocol):
     def migrate(self) -> int: ...
     def submit(self, sub: Submission) -> Receipt: ...
     def rows(self, form_id: str) -> Iterator[StoredRow]: ...
-    def count(self, form_id: str, capacity_key: str | None = None, status: str | None = None) -> int: ...
+    def count(
+        self, form_id: str, capacity_key: str | None = None, status: str | None = None
+    ) -> int: ...
     def purge(self, cutoffs: dict[str, dt.datetime]) -> dict[str, int]: ...
     def audit(self, actor: str, action: str, form_id: str, detail: str) -> None: ...
     def audit_log(self) -> list[dict[str, Any]]: ...
@@ -116,12 +118,16 @@ class SQLiteStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             # one connection per thread; check_same_thread=False only so close() may run elsewhere
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")  # durable on commit, also on power loss
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA secure_delete=ON")  # purged rows are overwritten, not just unlinked
+            conn.execute(
+                "PRAGMA secure_delete=ON"
+            )  # purged rows are overwritten, not just unlinked
             self._local.conn = conn
             with self._all_lock:
                 self._all.append(conn)
@@ -170,9 +176,16 @@ class SQLiteStore:
             conn.execute(
                 "INSERT INTO submissions (id, form_id, created_at, status, capacity_key, unique_key, payload)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (sid, sub.form_id, now().isoformat(), status, sub.capacity_key, sub.unique_key,
-                 json.dumps(sub.payload, ensure_ascii=False)),
-            )  # fmt: skip
+                (
+                    sid,
+                    sub.form_id,
+                    now().isoformat(),
+                    status,
+                    sub.capacity_key,
+                    sub.unique_key,
+                    json.dumps(sub.payload, ensure_ascii=False),
+                ),
+            )
             conn.execute("COMMIT")
         except sqlite3.IntegrityError as exc:
             conn.execute("ROLLBACK")
@@ -189,9 +202,13 @@ class SQLiteStore:
             (form_id,),
         )
         for rid, fid, created, status, payload in cur:
-            yield StoredRow(rid, fid, dt.datetime.fromisoformat(created), status, json.loads(payload))
+            yield StoredRow(
+                rid, fid, dt.datetime.fromisoformat(created), status, json.loads(payload)
+            )
 
-    def count(self, form_id: str, capacity_key: str | None = None, status: str | None = None) -> int:
+    def count(
+        self, form_id: str, capacity_key: str | None = None, status: str | None = None
+    ) -> int:
         sql, args = "SELECT count(*) FROM submissions WHERE form_id = ?", [form_id]
         if capacity_key is not None:
             sql, args = sql + " AND capacity_key = ?", [*args, capacity_key]
@@ -225,8 +242,12 @@ class SQLiteStore:
         )
 
     def audit_log(self) -> list[dict[str, Any]]:
-        cur = self._conn().execute("SELECT at, actor, action, form_id, detail FROM audit_log ORDER BY id")
-        return [dict(zip(("at", "actor", "action", "form_id", "detail"), r, strict=True)) for r in cur]
+        cur = self._conn().execute(
+            "SELECT at, actor, action, form_id, detail FROM audit_log ORDER BY id"
+        )
+        return [
+            dict(zip(("at", "actor", "action", "form_id", "detail"), r, strict=True)) for r in cur
+        ]
 
     def ping(self) -> None:
         try:

@@ -48,17 +48,22 @@ class _Page(HTMLParser):
         if tag in FORBIDDEN_TAGS:
             self.forbidden.append(tag)
         attr = RESOURCE_ATTRS.get(tag)
-        if attr and a.get(attr):
-            if tag != "link" or a.get("rel", "") not in ("canonical", "alternate"):
-                self.resources.append(a[attr])
+        if (
+            attr
+            and a.get(attr)
+            and (tag != "link" or a.get("rel", "") not in ("canonical", "alternate"))
+        ):
+            self.resources.append(a[attr])
         for k in ("href", "action", "src"):
             if k in a and tag in ("a", "form", "link", "script", "img"):
                 self.links.append(a[k])
 
 
 def _external(url: str) -> bool:
-    return url.startswith("//") or bool(re.match(r"[a-z][a-z0-9+.-]*:", url, re.I)) and not url.startswith(
-        ("data:", "mailto:", "tel:")
+    return (
+        url.startswith("//")
+        or bool(re.match(r"[a-z][a-z0-9+.-]*:", url, re.I))
+        and not url.startswith(("data:", "mailto:", "tel:"))
     )
 
 

@@ -1,12 +1,12 @@
 """The `spiegel` command for staff and operators.
 
-  spiegel export FORM        CSV of a form's submissions to stdout (audited)
-  spiegel purge [--dry-run]  delete what is past its retention period (safe from cron)
-  spiegel schema FORM        the Table Schema of the export
-  spiegel results RAW.csv    raw questionnaire answers -> checked open-data package
-  spiegel migrate            apply database migrations
-  spiegel audit-log          who exported what, when
-  spiegel keygen             a new encryption key for SPIEGEL_ENCRYPTION_KEY
+spiegel export FORM        CSV of a form's submissions to stdout (audited)
+spiegel purge [--dry-run]  delete what is past its retention period (safe from cron)
+spiegel schema FORM        the Table Schema of the export
+spiegel results RAW.csv    raw questionnaire answers -> checked open-data package
+spiegel migrate            apply database migrations
+spiegel audit-log          who exported what, when
+spiegel keygen             a new encryption key for SPIEGEL_ENCRYPTION_KEY
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_START) else cell
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Any:
     from spiegel_endpoint.settings import ConfigError, Settings
 
     try:
@@ -40,7 +40,7 @@ def _settings():  # type: ignore[no-untyped-def]
         sys.exit(str(exc))
 
 
-def _store_and_forms():  # type: ignore[no-untyped-def]
+def _store_and_forms() -> Any:
     from spiegel_endpoint.registry import Registry
     from spiegel_endpoint.store import open_store
 
@@ -51,7 +51,7 @@ def _store_and_forms():  # type: ignore[no-untyped-def]
     return settings, store, Registry(settings).forms()
 
 
-def export_rows(store, form, cipher) -> Iterator[list[str]]:  # type: ignore[no-untyped-def]
+def export_rows(store: Any, form: Any, cipher: Any) -> Iterator[list[str]]:
     from spiegel.forms import NOT_APPLICABLE, table_schema
 
     columns = [c["name"] for c in table_schema(form)["fields"]]
@@ -82,7 +82,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     for count, line in enumerate(export_rows(store, form, cipher)):  # noqa: B007
         writer.writerow(line)
     store.audit(args.actor, "export", form.id, f"{count} rows")
-    print(f"exported {count} rows of {form.id}; logged in the audit log as {args.actor}", file=sys.stderr)
+    print(
+        f"exported {count} rows of {form.id}; logged in the audit log as {args.actor}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -90,7 +93,9 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel_endpoint.store import now
 
     _, store, forms = _store_and_forms()
-    cutoffs = {f.id: now() - dt.timedelta(days=int(f.privacy["retention_days"])) for f in forms.values()}
+    cutoffs = {
+        f.id: now() - dt.timedelta(days=int(f.privacy["retention_days"])) for f in forms.values()
+    }
     if args.dry_run:
         for fid, cutoff in cutoffs.items():
             n = sum(1 for r in store.rows(fid) if r.created_at < cutoff)
@@ -134,7 +139,9 @@ def cmd_results(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     result = build_results(Path(args.raw), content, args.k)
     if result.error_count:
-        print(f"{args.raw}: {result.error_count} problem(s); nothing was published:", file=sys.stderr)
+        print(
+            f"{args.raw}: {result.error_count} problem(s); nothing was published:", file=sys.stderr
+        )
         for e in result.errors:
             print(f"  {args.raw}: {e}", file=sys.stderr)
         if result.error_count > len(result.errors):
@@ -169,7 +176,10 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_audit_log(args: argparse.Namespace, out: TextIO) -> int:
     _, store, _ = _store_and_forms()
     for entry in store.audit_log():
-        print(f"{entry['at']}\t{entry['actor']}\t{entry['action']}\t{entry['form_id']}\t{entry['detail']}", file=out)
+        print(
+            f"{entry['at']}\t{entry['actor']}\t{entry['action']}\t{entry['form_id']}\t{entry['detail']}",
+            file=out,
+        )
     return 0
 
 
@@ -182,11 +192,17 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
 
 def parser() -> argparse.ArgumentParser:
     default_actor = os.environ.get("SPIEGEL_ACTOR") or getpass.getuser()
-    p = argparse.ArgumentParser(prog="spiegel", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="spiegel", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = p.add_subparsers(dest="command", required=True)
     e = sub.add_parser("export", help="CSV of a form's submissions to stdout")
     e.add_argument("form")
-    e.add_argument("--actor", default=default_actor, help="name for the audit log (default: $SPIEGEL_ACTOR or user)")
+    e.add_argument(
+        "--actor",
+        default=default_actor,
+        help="name for the audit log (default: $SPIEGEL_ACTOR or user)",
+    )
     e.set_defaults(func=cmd_export)
     pu = sub.add_parser("purge", help="delete submissions past their retention period")
     pu.add_argument("--dry-run", action="store_true")
@@ -198,7 +214,9 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser("results", help="raw questionnaire CSV -> anonymised open-data package")
     r.add_argument("raw")
     r.add_argument("--out", default="content/results")
-    r.add_argument("--k", type=int, default=5, help="smallest group shown (default 5, never below 3)")
+    r.add_argument(
+        "--k", type=int, default=5, help="smallest group shown (default 5, never below 3)"
+    )
     r.add_argument("--content", default=os.environ.get("SPIEGEL_CONTENT_DIR", "content"))
     r.set_defaults(func=cmd_results)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

@@ -16,8 +16,8 @@ from .schema import (
     INVALID,
     Bool,
     Color,
-    Context,
     ContentError,
+    Context,
     Date,
     Email,
     Enum,
@@ -64,7 +64,7 @@ def _check_site(site: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> No
         ctx.error(
             (*path, "brand_colour"),
             f"expected a colour with contrast of at least 4.5:1 against white text and the page, "
-            f'got {site["brand_colour"]} ({ratio:.2f}:1); pick a darker shade',
+            f"got {site['brand_colour']} ({ratio:.2f}:1); pick a darker shade",
         )
 
 
@@ -74,11 +74,18 @@ SITE = Obj(
         "site_name": Str(1, 40),
         "tagline": Summary,
         "brand_colour": Color(),
-        "logo": Opt(Str(1, 200, r"assets/[A-Za-z0-9_./-]+\.(svg|png)", "a file under assets/, .svg or .png")),
+        "logo": Opt(
+            Str(1, 200, r"assets/[A-Za-z0-9_./-]+\.(svg|png)", "a file under assets/, .svg or .png")
+        ),
         "logo_alt": Opt(Str(1, 120)),
         "site_url": Opt(Str(8, 200, r"https://[^\s]+/", "an https:// address ending in /")),
         "endpoint": Opt(
-            Str(1, 200, r"(https://[^\s]+[^/]|/[a-z/]*[a-z])", 'an https:// address or a path like "/api"'),
+            Str(
+                1,
+                200,
+                r"(https://[^\s]+[^/]|/[a-z/]*[a-z])",
+                'an https:// address or a path like "/api"',
+            ),
             "/api",
         ),
         "contact": Obj({"phone": Phone(), "email": Email(), "address": Str(1, 200)}),
@@ -174,7 +181,10 @@ def _check_evaluation_doc(doc: dict[str, Any], path: tuple[Any, ...], ctx: Conte
     if sorted(ids) != sorted(RESPONDENT_GROUPS):
         ctx.error(
             ("respondent_groups",),
-            "expected exactly the groups " + ", ".join(RESPONDENT_GROUPS) + ", got " + ", ".join(map(str, ids)),
+            "expected exactly the groups "
+            + ", ".join(RESPONDENT_GROUPS)
+            + ", got "
+            + ", ".join(map(str, ids)),
         )
 
 
@@ -273,7 +283,9 @@ def _check_action(a: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> Non
     if a["review"] is None:
         a["review"] = _add_months(a["start"], 6)
     elif a["review"] < a["start"]:
-        ctx.error((*path, "review"), f"expected a date on or after start {a['start']}, got {a['review']}")
+        ctx.error(
+            (*path, "review"), f"expected a date on or after start {a['start']}, got {a['review']}"
+        )
     if a["status"] == "klaar" and not a["outcome"]:
         ctx.error((*path, "outcome"), "expected an outcome for an action with status klaar")
 
@@ -355,7 +367,9 @@ def load_file(content_dir: Path, key: str, label_root: str = "content") -> tuple
     return validate(schema, data, label, lines)
 
 
-def load_parts(content_dir: Path, keys: tuple[str, ...], label_root: str = "content") -> dict[str, Any]:
+def load_parts(
+    content_dir: Path, keys: tuple[str, ...], label_root: str = "content"
+) -> dict[str, Any]:
     """Load some content files; raise one ContentError listing every problem in all of them."""
     issues: list[Issue] = []
     parts: dict[str, Any] = {}

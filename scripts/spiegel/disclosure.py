@@ -59,12 +59,30 @@ def pct(part: int, whole: int) -> str:
 
 
 STATEMENT_COLUMNS = (
-    "evaluatie", "stelling", "thema", "respondentgroep", "n", "n_antwoorden", "gemiddelde",
-    "nvt_pct", "pct_1", "pct_2", "pct_3", "pct_4", "pct_5", "verschil",
-)  # fmt: skip
+    "evaluatie",
+    "stelling",
+    "thema",
+    "respondentgroep",
+    "n",
+    "n_antwoorden",
+    "gemiddelde",
+    "nvt_pct",
+    "pct_1",
+    "pct_2",
+    "pct_3",
+    "pct_4",
+    "pct_5",
+    "verschil",
+)
 THEME_COLUMNS = (
-    "evaluatie", "thema", "respondentgroep", "n", "n_antwoorden", "gemiddelde", "verschil",
-)  # fmt: skip
+    "evaluatie",
+    "thema",
+    "respondentgroep",
+    "n",
+    "n_antwoorden",
+    "gemiddelde",
+    "verschil",
+)
 
 
 @dataclass
@@ -75,7 +93,9 @@ class Suppression:
     reason: str
 
 
-def _row(base: dict[str, Any], cell: Cell, respondents: int, k: int, show_dist: bool | None) -> dict[str, str]:
+def _row(
+    base: dict[str, Any], cell: Cell, respondents: int, k: int, show_dist: bool | None
+) -> dict[str, str]:
     """One published row; ``show_dist`` None means a theme row (no n.v.t. share, no distribution)."""
     n_ans = cell.answers
     row = {**base, "n": str(respondents), "n_antwoorden": str(n_ans), "gemiddelde": ""}
@@ -119,7 +139,9 @@ def aggregate(
             cell = cells.get((g, sid), Cell())
             visible = cell.answers >= k
             if not visible:
-                suppressed.append(Suppression(evaluation, g, sid, f"{cell.answers} answers, fewer than k={k}"))
+                suppressed.append(
+                    Suppression(evaluation, g, sid, f"{cell.answers} answers, fewer than k={k}")
+                )
             dist = cell.answers >= K_DIST
             base = {"evaluatie": evaluation, "stelling": sid, "thema": theme, "respondentgroep": g}
             st_rows.append(_row(base, cell, respondents[g], k, dist) | {"verschil": ""})
@@ -130,7 +152,12 @@ def aggregate(
                     hidden_dist += 0 if dist else cell.answers
         if others:
             dist = pooled.answers >= K_DIST and (hidden_dist == 0 or hidden_dist >= K_DIST)
-            base = {"evaluatie": evaluation, "stelling": sid, "thema": theme, "respondentgroep": OTHERS}
+            base = {
+                "evaluatie": evaluation,
+                "stelling": sid,
+                "thema": theme,
+                "respondentgroep": OTHERS,
+            }
             row = _row(base, pooled, n_others, k, dist)
             row["verschil"] = _gap(st_rows, sid, row)
             st_rows.append(row)
@@ -140,19 +167,33 @@ def aggregate(
         for g in shown:
             cell = themes.get(g, {}).get(theme, Cell())
             th_rows.append(
-                _row({"evaluatie": evaluation, "thema": theme, "respondentgroep": g}, cell, respondents[g], k, None)
+                _row(
+                    {"evaluatie": evaluation, "thema": theme, "respondentgroep": g},
+                    cell,
+                    respondents[g],
+                    k,
+                    None,
+                )
                 | {"verschil": ""}
             )
             if g != SELF and cell.answers >= k:
                 pooled.add(cell)
         if others:
-            row = _row({"evaluatie": evaluation, "thema": theme, "respondentgroep": OTHERS}, pooled, n_others, k, None)
+            row = _row(
+                {"evaluatie": evaluation, "thema": theme, "respondentgroep": OTHERS},
+                pooled,
+                n_others,
+                k,
+                None,
+            )
             row["verschil"] = _gap(th_rows, theme, row, key="thema")
             th_rows.append(row)
     return st_rows, th_rows, suppressed
 
 
-def _gap(rows: list[dict[str, str]], item: str, other: dict[str, str], key: str = "stelling") -> str:
+def _gap(
+    rows: list[dict[str, str]], item: str, other: dict[str, str], key: str = "stelling"
+) -> str:
     own = next((r for r in rows if r[key] == item and r["respondentgroep"] == SELF), None)
     if own and own["gemiddelde"] and other["gemiddelde"]:
         return str(Decimal(other["gemiddelde"]) - Decimal(own["gemiddelde"]))
@@ -187,9 +228,13 @@ def audit_rows(
             dist = [r.get(f"pct_{j}", "") for j in SCALE]
             if any(dist):
                 if n_ans < K_DIST:
-                    problems.append(f"{label}: distribution shown for {n_ans} answers, below {K_DIST}")
+                    problems.append(
+                        f"{label}: distribution shown for {n_ans} answers, below {K_DIST}"
+                    )
                 if not all(dist) or not 95 <= sum(int(x) for x in dist) <= 105:
-                    problems.append(f"{label}: distribution must be 5 whole percentages adding up to 100")
+                    problems.append(
+                        f"{label}: distribution must be 5 whole percentages adding up to 100"
+                    )
             item = r.get("stelling") or r["thema"]
             by.setdefault((r["evaluatie"], item), []).append(r | {"_label": label})
         for (_ev, _item), group_rows in by.items():
@@ -210,11 +255,14 @@ def _audit_total(rows: list[dict[str, str]], k: int) -> list[str]:
     if int(t["n_antwoorden"]) != sum(int(p["n_antwoorden"]) for p in visible):
         out.append(f"{t['_label']}: anderen includes answers of cells that are not shown")
     if t["gemiddelde"] and visible:
-        expected = sum(Decimal(p["gemiddelde"]) * int(p["n_antwoorden"]) for p in visible) / int(
-            t["n_antwoorden"]
+        weighted = sum(
+            (Decimal(p["gemiddelde"]) * int(p["n_antwoorden"]) for p in visible), Decimal(0)
         )
+        expected = weighted / int(t["n_antwoorden"])
         if abs(expected - Decimal(t["gemiddelde"])) > Decimal("0.01"):
-            out.append(f"{t['_label']}: anderen mean {t['gemiddelde']} does not follow from the shown groups")
+            out.append(
+                f"{t['_label']}: anderen mean {t['gemiddelde']} does not follow from the shown groups"
+            )
     if t.get("pct_1"):
         hidden = sum(int(p["n_antwoorden"]) for p in visible if not p.get("pct_1"))
         if 0 < hidden < K_DIST:

@@ -13,7 +13,11 @@ from html import escape
 
 from .forms import ELAPSED, HONEYPOT, NOT_APPLICABLE, Field, Form
 
-THEME_NAMES = {"samenwerking": "Samenwerking", "communicatie": "Communicatie", "organisatie": "Organisatie"}
+THEME_NAMES = {
+    "samenwerking": "Samenwerking",
+    "communicatie": "Communicatie",
+    "organisatie": "Organisatie",
+}
 
 
 def _attrs(**kw: str | int | bool | None) -> str:
@@ -41,7 +45,9 @@ def first_input_id(f: Field, today: dt.date, form: Form) -> str:
 
 
 def _describe(f: Field, errors: list[str]) -> str | None:
-    ids = ([field_id(f.name) + "-hint"] if f.hint else []) + ([field_id(f.name) + "-error"] if errors else [])
+    ids = ([field_id(f.name) + "-hint"] if f.hint else []) + (
+        [field_id(f.name) + "-error"] if errors else []
+    )
     return " ".join(ids) or None
 
 
@@ -100,7 +106,7 @@ def _single(f: Field, form: Form, value: str, errors: list[str], today: dt.date)
     if f.type == "consent":
         return (
             f'<div class="spiegel-field spiegel-consent{" spiegel-invalid" if errors else ""}">'
-            f"{_messages(f, errors)}<div class=\"spiegel-option\">"
+            f'{_messages(f, errors)}<div class="spiegel-option">'
             f'<input type="checkbox" value="ja"{common}{_attrs(checked=value == "ja")}>'
             f'<label for="{fid}">{escape(f.label)}</label></div></div>'
         )
@@ -112,14 +118,16 @@ def _single(f: Field, form: Form, value: str, errors: list[str], today: dt.date)
         )
         control = f'<select{common}><option value="">Maak een keuze</option>{opts}</select>'
     elif f.type == "textarea":
-        control = f'<textarea rows="4"{common}{_attrs(maxlength=f.max_length)}>{escape(value)}</textarea>'
+        control = (
+            f'<textarea rows="4"{common}{_attrs(maxlength=f.max_length)}>{escape(value)}</textarea>'
+        )
     else:
         kind = {"email": "email", "phone": "tel"}.get(f.type, "text")
         pattern = {"phone": r"\+?[0-9][0-9 \-]{8,18}", "code": r"[A-Za-z0-9\-]{4,40}"}.get(f.type)
         control = (
             f"<input{_attrs(type=kind)}{common}"
             f"{_attrs(value=value, maxlength=f.max_length, autocomplete=f.autocomplete, pattern=pattern)}"
-            f'{_attrs(inputmode="tel" if f.type == "phone" else None, spellcheck="false" if f.type in ("email", "code") else None)}>'
+            f"{_attrs(inputmode='tel' if f.type == 'phone' else None, spellcheck='false' if f.type in ('email', 'code') else None)}>"
         )
     return (
         f'<div class="spiegel-field{" spiegel-invalid" if errors else ""}">'
@@ -193,7 +201,9 @@ def render_form(
         elif theme and not f.theme:
             parts.append("</section>")
             theme = None
-        parts.append(render_field(f, form, values.get(f.name, ""), list(errors.get(f.name, [])), today))
+        parts.append(
+            render_field(f, form, values.get(f.name, ""), list(errors.get(f.name, [])), today)
+        )
     if theme:
         parts.append("</section>")
     parts.append(

@@ -18,8 +18,8 @@ from typing import Any
 from .schema import (
     INVALID,
     Bool,
-    Context,
     ContentError,
+    Context,
     Enum,
     Int,
     Issue,
@@ -52,7 +52,9 @@ FIELD = Obj(
         "max_length": Opt(Int(1, 5000)),
         "autocomplete": Opt(Str(1, 40, r"[a-z -]+")),
         "widget": Opt(Enum("radio", "select")),
-        "choices": Opt(List(Obj({"value": Slug("a value of a-z, 0-9 and -"), "label": Str(1, 120)}), 1, 30)),
+        "choices": Opt(
+            List(Obj({"value": Slug("a value of a-z, 0-9 and -"), "label": Str(1, 120)}), 1, 30)
+        ),
         "choices_from": Opt(Enum(*CHOICE_SOURCES)),
     }
 )
@@ -61,7 +63,9 @@ FORM = Obj(
     {
         "id": Slug(),
         "title": Str(1, 120),
-        "programme": Enum("spiegelbijeenkomst", "vvg", "groepsevaluatie", "collegiale-ondersteuning", "gluren"),
+        "programme": Enum(
+            "spiegelbijeenkomst", "vvg", "groepsevaluatie", "collegiale-ondersteuning", "gluren"
+        ),
         "path": Str(1, 80, r"[a-z0-9-]+(/[a-z0-9-]+)*", 'a page path like "vvg/aanmelden"'),
         "intro": Str(1, 3000),
         "next_steps": Str(1, 3000),
@@ -160,7 +164,20 @@ class Form:
 
 def _choices_from(source: str, parts: Mapping[str, Any]) -> tuple[Choice, ...]:
     if source == "sessions":
-        months = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+        months = (
+            "jan",
+            "feb",
+            "mrt",
+            "apr",
+            "mei",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "okt",
+            "nov",
+            "dec",
+        )
         out = []
         for s in sorted(parts["sessions"]["sessions"], key=lambda s: (s["date"], s["start"])):
             d = s["date"]
@@ -183,16 +200,16 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
             ge = parts["groepsevaluatie"]
             scale = (*ge["scale"]["labels"], ge["scale"]["not_applicable"])
             for s in ge["statements"]:
-                fields.append(
-                    Field(s["id"], "scale", s["text"], required=True, theme=s["theme"])
-                )
+                fields.append(Field(s["id"], "scale", s["text"], required=True, theme=s["theme"]))
             continue
         if not f["label"]:
             ctx.error((*path, "label"), "missing required key 'label'")
         choices: tuple[Choice, ...] = ()
         if kind == "choice":
             if bool(f["choices"]) == bool(f["choices_from"]):
-                ctx.error(path, "expected exactly one of 'choices' or 'choices_from' for a choice field")
+                ctx.error(
+                    path, "expected exactly one of 'choices' or 'choices_from' for a choice field"
+                )
                 continue
             choices = (
                 tuple(Choice(c["value"], c["label"]) for c in f["choices"])
@@ -233,7 +250,9 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
     if raw["anonymous"]:
         for f2 in fields:
             if f2.personal or f2.type in ("email", "phone"):
-                ctx.error(("fields",), f"an anonymous form cannot ask for personal data ({f2.name})")
+                ctx.error(
+                    ("fields",), f"an anonymous form cannot ask for personal data ({f2.name})"
+                )
     if ctx.issues:
         return None
     return Form(
@@ -257,7 +276,9 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
     )
 
 
-def load_forms(forms_dir: Path, parts: Mapping[str, Any], label_root: str = "forms") -> dict[str, Form]:
+def load_forms(
+    forms_dir: Path, parts: Mapping[str, Any], label_root: str = "forms"
+) -> dict[str, Form]:
     """Load every ``*.yaml`` in ``forms_dir``; ``parts`` holds validated sessions and groepsevaluatie."""
     issues: list[Issue] = []
     forms: dict[str, Form] = {}
@@ -287,7 +308,9 @@ def load_forms(forms_dir: Path, parts: Mapping[str, Any], label_root: str = "for
 
 # ------------------------------------------------------------------ validation
 
-EMAIL_RE = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+EMAIL_RE = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 PHONE_STRIP = re.compile(r"[\s\-().]")
 PHONE_RE = re.compile(r"(?:\+31|0031|0)([1-9][0-9]{8})")
 CODE_RE = re.compile(r"[A-Za-z0-9-]{4,40}")
@@ -446,7 +469,10 @@ def json_schema(form: Form) -> dict[str, Any]:
     for f in form.fields:
         p: dict[str, Any] = {"title": f.label}
         if f.type == "consent":
-            p["oneOf"] = [{"type": "boolean", "const": True}, {"type": "string", "enum": ["on", "ja"]}]
+            p["oneOf"] = [
+                {"type": "boolean", "const": True},
+                {"type": "string", "enum": ["on", "ja"]},
+            ]
         elif f.type == "scale":
             p["oneOf"] = [{"type": "integer", "minimum": 1, "maximum": 5}, {"type": "string"}]
         elif f.type == "choice":
@@ -457,4 +483,9 @@ def json_schema(form: Form) -> dict[str, Any]:
                 p["format"] = "email"
         props[f.name] = p
     required = [f.name for f in form.fields if f.required]
-    return {"type": "object", "properties": props, "required": required, "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": props,
+        "required": required,
+        "additionalProperties": False,
+    }

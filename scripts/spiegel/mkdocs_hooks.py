@@ -48,7 +48,9 @@ def build_today() -> dt.date:
         try:
             return dt.date.fromisoformat(fixed)
         except ValueError:
-            raise PluginError(f"SPIEGEL_TODAY: expected a date like 2026-11-22, got {fixed!r}") from None
+            raise PluginError(
+                f"SPIEGEL_TODAY: expected a date like 2026-11-22, got {fixed!r}"
+            ) from None
     return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
 
 
@@ -88,8 +90,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         brand=brand_css(content.site["brand_colour"]),
     )
     for action in content.actions["actions"]:
-        if action["status"] != "klaar" and action["review"] < today and (
-            action["updated"] is None or action["updated"] < action["review"]
+        if (
+            action["status"] != "klaar"
+            and action["review"] < today
+            and (action["updated"] is None or action["updated"] < action["review"])
         ):
             log.info(
                 "%s/actions.yaml: action %r passed its 6-month review on %s without an update",
@@ -132,8 +136,10 @@ _MD_TABLE = re.compile(r"<table>(.*?)</table>", re.S)
 def on_page_content(html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     """Wide Markdown tables scroll on phones: make the scroll area a focusable, named region."""
     return _MD_TABLE.sub(
-        lambda m: '<div class="spiegel-scroll" role="region" aria-label="Tabel" tabindex="0">'
-        f'<table class="spiegel-table">{m.group(1)}</table></div>',
+        lambda m: (
+            '<div class="spiegel-scroll" role="region" aria-label="Tabel" tabindex="0">'
+            f'<table class="spiegel-table">{m.group(1)}</table></div>'
+        ),
         html,
     )
 
@@ -149,7 +155,9 @@ def on_post_build(config: MkDocsConfig) -> None:
     if problems:
         shutil.rmtree(staging, ignore_errors=True)
         _detach_counter()
-        raise PluginError("The built site failed its audit:\n" + "\n".join(f"  {p}" for p in problems))
+        raise PluginError(
+            "The built site failed its audit:\n" + "\n".join(f"  {p}" for p in problems)
+        )
     old = final.with_name(final.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if final.exists():

@@ -35,8 +35,12 @@ def chart(ev_name: str, rows: list[dict[str, Any]], texts: dict[str, str]) -> st
         )
     for i, r in enumerate(rows):
         y = 24 + i * ROW_H
-        parts.append(f'<text x="0" y="{y + 18}" class="spiegel-chart__label">{escape(r["stelling"])}</text>')
-        for j, (key, cls, who) in enumerate((("self", "self", "zelf"), ("others", "others", "anderen"))):
+        parts.append(
+            f'<text x="0" y="{y + 18}" class="spiegel-chart__label">{escape(r["stelling"])}</text>'
+        )
+        for j, (key, cls, who) in enumerate(
+            (("self", "self", "zelf"), ("others", "others", "anderen"))
+        ):
             value = r[key]
             yy = y + j * 18
             if value:
@@ -57,7 +61,7 @@ def chart(ev_name: str, rows: list[dict[str, Any]], texts: dict[str, str]) -> st
 def _table(rows: list[dict[str, Any]], texts: dict[str, str], caption: str) -> str:
     body = "".join(
         f'<tr><th scope="row">{escape(r["stelling"])}: {escape(texts.get(r["stelling"], ""))}</th>'
-        f'<td>{_fmt(r["self"])}</td><td>{_fmt(r["others"])}</td><td>{_fmt(r["gap"])}</td></tr>'
+        f"<td>{_fmt(r['self'])}</td><td>{_fmt(r['others'])}</td><td>{_fmt(r['gap'])}</td></tr>"
         for r in rows
     )
     return (
@@ -71,7 +75,10 @@ def _table(rows: list[dict[str, Any]], texts: dict[str, str], caption: str) -> s
 
 def _group_table(st: list[dict[str, str]], groups: dict[str, str], texts: dict[str, str]) -> str:
     shown = [g for g in groups if any(r["respondentgroep"] == g for r in st)]
-    head = "".join(f'<th scope="col">{escape(groups[g])} (n={next(r["n"] for r in st if r["respondentgroep"] == g)})</th>' for g in shown)
+    head = "".join(
+        f'<th scope="col">{escape(groups[g])} (n={next(r["n"] for r in st if r["respondentgroep"] == g)})</th>'
+        for g in shown
+    )
     body = ""
     for sid in dict.fromkeys(r["stelling"] for r in st):
         cells = ""
@@ -94,20 +101,29 @@ def result_pages(pub: Published, content: Content) -> dict[str, str]:
     pages: dict[str, str] = {}
     published = pub.evaluations()
     lines = [
-        "---", "title: Uitkomsten groepsevaluatie", "---", "# Uitkomsten groepsevaluatie", "",
+        "---",
+        "title: Uitkomsten groepsevaluatie",
+        "---",
+        "# Uitkomsten groepsevaluatie",
+        "",
         "Hier staan de uitkomsten van groepen die hun evaluatie hebben afgerond. Alle cijfers zijn",
         f"anoniem. Een groep van minder dan {pub.k} mensen laten we helemaal weg. Toelichtingen publiceren we nooit.",
         "",
-    ]  # fmt: skip
+    ]
     if published:
-        lines += [f"- [{names[e]['name']}](/groepsevaluatie/resultaten/{e}/index.md)" for e in published]
         lines += [
-            "", "## Open data", "",
-            "De cijfers zijn ook te downloaden als open data (Data Package met CSV-bestanden):", "",
+            f"- [{names[e]['name']}](/groepsevaluatie/resultaten/{e}/index.md)" for e in published
+        ]
+        lines += [
+            "",
+            "## Open data",
+            "",
+            "De cijfers zijn ook te downloaden als open data (Data Package met CSV-bestanden):",
+            "",
             f"- [datapackage.json](/{DOWNLOAD_DIR}/datapackage.json)",
             f"- [stellingen.csv](/{DOWNLOAD_DIR}/stellingen.csv)",
             f"- [themas.csv](/{DOWNLOAD_DIR}/themas.csv)",
-        ]  # fmt: skip
+        ]
     else:
         lines.append("Er zijn nog geen uitkomsten gepubliceerd.")
     pages["groepsevaluatie/resultaten/index.md"] = "\n".join(lines) + "\n"
@@ -116,8 +132,12 @@ def result_pages(pub: Published, content: Content) -> dict[str, str]:
         st = [r for r in pub.statements if r["evaluatie"] == ev]
         rows = []
         for sid in dict.fromkeys(r["stelling"] for r in st):
-            own = next((r for r in st if r["stelling"] == sid and r["respondentgroep"] == SELF), None)
-            oth = next((r for r in st if r["stelling"] == sid and r["respondentgroep"] == OTHERS), None)
+            own = next(
+                (r for r in st if r["stelling"] == sid and r["respondentgroep"] == SELF), None
+            )
+            oth = next(
+                (r for r in st if r["stelling"] == sid and r["respondentgroep"] == OTHERS), None
+            )
             rows.append(
                 {
                     "stelling": sid,
@@ -128,16 +148,28 @@ def result_pages(pub: Published, content: Content) -> dict[str, str]:
             )
         actions = [a for a in content.actions["actions"] if a["source"] == ev]
         md = [
-            "---", f"title: Uitkomsten {e['name']}", "---", f"# Uitkomsten: {e['name']}", "",
+            "---",
+            f"title: Uitkomsten {e['name']}",
+            "---",
+            f"# Uitkomsten: {e['name']}",
+            "",
             "De grafiek laat per stelling zien hoe de groep zichzelf ziet (zelfbeeld) en hoe anderen",
-            "de groep zien. Een hoger getal betekent: meer eens. Staat er \"niet getoond\"? Dan hebben te",
-            "weinig mensen die vraag beantwoord om het cijfer anoniem te laten zien.", "",
-            f'<figure class="spiegel-figure">{chart(e["name"], rows, texts)}</figure>', "",
-            _table(rows, texts, "Zelfbeeld en anderen per stelling"), "",
-            _group_table(st, groups, texts), "",
-        ]  # fmt: skip
+            'de groep zien. Een hoger getal betekent: meer eens. Staat er "niet getoond"? Dan hebben te',
+            "weinig mensen die vraag beantwoord om het cijfer anoniem te laten zien.",
+            "",
+            f'<figure class="spiegel-figure">{chart(e["name"], rows, texts)}</figure>',
+            "",
+            _table(rows, texts, "Zelfbeeld en anderen per stelling"),
+            "",
+            _group_table(st, groups, texts),
+            "",
+        ]
         f = e.get("findings") or {}
-        for key, heading in (("stands_out", "Wat valt op?"), ("goes_well", "Wat gaat goed?"), ("to_improve", "Wat kan beter?")):
+        for key, heading in (
+            ("stands_out", "Wat valt op?"),
+            ("goes_well", "Wat gaat goed?"),
+            ("to_improve", "Wat kan beter?"),
+        ):
             items = f.get(key) or []
             if items:
                 md += [f"## {heading}", "", *[f"- {escape(i)}" for i in items], ""]
@@ -146,7 +178,9 @@ def result_pages(pub: Published, content: Content) -> dict[str, str]:
             for a in actions:
                 md.append(f"- **{escape(a['theme'])}** ({a['status']}): {escape(a['what'])}")
             md.append("")
-            md.append("Na zes maanden kijkt de groep of de acties werken. Zie ook [Wat we met uw feedback doen](/verbeteringen/index.md).")
+            md.append(
+                "Na zes maanden kijkt de groep of de acties werken. Zie ook [Wat we met uw feedback doen](/verbeteringen/index.md)."
+            )
         else:
             md.append("Het actieplan volgt na de nabespreking.")
         pages[f"groepsevaluatie/resultaten/{ev}/index.md"] = "\n".join(md) + "\n"

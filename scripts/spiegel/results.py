@@ -34,7 +34,7 @@ from .disclosure import (
     audit_rows,
 )
 from .schema import ContentError, Issue
-from .tablecheck import FieldCheck, RowError, check_rows
+from .tablecheck import RowError, check_rows
 
 META_COLUMNS = ("id", "ingediend", "status")
 MAX_LISTED_ERRORS = 50
@@ -53,18 +53,32 @@ def raw_schema(header: list[str], content: Content) -> tuple[dict[str, Any], lis
     for name in header:
         if name == "evaluatie":
             enum = [e["id"] for e in ge["evaluations"]]
-            fields.append({"name": name, "type": "string", "constraints": {"required": True, "enum": enum}})
+            fields.append(
+                {"name": name, "type": "string", "constraints": {"required": True, "enum": enum}}
+            )
         elif name == "respondentgroep":
             fields.append(
-                {"name": name, "type": "string", "constraints": {"required": True, "enum": list(RESPONDENT_GROUPS)}}
+                {
+                    "name": name,
+                    "type": "string",
+                    "constraints": {"required": True, "enum": list(RESPONDENT_GROUPS)},
+                }
             )
         elif name in statements:
-            fields.append({"name": name, "type": "integer", "constraints": {"minimum": 1, "maximum": 5}})
+            fields.append(
+                {"name": name, "type": "integer", "constraints": {"minimum": 1, "maximum": 5}}
+            )
         elif name.startswith("toelichting") or name in META_COLUMNS:
             fields.append({"name": name, "type": "string"})
         else:
-            problems.append(RowError(1, name, "unexpected column; expected evaluatie, respondentgroep, "
-                                     "statement ids, toelichting* or export metadata"))  # fmt: skip
+            problems.append(
+                RowError(
+                    1,
+                    name,
+                    "unexpected column; expected evaluatie, respondentgroep, "
+                    "statement ids, toelichting* or export metadata",
+                )
+            )
             fields.append({"name": name, "type": "string"})
     for required in ["evaluatie", "respondentgroep", *sorted(statements)]:
         if required not in header:
@@ -124,7 +138,11 @@ State = dict[str, tuple[dict[str, int], dict[tuple[str, str], Cell]]]
 
 
 def _aggregate_rows(
-    reader: Iterator[list[str]], header: list[str], schema: dict[str, Any], content: Content, out: ResultsBuild
+    reader: Iterator[list[str]],
+    header: list[str],
+    schema: dict[str, Any],
+    content: Content,
+    out: ResultsBuild,
 ) -> State:
     state: State = {}
     ge = content.groepsevaluatie
@@ -135,20 +153,20 @@ def _aggregate_rows(
     width = len(header)
     for number, row in enumerate(reader, start=2):
         out.rows += 1
-        ev = row[i_ev] if len(row) == width else None
-        grp = row[i_grp] if ev is not None else None
-        values = [_SCALE.get(row[i]) for i, _ in stmt_cols] if ev is not None else []
+        ev = row[i_ev] if len(row) == width else ""
+        grp = row[i_grp] if ev else ""
+        values = [_SCALE.get(row[i]) for i, _ in stmt_cols] if ev else []
         if ev not in evaluations or grp not in groups or None in values:
             _row_errors(row, number, schema, out)
             continue
         if out.error_count:
             continue  # keep counting errors, stop aggregating
         respondents, cells = state.setdefault(ev, ({}, {}))
-        respondents[grp] = respondents.get(grp, 0) + 1  # type: ignore[index]
+        respondents[grp] = respondents.get(grp, 0) + 1
         for (_, sid), v in zip(stmt_cols, values, strict=True):
-            cell = cells.get((grp, sid))  # type: ignore[arg-type]
+            cell = cells.get((grp, sid))
             if cell is None:
-                cell = cells[(grp, sid)] = Cell()  # type: ignore[index]
+                cell = cells[(grp, sid)] = Cell()
             if v == -1:
                 cell.nvt += 1
             else:
@@ -182,7 +200,10 @@ def _schema(columns: tuple[str, ...]) -> dict[str, Any]:
         elif c == "respondentgroep":
             f["constraints"] = {"required": True, "enum": [*RESPONDENT_GROUPS, OTHERS]}
         elif c == "thema":
-            f["constraints"] = {"required": True, "enum": ["samenwerking", "communicatie", "organisatie"]}
+            f["constraints"] = {
+                "required": True,
+                "enum": ["samenwerking", "communicatie", "organisatie"],
+            }
         elif c == "stelling":
             f["constraints"] = {"required": True, "pattern": "s[0-9]{2,3}"}
         elif c == "evaluatie":
@@ -230,7 +251,9 @@ def write_package(result: ResultsBuild, out_dir: Path) -> None:
         (tmp / "datapackage.json").write_text(
             json.dumps(descriptor(result.k), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        (tmp / "stellingen.csv").write_text(_csv_text(STATEMENT_COLUMNS, result.statements), encoding="utf-8")
+        (tmp / "stellingen.csv").write_text(
+            _csv_text(STATEMENT_COLUMNS, result.statements), encoding="utf-8"
+        )
         (tmp / "themas.csv").write_text(_csv_text(THEME_COLUMNS, result.themes), encoding="utf-8")
         old = out_dir.with_name(out_dir.name + ".old")
         if out_dir.exists():
@@ -261,7 +284,9 @@ class Published:
         for name, text in self.files.items():
             path = site / DOWNLOAD_DIR / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
-                problems.append(f"{DOWNLOAD_DIR}/{name}: published file differs from the checked one")
+                problems.append(
+                    f"{DOWNLOAD_DIR}/{name}: published file differs from the checked one"
+                )
         if self.files:
             st = list(csv.DictReader(io.StringIO(self.files["stellingen.csv"])))
             th = list(csv.DictReader(io.StringIO(self.files["themas.csv"])))
@@ -278,17 +303,31 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
     try:
         desc = json.loads(dp.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ContentError([Issue(f"{label}/datapackage.json", 0, "", f"invalid JSON: {exc}")]) from None
+        raise ContentError(
+            [Issue(f"{label}/datapackage.json", 0, "", f"invalid JSON: {exc}")]
+        ) from None
     k = desc.get("spiegel", {}).get("k") if isinstance(desc, dict) else None
     if not isinstance(k, int) or isinstance(k, bool) or k < K_MIN:
-        issues.append(Issue(f"{label}/datapackage.json", 0, "spiegel.k", f"expected a whole number of at least {K_MIN}, got {k!r}"))
+        issues.append(
+            Issue(
+                f"{label}/datapackage.json",
+                0,
+                "spiegel.k",
+                f"expected a whole number of at least {K_MIN}, got {k!r}",
+            )
+        )
         k = K_DEFAULT
     expected = descriptor(k)
     if isinstance(desc, dict) and [r.get("schema") for r in desc.get("resources", [])] != [
         r["schema"] for r in expected["resources"]
     ]:
         issues.append(
-            Issue(f"{label}/datapackage.json", 0, "resources", "expected exactly the resources and columns that `spiegel results` writes")
+            Issue(
+                f"{label}/datapackage.json",
+                0,
+                "resources",
+                "expected exactly the resources and columns that `spiegel results` writes",
+            )
         )
     pub = Published(k=k)
     evaluations = {e["id"] for e in content.groepsevaluatie["evaluations"]}
@@ -316,9 +355,15 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
                 continue
             row = dict(zip(columns, raw, strict=True))
             if row["evaluatie"] not in evaluations:
-                issues.append(Issue(file_label, number, "evaluatie", f"unknown evaluation {row['evaluatie']!r}"))
+                issues.append(
+                    Issue(
+                        file_label, number, "evaluatie", f"unknown evaluation {row['evaluatie']!r}"
+                    )
+                )
             if name == "stellingen" and row["stelling"] not in statements:
-                issues.append(Issue(file_label, number, "stelling", f"unknown statement {row['stelling']!r}"))
+                issues.append(
+                    Issue(file_label, number, "stelling", f"unknown statement {row['stelling']!r}")
+                )
             rows.append(row)
         setattr(pub, "statements" if name == "stellingen" else "themes", rows)
     pub.files["datapackage.json"] = dp.read_text(encoding="utf-8")

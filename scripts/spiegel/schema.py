@@ -72,7 +72,14 @@ def _walk(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: Lines,
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ContentError(
-                    [Issue(name, key_node.start_mark.line + 1, _fmt(path), "'<<' merges are not allowed")]
+                    [
+                        Issue(
+                            name,
+                            key_node.start_mark.line + 1,
+                            _fmt(path),
+                            "'<<' merges are not allowed",
+                        )
+                    ]
                 )
             key = loader.construct_object(key_node, deep=True)
             if key in out:
@@ -187,7 +194,9 @@ class Str(Validator):
         self.min_len, self.max_len, self.strip = min_len, max_len, strip
         self.pattern = re.compile(pattern) if pattern else None
         self.what = what or (
-            f"text of {min_len} to {max_len} characters" if min_len else f"text up to {max_len} characters"
+            f"text of {min_len} to {max_len} characters"
+            if min_len
+            else f"text up to {max_len} characters"
         )
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
@@ -309,7 +318,11 @@ class Obj(Validator):
         for key in value:
             if key not in self.fields:
                 hint = difflib.get_close_matches(str(key), self.fields, n=1)
-                known = f"did you mean '{hint[0]}'?" if hint else "known keys: " + ", ".join(self.fields)
+                known = (
+                    f"did you mean '{hint[0]}'?"
+                    if hint
+                    else "known keys: " + ", ".join(self.fields)
+                )
                 ctx.error((*path, key), f"unknown key; {known}")
         for key, spec in self.fields.items():
             if key in value and not (isinstance(spec, Opt) and value[key] is None):
@@ -337,6 +350,8 @@ def unique(items: list[dict[str, Any]], key: str, path: tuple[Any, ...], ctx: Co
         if not isinstance(item, dict) or item.get(key) is INVALID:
             continue
         if item.get(key) in seen:
-            ctx.error((*path, i, key), f"duplicate id {show(item[key])}, also used at [{seen[item[key]]}]")
+            ctx.error(
+                (*path, i, key), f"duplicate id {show(item[key])}, also used at [{seen[item[key]]}]"
+            )
         else:
             seen[item[key]] = i

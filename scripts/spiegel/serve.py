@@ -16,11 +16,10 @@ import time
 from pathlib import Path
 
 import uvicorn
-from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
-
 from spiegel_endpoint.app import create_app
 from spiegel_endpoint.settings import ConfigError, Settings
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("spiegel.serve")
 WATCHED = ("content", "forms", "mkdocs.yml", "overrides")
@@ -41,7 +40,11 @@ def snapshot(root: Path) -> dict[str, int]:
 
 def rebuild(root: Path) -> bool:
     proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build"], cwd=root, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "mkdocs", "build"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         print(proc.stderr[-4000:], file=sys.stderr)
@@ -91,7 +94,9 @@ def main() -> None:
     if not args.no_watch:
         threading.Thread(target=watch, args=(root,), daemon=True).start()
     app = create_local_app(settings, root / args.site)
-    print(f"spiegel: site and endpoint on http://{args.host}:{args.port}/ (database {settings.database_url})")
+    print(
+        f"spiegel: site and endpoint on http://{args.host}:{args.port}/ (database {settings.database_url})"
+    )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 

@@ -38,9 +38,19 @@ PROGRAMME_LABEL = (
 STATUS_LABEL = (("bezig", "Hier werken we aan"), ("gepland", "Gepland"), ("klaar", "Klaar"))
 DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
 MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)  # fmt: skip
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def datum(day: dt.date) -> str:
@@ -119,7 +129,9 @@ def generate(inp: SiteInput) -> dict[str, str]:
         return env.get_template(name).render(**(common | kw))
 
     pages: dict[str, str] = {
-        "index.md": render("home.md.j2", programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()}),
+        "index.md": render(
+            "home.md.j2", programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()}
+        ),
         "spiegelbijeenkomst/index.md": render(
             "leaflet.md.j2", leaflet=c.leaflet, section_order=LEAFLET_SECTIONS
         ),
@@ -127,7 +139,9 @@ def generate(inp: SiteInput) -> dict[str, str]:
         "groepsevaluatie/index.md": render("groepsevaluatie.md.j2", ge=c.groepsevaluatie),
         "collegiale-ondersteuning/index.md": render("collegiale.md.j2", co=c.collegiale),
         "gluren-bij-de-buren/index.md": render("gluren.md.j2", gl=c.gluren),
-        "privacy/index.md": render("privacy.md.j2", form_list=sorted(forms.values(), key=lambda f: f.title)),
+        "privacy/index.md": render(
+            "privacy.md.j2", form_list=sorted(forms.values(), key=lambda f: f.title)
+        ),
         "toegankelijkheid/index.md": render("toegankelijkheid.md.j2"),
     }
 
@@ -146,12 +160,16 @@ def generate(inp: SiteInput) -> dict[str, str]:
         pages[f"{form.path}/index.md"] = render("form.md.j2", form=form, form_html=Markup(html))  # noqa: S704
         pages[f"{form.path}/bedankt/index.md"] = render("thanks.md.j2", message=form.thanks)
         if form.waitlist:
-            pages[f"{form.path}/wachtlijst/index.md"] = render("thanks.md.j2", message=form.waitlist)
+            pages[f"{form.path}/wachtlijst/index.md"] = render(
+                "thanks.md.j2", message=form.waitlist
+            )
 
     source_pages: dict[str, str] = {}
     source_labels: dict[str, str] = {}
     for s in upcoming:
-        source_pages[s["id"]] = rel_url("verbeteringen/index.md", "spiegelbijeenkomst/agenda/index.md")
+        source_pages[s["id"]] = rel_url(
+            "verbeteringen/index.md", "spiegelbijeenkomst/agenda/index.md"
+        )
         source_labels[s["id"]] = f"Spiegelbijeenkomst {s['department']}"
     for src, label in inp.extra_pages.items():
         if src.startswith("groepsevaluatie/resultaten/") and src.count("/") == 3:

@@ -23,7 +23,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.row}: {self.field}: {self.message}" if self.field else f"row {self.row}: {self.message}"
+        return (
+            f"row {self.row}: {self.field}: {self.message}"
+            if self.field
+            else f"row {self.row}: {self.message}"
+        )
 
 
 def _show(value: str) -> str:
