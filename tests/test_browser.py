@@ -1,0 +1,328 @@
+"""Real Chromium: accessibility (axe-core), privacy, keyboard, forms end to end, print."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2 as httpx
+import pytest
+
+from spiegel.cli import main as spiegel_cli
+
+from . import servers
+from .browser import AXE, AXE_TAGS, CHROMIUM, DESKTOP, FLAGS, MOBILE
+from .conftest import IN_CI, ROOT, Project
+from .test_forms import VALID
+
+pytestmark = pytest.mark.browser
+SCREENSHOTS = ROOT / "build" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if IN_CI:
+            pytest.fail("playwright is not installed")
+        pytest.skip("playwright is not installed")
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    except Exception as exc:
+        pw.stop()
+        if IN_CI:
+            pytest.fail(f"Chromium could not start under CI=true: {exc}")
+        pytest.skip(f"Chromium could not start: {exc}")
+    yield b
+    b.close()
+    pw.stop()
+
+
+@pytest.fixture(scope="session")
+def server(built_site: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Site + endpoint the way ./scripts/serve starts them, with a throw-away database."""
+    db = tmp_path_factory.mktemp("browser-db") / "spiegel.sqlite3"
+    url = f"sqlite:///{db}"
+    proc, base = servers.start(url, site=built_site.site)
+    yield {"base": base, "db": url, "site": built_site.site}
+    servers.stop(proc)
+
+
+def all_pages(site: Path) -> list[str]:
+    urls = []
+    for html in sorted(site.rglob("index.html")):
+        rel = html.parent.relative_to(site).as_posix()
+        urls.append("/" if rel == "." else f"/{rel}/")
+    return urls
+
+
+def run_axe(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations",
+        AXE_TAGS,
+    )
+    return list(result)
+
+
+def describe(url: str, violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        for node in v["nodes"]:
+            lines.append(f"{v['id']} on {url}: {node['target']} ({v['help']})")
+    return "\n".join(lines)
+
+
+class RequestLog:
+    def __init__(self, base: str) -> None:
+        self.own = urlsplit(base).netloc
+        self.foreign: list[str] = []
+
+    def __call__(self, request: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme in ("data", "blob", "about"):
+            return
+        if parts.netloc != self.own:
+            self.foreign.append(request.url)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile-360"])
+def test_every_page_axe_clean_and_private(browser: Any, server: dict[str, Any], viewport: dict[str, int]) -> None:
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    log = RequestLog(server["base"])
+    page.on("request", log)
+    failures, foreign = [], []
+    urls = [*all_pages(server["site"]), "/404.html"]
+    assert len(urls) >= 20
+    for url in urls:
+        log.foreign.clear()
+        page.goto(server["base"] + url, wait_until="networkidle")
+        violations = run_axe(page)
+        if violations:
+            failures.append(describe(url, violations))
+        foreign += [f"{url} requested {u}" for u in log.foreign]
+    cookies = context.cookies()
+    context.close()
+    assert not failures, "axe violations:\n" + "\n".join(failures)
+    assert not foreign, "requests to other hosts:\n" + "\n".join(foreign)
+    assert cookies == [], f"the site set cookies: {cookies}"
+
+
+def test_endpoint_error_page_is_axe_clean(browser: Any, server: dict[str, Any]) -> None:
+    context = browser.new_context(viewport=MOBILE, bypass_csp=True)  # our CSP blocks injected axe
+    page = context.new_page()
+    page.goto(server["base"] + "/spiegelbijeenkomst/aanmelden/")
+    page.evaluate("document.querySelector('#spiegel-form').noValidate = true")
+    page.get_by_role("button", name="Aanmelden").click()
+    assert "Controleer uw antwoorden" in page.title()
+    violations = run_axe(page)
+    context.close()
+    assert not violations, describe("error page", violations)
+
+
+def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(server["base"] + "/vvg/aanmelden/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Naar de inhoud"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "inhoud"
+    values = {"naam": "Toets Bord", "afdeling": "Chirurgie", "periode": "maart 2027", "email": "toets@example.nl"}
+    reached: list[str] = []
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        info = page.evaluate(
+            "(() => { const e = document.activeElement; return {tag: e.tagName, type: e.type || '', name: e.name || '', text: e.textContent.trim()}; })()"
+        )
+        if info["name"]:
+            reached.append(info["name"])
+        if info["name"] == "rol" and "rol" not in reached[:-1]:
+            page.keyboard.press("Space")  # first option: coassistent
+        elif info["name"] in values:
+            page.keyboard.type(values[info["name"]])
+        if info["tag"] == "BUTTON" and info["text"] == "Aanmelden":
+            page.keyboard.press("Enter")
+            break
+    else:
+        pytest.fail(f"never reached the submit button; reached {reached}")
+    page.wait_for_url(re.compile(r"/vvg/aanmelden/bedankt/$"))
+    assert {"rol", "naam", "afdeling", "periode", "email", "telefoon"} <= set(reached)
+    assert "website" not in reached  # the honeypot is out of the tab order
+    context.close()
+
+
+def test_errors_are_announced_and_linked(browser: Any, server: dict[str, Any]) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(server["base"] + "/spiegelbijeenkomst/aanmelden/")
+    page.evaluate("document.querySelector('#spiegel-form').noValidate = true")
+    page.get_by_label("Uw naam").fill("Fout Test")
+    page.get_by_label("E-mailadres").fill("geen-adres")
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_load_state()
+    focused = page.evaluate("document.activeElement.id")
+    assert focused == "foutmeldingen"
+    assert page.get_attribute("#foutmeldingen", "role") == "alert"
+    email = page.locator("#f-email")
+    described = email.get_attribute("aria-describedby") or ""
+    assert "f-email-error" in described
+    assert "geldig e-mailadres" in page.locator("#f-email-error").inner_text()
+    assert email.input_value() == "geen-adres"  # nothing typed is lost
+    page.get_by_role("link", name=re.compile("E-mailadres")).click()
+    assert page.evaluate("document.activeElement.id") == "f-email"
+    context.close()
+
+
+# ------------------------------------------------------------------ every form, end to end
+
+
+def fill_spiegelbijeenkomst(page: Any, name: str) -> None:
+    page.get_by_label(re.compile("14 jan 2027")).check()
+    page.get_by_label("Uw naam").fill(name)
+    page.get_by_label("E-mailadres").fill("e2e@example.nl")
+    page.get_by_label("Patiënt of oud-patiënt").check()
+    page.get_by_label("Ik houd geheim").check()
+    page.get_by_label("Ik geef toestemming").check()
+
+
+def fill_vvg(page: Any, name: str) -> None:
+    page.get_by_label("Coassistent").check()
+    page.get_by_label("Uw naam").fill(name)
+    page.get_by_label("Afdeling of coschap").fill("Interne")
+    page.get_by_label("Welke periode past u?").fill("april")
+    page.get_by_label("Telefoonnummer").fill("06 12345678")
+
+
+def fill_groepsevaluatie(page: Any, name: str) -> None:
+    page.get_by_label("Welke groep beoordeelt u?").select_option("cardiologie-2026")
+    page.get_by_label("Managers").check()
+    for group in page.locator("fieldset.spiegel-scale").all():
+        group.get_by_label("4 eens").check()
+    page.get_by_label("Toelichting bij samenwerking").fill(name)
+
+
+def fill_collegiale(page: Any, name: str) -> None:
+    page.get_by_label("Hoe mogen wij u noemen?").fill(name)
+    page.get_by_label("Telefoonnummer").fill("0612345678")
+
+
+def fill_gluren(page: Any, name: str) -> None:
+    page.get_by_label("Cliënt").check()
+    page.get_by_label("Uw naam").fill(name)
+    page.get_by_label("Afdeling of woonlocatie").fill("De Klinkenberg")
+    page.get_by_label("Wanneer kunt u?").fill("dinsdag")
+    page.get_by_label("E-mailadres").fill("buur@example.nl")
+
+
+FORMS = {
+    "spiegelbijeenkomst": ("/spiegelbijeenkomst/aanmelden/", fill_spiegelbijeenkomst, "Aanmelden"),
+    "vvg": ("/vvg/aanmelden/", fill_vvg, "Aanmelden"),
+    "groepsevaluatie": ("/groepsevaluatie/vragenlijst/", fill_groepsevaluatie, "Versturen"),
+    "collegiale-ondersteuning": ("/collegiale-ondersteuning/contact/", fill_collegiale, "Verstuur mijn verzoek"),
+    "gluren-bij-de-buren": ("/gluren-bij-de-buren/aanmelden/", fill_gluren, "Aanmelden"),
+}
+
+
+def export(server: dict[str, Any], form_id: str, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", server["db"])
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
+    out = io.StringIO()
+    assert spiegel_cli(["export", form_id, "--actor", "browser-test"], out) == 0
+    return list(csv.DictReader(io.StringIO(out.getvalue())))
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("form_id", sorted(FORMS))
+def test_form_end_to_end(
+    browser: Any, server: dict[str, Any], monkeypatch: pytest.MonkeyPatch, form_id: str, javascript: bool
+) -> None:
+    url, fill, button = FORMS[form_id]
+    marker = f"E2E {form_id} {'js' if javascript else 'nojs'} {time.monotonic_ns()}"
+    context = browser.new_context(viewport=MOBILE, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(server["base"] + url)
+    fill(page, marker)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(re.compile(r"/(bedankt|wachtlijst)/$"))
+    assert page.locator("h1").inner_text()
+    context.close()
+    rows = export(server, form_id, monkeypatch)
+    column = "toelichting_samenwerking" if form_id == "groepsevaluatie" else "naam"
+    assert [r for r in rows if r[column] == marker], f"{marker} not in export"
+
+
+def test_eighth_signup_sees_waiting_list(browser: Any, server: dict[str, Any]) -> None:
+    body = {**VALID["spiegelbijeenkomst"], "sessie": "2027-02-oncologie"}
+    statuses = [httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["status"] for _ in range(7)]
+    assert statuses.count("confirmed") == 7
+    context = browser.new_context(viewport=MOBILE)
+    page = context.new_page()
+    page.goto(server["base"] + "/spiegelbijeenkomst/aanmelden/")
+    fill_spiegelbijeenkomst(page, "Achtste Persoon")
+    page.get_by_label(re.compile("11 feb 2027")).check()
+    page.get_by_role("button", name="Aanmelden").click()
+    page.wait_for_url(re.compile(r"/wachtlijst/$"))
+    assert "wachtlijst" in page.locator("h1").inner_text().lower()
+    context.close()
+
+
+# ------------------------------------------------------------------ print and screenshots
+
+
+def test_leaflet_prints_on_a4_without_navigation(browser: Any, server: dict[str, Any], built_site: Project) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server["base"] + "/spiegelbijeenkomst/")
+    page.emulate_media(media="print")
+    for selector in (".md-header", ".md-sidebar--primary", ".md-footer", ".spiegel-skip"):
+        assert not page.locator(selector).first.is_visible(), selector
+    text = page.locator("article").inner_text()
+    for heading in ("Wat is een spiegelbijeenkomst?", "Wie nodigen wij uit?", "Hoe gaat een bijeenkomst?", "Uw privacy", "Wat doen wij met het verslag?", "U hoort wat er verandert", "Tip"):
+        assert heading in text
+    assert "Zorggroep Spiegelland" in text  # print-only sender line
+    pdf = page.pdf(format="A4", print_background=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "folder-spiegelbijeenkomst.pdf").write_bytes(pdf)
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert boxes and all(abs(float(w) - 595.9) < 2 and abs(float(h) - 842.9) < 2 for w, h in boxes)
+    pages = len(re.findall(rb"/Type /Page\b", pdf))
+    assert 1 <= pages <= 3, pages
+    context.close()
+
+
+@pytest.mark.parametrize(("name", "viewport"), [("desktop", DESKTOP), ("mobile", MOBILE)])
+def test_screenshots_for_reviewers(browser: Any, server: dict[str, Any], name: str, viewport: dict[str, int]) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    for slug, url in (("home", "/"), ("folder", "/spiegelbijeenkomst/")):
+        page.goto(server["base"] + url)
+        path = SCREENSHOTS / f"{slug}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 10_000
+    context.close()
+
+
+def test_no_horizontal_scroll_at_360(browser: Any, server: dict[str, Any]) -> None:
+    """Reflow (WCAG 1.4.10): no page needs sideways scrolling on a 360 px phone."""
+    context = browser.new_context(viewport=MOBILE)
+    page = context.new_page()
+    wide = []
+    for url in all_pages(server["site"]):
+        page.goto(server["base"] + url)
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+            wide.append(url)
+    context.close()
+    assert not wide, wide
+
