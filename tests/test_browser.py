@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import httpx2 as httpx
 import pytest
-
 from spiegel.cli import main as spiegel_cli
 
 from . import servers
@@ -47,7 +46,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def server(built_site: Project, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+def server(
+    built_site: Project, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
     """Site + endpoint the way ./scripts/serve starts them, with a throw-away database."""
     db = tmp_path_factory.mktemp("browser-db") / "spiegel.sqlite3"
     url = f"sqlite:///{db}"
@@ -95,7 +96,9 @@ class RequestLog:
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile-360"])
-def test_every_page_axe_clean_and_private(browser: Any, server: dict[str, Any], viewport: dict[str, int]) -> None:
+def test_every_page_axe_clean_and_private(
+    browser: Any, server: dict[str, Any], viewport: dict[str, int]
+) -> None:
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
     log = RequestLog(server["base"])
@@ -137,7 +140,12 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
     assert page.evaluate("document.activeElement.textContent.trim()") == "Naar de inhoud"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "inhoud"
-    values = {"naam": "Toets Bord", "afdeling": "Chirurgie", "periode": "maart 2027", "email": "toets@example.nl"}
+    values = {
+        "naam": "Toets Bord",
+        "afdeling": "Chirurgie",
+        "periode": "maart 2027",
+        "email": "toets@example.nl",
+    }
     reached: list[str] = []
     for _ in range(80):
         page.keyboard.press("Tab")
@@ -228,12 +236,18 @@ FORMS = {
     "spiegelbijeenkomst": ("/spiegelbijeenkomst/aanmelden/", fill_spiegelbijeenkomst, "Aanmelden"),
     "vvg": ("/vvg/aanmelden/", fill_vvg, "Aanmelden"),
     "groepsevaluatie": ("/groepsevaluatie/vragenlijst/", fill_groepsevaluatie, "Versturen"),
-    "collegiale-ondersteuning": ("/collegiale-ondersteuning/contact/", fill_collegiale, "Verstuur mijn verzoek"),
+    "collegiale-ondersteuning": (
+        "/collegiale-ondersteuning/contact/",
+        fill_collegiale,
+        "Verstuur mijn verzoek",
+    ),
     "gluren-bij-de-buren": ("/gluren-bij-de-buren/aanmelden/", fill_gluren, "Aanmelden"),
 }
 
 
-def export(server: dict[str, Any], form_id: str, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, str]]:
+def export(
+    server: dict[str, Any], form_id: str, monkeypatch: pytest.MonkeyPatch
+) -> list[dict[str, str]]:
     monkeypatch.setenv("SPIEGEL_DATABASE_URL", server["db"])
     monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
@@ -245,7 +259,11 @@ def export(server: dict[str, Any], form_id: str, monkeypatch: pytest.MonkeyPatch
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("form_id", sorted(FORMS))
 def test_form_end_to_end(
-    browser: Any, server: dict[str, Any], monkeypatch: pytest.MonkeyPatch, form_id: str, javascript: bool
+    browser: Any,
+    server: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    form_id: str,
+    javascript: bool,
 ) -> None:
     url, fill, button = FORMS[form_id]
     marker = f"E2E {form_id} {'js' if javascript else 'nojs'} {time.monotonic_ns()}"
@@ -264,7 +282,10 @@ def test_form_end_to_end(
 
 def test_eighth_signup_sees_waiting_list(browser: Any, server: dict[str, Any]) -> None:
     body = {**VALID["spiegelbijeenkomst"], "sessie": "2027-02-oncologie"}
-    statuses = [httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["status"] for _ in range(7)]
+    statuses = [
+        httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["status"]
+        for _ in range(7)
+    ]
     assert statuses.count("confirmed") == 7
     context = browser.new_context(viewport=MOBILE)
     page = context.new_page()
@@ -280,7 +301,9 @@ def test_eighth_signup_sees_waiting_list(browser: Any, server: dict[str, Any]) -
 # ------------------------------------------------------------------ print and screenshots
 
 
-def test_leaflet_prints_on_a4_without_navigation(browser: Any, server: dict[str, Any], built_site: Project) -> None:
+def test_leaflet_prints_on_a4_without_navigation(
+    browser: Any, server: dict[str, Any], built_site: Project
+) -> None:
     context = browser.new_context()
     page = context.new_page()
     page.goto(server["base"] + "/spiegelbijeenkomst/")
@@ -288,7 +311,15 @@ def test_leaflet_prints_on_a4_without_navigation(browser: Any, server: dict[str,
     for selector in (".md-header", ".md-sidebar--primary", ".md-footer", ".spiegel-skip"):
         assert not page.locator(selector).first.is_visible(), selector
     text = page.locator("article").inner_text()
-    for heading in ("Wat is een spiegelbijeenkomst?", "Wie nodigen wij uit?", "Hoe gaat een bijeenkomst?", "Uw privacy", "Wat doen wij met het verslag?", "U hoort wat er verandert", "Tip"):
+    for heading in (
+        "Wat is een spiegelbijeenkomst?",
+        "Wie nodigen wij uit?",
+        "Hoe gaat een bijeenkomst?",
+        "Uw privacy",
+        "Wat doen wij met het verslag?",
+        "U hoort wat er verandert",
+        "Tip",
+    ):
         assert heading in text
     assert "Zorggroep Spiegelland" in text  # print-only sender line
     pdf = page.pdf(format="A4", print_background=True)
@@ -302,7 +333,9 @@ def test_leaflet_prints_on_a4_without_navigation(browser: Any, server: dict[str,
 
 
 @pytest.mark.parametrize(("name", "viewport"), [("desktop", DESKTOP), ("mobile", MOBILE)])
-def test_screenshots_for_reviewers(browser: Any, server: dict[str, Any], name: str, viewport: dict[str, int]) -> None:
+def test_screenshots_for_reviewers(
+    browser: Any, server: dict[str, Any], name: str, viewport: dict[str, int]
+) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -325,4 +358,3 @@ def test_no_horizontal_scroll_at_360(browser: Any, server: dict[str, Any]) -> No
             wide.append(url)
     context.close()
     assert not wide, wide
-

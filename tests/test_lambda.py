@@ -1,0 +1,81 @@
+"""The Lambda adapter (Mangum) with API Gateway HTTP API v2 and Function URL event payloads."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mangum import Mangum
+from spiegel_endpoint.app import create_app
+from spiegel_endpoint.store import open_store
+
+from .conftest import ROOT
+from .test_endpoint import settings_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class Context:
+    function_name = "spiegel-endpoint"
+    aws_request_id = "test"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture
+def handler(database_url: str) -> Any:
+    app = create_app(settings_for(database_url, min_fill_seconds=0))
+    yield Mangum(app, lifespan="off")
+    app.state.store.close()
+
+
+@pytest.mark.parametrize("name", ["apigw-v2-form-base64.json", "function-url-form-base64.json"])
+def test_base64_form_post_redirects(handler: Any, name: str, database_url: str) -> None:
+    response = handler(event(name), Context())
+    assert response["statusCode"] == 303
+    assert response["headers"]["location"] == "/vvg/aanmelden/bedankt/"
+    store = open_store(database_url)
+    assert [r.payload["naam"] for r in store.rows("vvg")] == ["Lambda Test"]
+    store.close()
+
+
+def test_json_post_returns_201(handler: Any) -> None:
+    response = handler(event("apigw-v2-json.json"), Context())
+    assert response["statusCode"] == 201
+    assert len(json.loads(response["body"])["id"]) == 32
+
+
+def test_invalid_base64_form_gets_422(handler: Any) -> None:
+    e = event("apigw-v2-form-base64.json")
+    e["body"] = base64.b64encode(b"naam=&email=x").decode()
+    response = handler(e, Context())
+    assert response["statusCode"] == 422
+    assert "Controleer uw antwoorden" in response["body"]
+
+
+def test_health(handler: Any) -> None:
+    response = handler(event("apigw-v2-health.json"), Context())
+    assert response["statusCode"] == 200 and json.loads(response["body"])["status"] == "ok"
+
+
+def test_handler_module_reads_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
+    monkeypatch.setenv("SPIEGEL_MIN_FILL_SECONDS", "0")
+    module = importlib.import_module("spiegel_endpoint.lambda_handler")
+    module = importlib.reload(module)
+    response = module.handler(event("apigw-v2-json.json"), Context())
+    assert response["statusCode"] == 201
+    module.handler.app.state.store.close()
