@@ -1,0 +1,91 @@
+"""Cold start of the Lambda handler (import + first request) against a bare Starlette + Mangum app.
+
+    .venv/bin/python benchmarks/coldstart.py [--runs 15]
+
+Each run is a fresh Python process, as a new Lambda container would be.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+from _util import ROOT, median, row
+
+EVENT = ROOT / "tests" / "fixtures" / "apigw-v2-json.json"
+SPIEGEL = """
+import json, time
+t = time.perf_counter()
+from spiegel_endpoint.lambda_handler import handler
+t_import = time.perf_counter() - t
+class C:
+    def get_remaining_time_in_millis(self): return 30000
+r = handler(json.load(open({event!r})), C())
+assert r["statusCode"] == 201, r
+print(t_import, time.perf_counter() - t)
+"""
+BARE = """
+import json, time
+t = time.perf_counter()
+from mangum import Mangum
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+async def submit(request):
+    await request.body()
+    return JSONResponse({{"id": "0" * 32}}, 201)
+handler = Mangum(Starlette(routes=[Route("/api/forms/{{form_id}}", submit, methods=["POST"])]), lifespan="off")
+t_import = time.perf_counter() - t
+class C:
+    def get_remaining_time_in_millis(self): return 30000
+r = handler(json.load(open({event!r})), C())
+assert r["statusCode"] == 201, r
+print(t_import, time.perf_counter() - t)
+"""
+
+
+def run(code: str, env: dict[str, str], runs: int) -> tuple[float, float]:
+    imports, totals = [], []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        a, b = map(float, out.stdout.split())
+        imports.append(a)
+        totals.append(b)
+    return median(imports), median(totals)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--runs", type=int, default=15)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {
+            **os.environ,
+            "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/c.sqlite3",
+            "SPIEGEL_MIN_FILL_SECONDS": "0",
+        }
+        bare = run(BARE.format(event=str(EVENT)), env, args.runs)
+        ours = run(SPIEGEL.format(event=str(EVENT)), env, args.runs)
+    print(f"cold start, median of {args.runs} fresh processes (import + first request)")
+    row("bare Starlette + Mangum: import", f"{bare[0] * 1000:.0f} ms")
+    row("bare Starlette + Mangum: import + request", f"{bare[1] * 1000:.0f} ms")
+    row("Spiegel handler: import (+ config, migrate)", f"{ours[0] * 1000:.0f} ms")
+    row(
+        "Spiegel handler: import + first request",
+        f"{ours[1] * 1000:.0f} ms",
+        f"{ours[1] / bare[1]:.2f}x baseline",
+    )
+
+
+if __name__ == "__main__":
+    main()
