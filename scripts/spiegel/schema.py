@@ -50,13 +50,16 @@ class ContentError(Exception):
 
 # libyaml's C parser when PyYAML was built with it (PyPI wheels are): ~5x faster, which matters
 # for the endpoint's cold start. Python's resolver and constructor are used either way.
+_Parser: Any
 try:
-    from yaml.cyaml import CParser as _Parser
-except ImportError:  # PyYAML without libyaml
-    _Parser = yaml.SafeLoader  # type: ignore[misc,assignment]
+    from yaml import cyaml
+
+    _Parser = cyaml.CParser  # type: ignore[attr-defined]
+except (ImportError, AttributeError):  # PyYAML without libyaml
+    _Parser = yaml.SafeLoader
 
 
-class _Loader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):  # type: ignore[misc]
+class _Loader(_Parser, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
     def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
         yaml.constructor.SafeConstructor.__init__(self)
