@@ -18,7 +18,6 @@ from pathlib import Path
 
 import httpx2 as httpx
 from _util import ROOT, median, row
-
 from spiegel.content import load_content
 from spiegel.forms import load_forms
 from spiegel.mkdocs_hooks import extra_titles
