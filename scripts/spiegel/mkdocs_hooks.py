@@ -77,6 +77,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except ContentError as exc:
         raise PluginError(str(exc)) from None
     config.site_name = content.site["site_name"]
+    config.site_description = content.site["tagline"]  # the meta description of every page
     final = str(config.site_dir).rstrip("/")
     config.site_dir = final + ".partial"
     counter = _Counter()
