@@ -79,3 +79,70 @@ def test_handler_module_reads_the_environment(
     response = module.handler(event("apigw-v2-json.json"), Context())
     assert response["statusCode"] == 201
     module.handler.app.state.store.close()
+
+
+def test_snapshot_round_trip_and_serverless_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`spiegel snapshot` -> SPIEGEL_SNAPSHOT: the same forms, and no YAML parsing at start-up."""
+    import io
+    import subprocess
+    import sys
+
+    from spiegel import snapshot
+    from spiegel.cli import main as cli
+
+    out = io.StringIO()
+    monkeypatch.chdir(ROOT)
+    assert cli(["snapshot"], out) == 0
+    snap = tmp_path / "forms.json"
+    snap.write_text(out.getvalue())
+    loaded = snapshot.load(snap)
+    direct = snapshot.from_sources(ROOT / "content", ROOT / "forms")
+    assert loaded == direct
+    code = (
+        "import sys, json\n"
+        "from spiegel_endpoint.lambda_handler import handler\n"
+        "heavy = [m for m in ('yaml', 'frictionless', 'jinja2', 'mkdocs', 'markdown', 'spiegel.content') if m in sys.modules]\n"
+        "print(json.dumps(heavy))\n"
+    )
+    env = {
+        "SPIEGEL_SNAPSHOT": str(snap),
+        "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == []
+
+
+def test_endpoint_imports_no_heavy_library(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json\n"
+        "import spiegel_endpoint.asgi\n"
+        "print(json.dumps([m for m in ('frictionless', 'jinja2', 'mkdocs', 'markdown', 'cryptography') if m in sys.modules]))\n"
+    )
+    env = {
+        "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
+        "SPIEGEL_CONTENT_DIR": str(ROOT / "content"),
+        "SPIEGEL_FORMS_DIR": str(ROOT / "forms"),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout) == []

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
-from spiegel.forms import ELAPSED, HONEYPOT, Form, validate_submission
+from spiegel.formmodel import ELAPSED, HONEYPOT, Form, validate_submission
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -27,8 +27,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .openapi import openapi_document
-from .pages import error_page, message_page
 from .ratelimit import RateLimiter
 from .registry import Registry
 from .settings import Settings
@@ -126,6 +124,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     def respond(kind: str, status: int, payload: dict[str, Any], title: str, text: str) -> Response:
         if kind == "json":
             return JSONResponse(payload, status, headers=SECURITY_HEADERS)
+        from .pages import message_page  # HTML pages only when needed: cold start
+
         html = message_page(title, text, registry.site_name(), settings.site_url)
         return HTMLResponse(html, status, headers=SECURITY_HEADERS)
 
@@ -251,6 +251,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     ) -> Response:
         if kind == "json":
             return JSONResponse({"errors": errors}, 422, headers=SECURITY_HEADERS)
+        from .pages import error_page
+
         values = {k: v for k, v in data.items() if isinstance(v, str) and k in form.by_name}
         html = error_page(
             form,
@@ -288,6 +290,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         )
 
     async def openapi(request: Request) -> Response:
+        from .openapi import openapi_document
+
         return JSONResponse(openapi_document(registry.forms()), headers=SECURITY_HEADERS)
 
     app = Starlette(

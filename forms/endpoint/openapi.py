@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from spiegel.forms import Form, json_schema
+from spiegel.formmodel import Form, json_schema
 
 
 def openapi_document(forms: dict[str, Form]) -> dict[str, Any]:

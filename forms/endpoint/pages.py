@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from html import escape
 
 from spiegel.formhtml import render_form
-from spiegel.forms import Form
+from spiegel.formmodel import Form
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;font-size:1.125rem;line-height:1.6;

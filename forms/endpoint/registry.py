@@ -1,7 +1,9 @@
-"""Form definitions as the endpoint sees them, reloaded when content or forms change on disk.
+"""Form definitions as the endpoint sees them, reloaded when their files change on disk.
 
-After `git pull` the endpoint uses the new sessions and forms without a restart; a broken edit
-keeps the last good definitions (and is logged) instead of taking sign-ups down.
+Read from the YAML in ``forms/`` and ``content/`` (development, hospital servers), or from a JSON
+snapshot (``SPIEGEL_SNAPSHOT``, serverless: no YAML parsing at cold start). After `git pull` the
+endpoint uses the new sessions and forms without a restart; a broken edit keeps the last good
+definitions (and is logged) instead of taking sign-ups down.
 """
 
 from __future__ import annotations
@@ -11,15 +13,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from spiegel.content import load_parts
-from spiegel.forms import Form, load_forms
+from spiegel import snapshot
+from spiegel.formmodel import Form
 
 from .crypto import FieldCipher, unique_key
 from .settings import Settings
 from .store import Submission
 
 log = logging.getLogger("spiegel.endpoint")
-CONTENT_KEYS = ("site", "sessions", "groepsevaluatie")
 CHECK_EVERY = 2.0  # seconds between mtime checks
 
 
@@ -29,11 +30,12 @@ class Registry:
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] = ()
         self._checked = 0.0
-        self._forms: dict[str, Form] = {}
-        self._parts: dict[str, Any] = {}
+        self._defs: snapshot.Definitions
         self._load(initial=True)
 
     def _files(self) -> list[Path]:
+        if self.settings.snapshot:
+            return [self.settings.snapshot]
         return sorted(self.settings.forms_dir.glob("*.yaml")) + [
             self.settings.content_dir / n
             for n in ("site.yaml", "sessions.yaml", "groepsevaluatie.yaml")
@@ -52,8 +54,10 @@ class Registry:
     def _load(self, initial: bool = False) -> None:
         stamp = self._current_stamp()
         try:
-            parts = load_parts(self.settings.content_dir, CONTENT_KEYS)
-            forms = load_forms(self.settings.forms_dir, parts)
+            if self.settings.snapshot:
+                defs = snapshot.load(self.settings.snapshot)
+            else:
+                defs = snapshot.from_sources(self.settings.content_dir, self.settings.forms_dir)
         except Exception as exc:
             if initial:
                 raise
@@ -62,7 +66,7 @@ class Registry:
             )
             self._stamp = stamp
             return
-        self._forms, self._parts, self._stamp = forms, parts, stamp
+        self._defs, self._stamp = defs, stamp
 
     def forms(self) -> dict[str, Form]:
         import time
@@ -73,13 +77,13 @@ class Registry:
                 self._checked = now
                 if self._current_stamp() != self._stamp:
                     self._load()
-        return self._forms
+        return self._defs.forms
 
     def site_name(self) -> str:
-        return str(self._parts["site"]["site_name"])
+        return self._defs.site_name
 
     def has_special_category(self) -> bool:
-        return any(f.privacy["special_category"] for f in self._forms.values())
+        return any(f.privacy["special_category"] for f in self._defs.forms.values())
 
     def prepare(
         self, form: Form, clean: dict[str, str], cipher: FieldCipher | None
@@ -98,10 +102,7 @@ class Registry:
         if form.unique_field:
             code = payload.pop(form.unique_field, None)  # the code itself is never stored
             scope = clean.get("evaluatie", "")
-            needs_code = any(
-                e["id"] == scope and e["uses_codes"]
-                for e in self._parts["groepsevaluatie"]["evaluations"]
-            )
+            needs_code = scope in self._defs.codes_required
             if code:
                 ukey = unique_key(cipher, form.id, scope, code)
             elif needs_code:

@@ -27,6 +27,7 @@ class Settings:
     encryption_key: str | None = field(default=None, repr=False)
     production: bool = False
     trust_proxy: bool = False
+    snapshot: Path | None = None  # JSON from `spiegel snapshot`; replaces content_dir/forms_dir
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,13 +107,20 @@ class Settings:
             encryption_key=key,
             production=production,
             trust_proxy=env.get("SPIEGEL_TRUST_PROXY", "") in ("1", "true", "yes"),
+            snapshot=Path(env["SPIEGEL_SNAPSHOT"]) if env.get("SPIEGEL_SNAPSHOT") else None,
         )
-        for name, path in (
-            ("SPIEGEL_CONTENT_DIR", settings.content_dir),
-            ("SPIEGEL_FORMS_DIR", settings.forms_dir),
-        ):
-            if not path.is_dir():
-                problems.append(f"{name}: expected a folder, {str(path)!r} does not exist")
+        if settings.snapshot:
+            if not settings.snapshot.is_file():
+                problems.append(
+                    f"SPIEGEL_SNAPSHOT: expected a file from `spiegel snapshot`, {str(settings.snapshot)!r} does not exist"
+                )
+        else:
+            for name, path in (
+                ("SPIEGEL_CONTENT_DIR", settings.content_dir),
+                ("SPIEGEL_FORMS_DIR", settings.forms_dir),
+            ):
+                if not path.is_dir():
+                    problems.append(f"{name}: expected a folder, {str(path)!r} does not exist")
         if problems:
             raise ConfigError(problems)
         return settings

@@ -183,6 +183,19 @@ def cmd_audit_log(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_snapshot(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel import snapshot
+    from spiegel.schema import ContentError
+
+    try:
+        defs = snapshot.from_sources(Path(args.content), Path(args.forms))
+    except ContentError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    out.write(snapshot.dump(defs))
+    return 0
+
+
 def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel_endpoint.crypto import new_key
 
@@ -222,6 +235,12 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("audit-log", help="print the audit log").set_defaults(func=cmd_audit_log)
     sub.add_parser("keygen", help="print a new encryption key").set_defaults(func=cmd_keygen)
+    sn = sub.add_parser(
+        "snapshot", help="JSON of the form definitions for SPIEGEL_SNAPSHOT (serverless)"
+    )
+    sn.add_argument("--content", default=os.environ.get("SPIEGEL_CONTENT_DIR", "content"))
+    sn.add_argument("--forms", default=os.environ.get("SPIEGEL_FORMS_DIR", "forms"))
+    sn.set_defaults(func=cmd_snapshot)
     return p
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from html import escape
 
-from .forms import ELAPSED, HONEYPOT, NOT_APPLICABLE, Field, Form
+from .formmodel import ELAPSED, HONEYPOT, NOT_APPLICABLE, Field, Form
 
 THEME_NAMES = {
     "samenwerking": "Samenwerking",

@@ -1,22 +1,29 @@
 """Form definitions: one YAML file per form in ``forms/`` drives everything.
 
-From a ``Form`` come its HTML (``formhtml``), the server-side validation (``validate_submission``),
-the export columns (``table_schema``), the OpenAPI body schema (``json_schema``) and its entry in the
-privacy statement. Only PyYAML and the standard library are imported: the endpoint uses this.
+``load_forms`` validates the YAML and builds ``formmodel.Form`` objects. From a Form come its HTML
+(``formhtml``), the server-side validation (``validate_submission``), the export columns
+(``table_schema``), the OpenAPI body schema (``json_schema``) and its entry in the privacy statement.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .formmodel import (  # noqa: F401 - re-exported for callers of the loader
+    ELAPSED,
+    HONEYPOT,
+    NOT_APPLICABLE,
+    Choice,
+    Field,
+    Form,
+    json_schema,
+    normalise_phone,
+    table_schema,
+    validate_submission,
+)
 from .schema import (
-    INVALID,
     Bool,
     ContentError,
     Context,
@@ -35,10 +42,6 @@ from .schema import (
 
 FIELD_TYPES = ("text", "textarea", "email", "phone", "choice", "consent", "statements", "code")
 CHOICE_SOURCES = ("sessions", "evaluations", "respondent_groups")
-HONEYPOT = "website"
-ELAPSED = "_elapsed"
-NOT_APPLICABLE = "nvt"
-
 _FIELD_NAME = Str(1, 40, r"[a-z][a-z0-9_]*", "a field name of lower-case letters, digits and _")
 
 FIELD = Obj(
@@ -90,76 +93,6 @@ FORM = Obj(
 )
 
 DEFAULT_MAX = {"text": 120, "textarea": 1000, "email": 254, "phone": 20, "code": 40}
-
-
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-    capacity: int | None = None
-    closes: dt.date | None = None  # last day on which this choice can be chosen
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    type: str
-    label: str
-    hint: str | None = None
-    required: bool = False
-    personal: bool = False
-    max_length: int | None = None
-    autocomplete: str | None = None
-    widget: str = "radio"
-    choices: tuple[Choice, ...] = ()
-    theme: str | None = None
-
-
-@dataclass(frozen=True)
-class Form:
-    id: str
-    title: str
-    programme: str
-    path: str
-    intro: str
-    next_steps: str
-    submit_label: str
-    anonymous: bool
-    privacy: Mapping[str, Any]
-    thanks: Mapping[str, str]
-    waitlist: Mapping[str, str] | None
-    fields: tuple[Field, ...]
-    capacity_field: str | None = None
-    unique_field: str | None = None
-    one_of: tuple[tuple[str, ...], ...] = ()
-    scale: tuple[str, ...] = ()
-    source: str = ""
-    by_name: dict[str, Field] = field(default_factory=dict, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.by_name.update({f.name: f for f in self.fields})
-
-    @property
-    def url(self) -> str:
-        return f"/{self.path}/"
-
-    @property
-    def thanks_url(self) -> str:
-        return f"/{self.path}/bedankt/"
-
-    @property
-    def waitlist_url(self) -> str:
-        return f"/{self.path}/wachtlijst/"
-
-    @property
-    def personal_fields(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.fields if f.personal)
-
-    def open_choices(self, f: Field, today: dt.date) -> tuple[Choice, ...]:
-        return tuple(c for c in f.choices if c.closes is None or c.closes >= today)
-
-
-# ------------------------------------------------------------------ loading
 
 
 def _choices_from(source: str, parts: Mapping[str, Any]) -> tuple[Choice, ...]:
@@ -307,185 +240,3 @@ def load_forms(
 
 
 # ------------------------------------------------------------------ validation
-
-EMAIL_RE = re.compile(
-    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
-)
-PHONE_STRIP = re.compile(r"[\s\-().]")
-PHONE_RE = re.compile(r"(?:\+31|0031|0)([1-9][0-9]{8})")
-CODE_RE = re.compile(r"[A-Za-z0-9-]{4,40}")
-TRUE_WORDS = {"on", "ja", "true", "1", "yes"}
-
-MSG = {
-    "required": "Vul dit veld in.",
-    "choose": "Maak een keuze.",
-    "consent": "Zet een vinkje om verder te gaan.",
-    "choice": "Kies een van de mogelijkheden.",
-    "email": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
-    "phone": "Vul een Nederlands telefoonnummer in, zoals 06 12345678 of 071 123 45 67.",
-    "code": "Vul de code uit uw uitnodiging in: 4 tot 40 letters of cijfers.",
-    "type": "Deze waarde kunnen we niet gebruiken.",
-    "unknown": "Dit veld kennen we niet.",
-    "closed": "Aanmelden voor deze bijeenkomst kan niet meer.",
-    "control": "Gebruik geen onzichtbare stuurtekens.",
-}
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, bool) or value is None:
-        return None if value is None else str(value).lower()
-    if isinstance(value, int | str):
-        return str(value)
-    return None
-
-
-def _clean(text: str) -> str | None:
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
-        return None
-    return text
-
-
-def normalise_phone(text: str) -> str | None:
-    m = PHONE_RE.fullmatch(PHONE_STRIP.sub("", text))
-    return "0" + m.group(1) if m else None
-
-
-def validate_submission(
-    form: Form, data: Mapping[str, Any], today: dt.date
-) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Check a submission. Returns cleaned values (all strings) and Dutch errors per field."""
-    errors: dict[str, list[str]] = {}
-    clean: dict[str, str] = {}
-
-    def err(name: str, key: str, text: str | None = None) -> None:
-        errors.setdefault(name, []).append(text or MSG[key])
-
-    for name in data:
-        if name not in form.by_name and name not in (HONEYPOT, ELAPSED):
-            err(str(name)[:60], "unknown")
-    for f in form.fields:
-        raw = data.get(f.name)
-        if isinstance(raw, list):
-            raw = raw[0] if len(raw) == 1 else INVALID
-        text = None if raw is INVALID else _text(raw)
-        if raw is not None and text is None:
-            err(f.name, "type")
-            continue
-        text = _clean(text or "")
-        if text is None:
-            err(f.name, "control")
-            continue
-        if f.type == "consent":
-            if text.lower() in TRUE_WORDS:
-                clean[f.name] = "ja"
-            elif f.required:
-                err(f.name, "consent")
-            elif text and text.lower() not in ("false", "0", "nee", "off"):
-                err(f.name, "type")
-            continue
-        if f.type == "scale":
-            if text.lower() in ("", "nvt", "none"):
-                if text == "" and f.required:
-                    err(f.name, "choose")
-                else:
-                    clean[f.name] = NOT_APPLICABLE
-            elif text in ("1", "2", "3", "4", "5"):
-                clean[f.name] = text
-            else:
-                err(f.name, "choice")
-            continue
-        if not text:
-            if f.required:
-                err(f.name, "choose" if f.type == "choice" else "required")
-            continue
-        if f.max_length and len(text) > f.max_length:
-            err(f.name, "type", f"Gebruik maximaal {f.max_length} tekens (nu {len(text)}).")
-            continue
-        if f.type == "email" and not EMAIL_RE.fullmatch(text):
-            err(f.name, "email")
-        elif f.type == "phone":
-            phone = normalise_phone(text)
-            if phone is None:
-                err(f.name, "phone")
-            else:
-                clean[f.name] = phone
-            continue
-        elif f.type == "code" and not CODE_RE.fullmatch(text):
-            err(f.name, "code")
-        elif f.type == "choice":
-            match = next((c for c in f.choices if c.value == text), None)
-            if match is None:
-                err(f.name, "choice")
-            elif match.closes is not None and match.closes < today:
-                err(f.name, "closed")
-            else:
-                clean[f.name] = match.value
-            continue
-        elif f.type == "text" and "\n" in text:
-            err(f.name, "type", "Gebruik één regel.")
-        if f.name not in errors:
-            clean[f.name] = text
-    for group in form.one_of:
-        if not any(n in clean for n in group) and not any(n in errors for n in group):
-            labels = " of ".join(form.by_name[n].label.lower() for n in group)
-            err(group[0], "required", f"Vul ten minste één in: {labels}.")
-    return clean, errors
-
-
-# ------------------------------------------------------------------ schemas for export and API
-
-META_COLUMNS = (
-    {"name": "id", "type": "string", "title": "Nummer"},
-    {"name": "ingediend", "type": "datetime", "title": "Ingediend (UTC)"},
-    {"name": "status", "type": "string", "title": "Status"},
-)
-
-
-def table_schema(form: Form) -> dict[str, Any]:
-    """The frictionless Table Schema of ``spiegel export <form>``."""
-    cols: list[dict[str, Any]] = [dict(c) for c in META_COLUMNS]
-    for f in form.fields:
-        if f.type == "code":
-            continue  # one-time codes are checked, never stored
-        col: dict[str, Any] = {"name": f.name, "title": f.label, "type": "string"}
-        if f.type == "scale":
-            col.update(type="integer", constraints={"minimum": 1, "maximum": 5})
-        elif f.type == "choice":
-            col["constraints"] = {"enum": [c.value for c in f.choices]}
-        elif f.type == "consent":
-            col["constraints"] = {"enum": ["ja"]}
-        if f.required and f.type not in ("scale",):
-            col.setdefault("constraints", {})["required"] = True
-        if f.max_length and f.type not in ("choice", "scale", "consent"):
-            col.setdefault("constraints", {})["maxLength"] = f.max_length
-        cols.append(col)
-    schema: dict[str, Any] = {"fields": cols, "primaryKey": ["id"], "missingValues": [""]}
-    return schema
-
-
-def json_schema(form: Form) -> dict[str, Any]:
-    props: dict[str, Any] = {}
-    for f in form.fields:
-        p: dict[str, Any] = {"title": f.label}
-        if f.type == "consent":
-            p["oneOf"] = [
-                {"type": "boolean", "const": True},
-                {"type": "string", "enum": ["on", "ja"]},
-            ]
-        elif f.type == "scale":
-            p["oneOf"] = [{"type": "integer", "minimum": 1, "maximum": 5}, {"type": "string"}]
-        elif f.type == "choice":
-            p.update(type="string", enum=[c.value for c in f.choices])
-        else:
-            p.update(type="string", maxLength=f.max_length)
-            if f.type == "email":
-                p["format"] = "email"
-        props[f.name] = p
-    required = [f.name for f in form.fields if f.required]
-    return {
-        "type": "object",
-        "properties": props,
-        "required": required,
-        "additionalProperties": False,
-    }
