@@ -24,8 +24,10 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = ROOT / "build" / "screenshots"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module scope: Playwright's sync API keeps an event loop running in this thread until it
+    stops, which would break asyncio.run() in tests of other modules."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -45,7 +47,7 @@ def browser() -> Iterator[Any]:
     pw.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def server(
     built_site: Project, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Any]]:

@@ -227,3 +227,44 @@ def test_audit_finds_external_resources(tmp_path: Path) -> None:
     problems = audit_site(tmp_path)
     assert any("tracker.example" in p for p in problems)
     assert any("broken link missing/" in p for p in problems)
+
+
+def test_overdue_review_warns_but_publishes(project: Project) -> None:
+    result = project.build(today="2027-05-01")
+    assert result.returncode == 0, result.stderr
+    assert (
+        "action 'cardio-wachttijd-info' passed its review date 2027-04-20 without an update"
+        in result.stderr
+    )
+    assert "vvg-overdracht" not in result.stderr  # klaar: nothing to check
+
+
+def test_actions_appear_on_their_programme_page(built_site: Project) -> None:
+    assert "Coassistenten mogen bij de ochtendoverdracht" in built_site.page("vvg")
+    assert "kaart met wat ze na de operatie" in built_site.page("spiegelbijeenkomst")
+    overview = built_site.page("verbeteringen")
+    assert (
+        overview.index('id="spiegelbijeenkomst"')
+        < overview.index('id="vvg"')
+        < overview.index('id="groepsevaluatie"')
+    )
+
+
+def test_logo_is_checked_and_used(project: Project) -> None:
+    project.edit(
+        "content/site.yaml",
+        "endpoint: /api",
+        "endpoint: /api\nlogo: assets/logo.svg\nlogo_alt: Zorggroep Spiegelland",
+    )
+    missing = project.build()
+    assert (
+        missing.returncode != 0
+        and "logo: expected a file in content/, 'assets/logo.svg' does not exist" in missing.stderr
+    )
+    project.write(
+        "content/assets/logo.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>',
+    )
+    result = project.build()
+    assert result.returncode == 0, result.stderr
+    assert 'src="assets/logo.svg"' in project.page("")

@@ -21,7 +21,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from .audit import audit_site
-from .content import load_content
+from .content import Content, load_content
 from .forms import load_forms
 from .resultpages import result_pages
 from .results import load_published
@@ -90,19 +90,35 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         pages=generate(SiteInput(content, forms, today, extra_titles(extra))) | extra,
         brand=brand_css(content.site["brand_colour"]),
     )
-    for action in content.actions["actions"]:
-        if (
-            action["status"] != "klaar"
-            and action["review"] < today
-            and (action["updated"] is None or action["updated"] < action["review"])
-        ):
-            log.info(
-                "%s/actions.yaml: action %r passed its 6-month review on %s without an update",
-                label,
-                action["id"],
-                action["review"],
+    logo = content.site["logo"]
+    if logo:
+        if not (docs / logo).is_file():
+            raise PluginError(
+                f"{label}/site.yaml: logo: expected a file in {label}/, {logo!r} does not exist"
             )
+        config.theme["logo"] = logo
+    for message in overdue_reviews(content, today, label):
+        review_log.warning(message)  # shown, but not counted by strict mode: publishing goes on
     return config
+
+
+review_log = logging.getLogger("spiegel.review")
+
+
+def overdue_reviews(content: Content, today: dt.date, label: str) -> list[str]:
+    """Actions past their 6-month review without an update since (the instrument's check)."""
+    out = []
+    for a in content.actions["actions"]:
+        if (
+            a["status"] != "klaar"
+            and a["review"] < today
+            and (a["updated"] is None or a["updated"] < a["review"])
+        ):
+            out.append(
+                f"{label}/actions.yaml: action {a['id']!r} passed its review date {a['review']} without an "
+                "update; add `updated:` and a new status or outcome"
+            )
+    return out
 
 
 def extra_titles(pages: dict[str, str]) -> dict[str, str]:

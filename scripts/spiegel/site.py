@@ -124,6 +124,9 @@ def generate(inp: SiteInput) -> dict[str, str]:
     env = environment()
     site = c.site
     common: dict[str, Any] = {"site": site, "forms": forms, "today": today}
+    by_programme: dict[str, list[dict[str, Any]]] = {p: [] for p, _ in PROGRAMME_LABEL}
+    for action in c.actions["actions"]:
+        by_programme[action["programme"]].append(action)
 
     def render(name: str, **kw: Any) -> str:
         return env.get_template(name).render(**(common | kw))
@@ -133,9 +136,12 @@ def generate(inp: SiteInput) -> dict[str, str]:
             "home.md.j2", programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()}
         ),
         "spiegelbijeenkomst/index.md": render(
-            "leaflet.md.j2", leaflet=c.leaflet, section_order=LEAFLET_SECTIONS
+            "leaflet.md.j2",
+            leaflet=c.leaflet,
+            section_order=LEAFLET_SECTIONS,
+            actions=by_programme["spiegelbijeenkomst"],
         ),
-        "vvg/index.md": render("vvg.md.j2", vvg=c.vvg),
+        "vvg/index.md": render("vvg.md.j2", vvg=c.vvg, actions=by_programme["vvg"]),
         "groepsevaluatie/index.md": render("groepsevaluatie.md.j2", ge=c.groepsevaluatie),
         "collegiale-ondersteuning/index.md": render("collegiale.md.j2", co=c.collegiale),
         "gluren-bij-de-buren/index.md": render("gluren.md.j2", gl=c.gluren),
