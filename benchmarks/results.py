@@ -11,6 +11,7 @@ import argparse
 import csv
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,18 +20,19 @@ from pathlib import Path
 
 from _util import ROOT, row
 
-STATEMENTS = [f"s{i:02d}" for i in range(1, 13)]
-HEADER = [
-    "id",
-    "ingediend",
-    "status",
-    "evaluatie",
-    "respondentgroep",
-    *STATEMENTS,
-    "toelichting_samenwerking",
-    "toelichting_communicatie",
-    "toelichting_organisatie",
-]
+
+def header() -> list[str]:
+    """The export columns of the groepsevaluatie form, from its definition (the raw-file contract)."""
+    from spiegel.content import load_parts
+    from spiegel.forms import load_forms, table_schema
+
+    parts = load_parts(ROOT / "content", ("sessions", "groepsevaluatie"))
+    return [
+        c["name"]
+        for c in table_schema(load_forms(ROOT / "forms", parts)["groepsevaluatie"])["fields"]
+    ]
+
+
 GROUPS = ["eigen-groep", "collega-specialisten", "medewerkers", "managers", "verwijzers"]
 FRICTIONLESS = """
 import sys
@@ -51,9 +53,11 @@ print(report.valid, report.stats.get("rows"))
 def generate(path: Path, n: int) -> None:
     rnd = random.Random(n)
     answers = ["", "1", "2", "3", "4", "4", "5"]
+    columns = header()
+    statements = [c for c in columns if re.fullmatch(r"s\d+", c)]
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(HEADER)
+        w.writerow(columns)
         for i in range(n):
             w.writerow(
                 [
@@ -62,7 +66,7 @@ def generate(path: Path, n: int) -> None:
                     "received",
                     rnd.choice(["cardiologie-2026", "longziekten-2026"]),
                     rnd.choice(GROUPS),
-                    *(rnd.choice(answers) for _ in STATEMENTS),
+                    *(rnd.choice(answers) for _ in statements),
                     "tekst" if i % 7 == 0 else "",
                     "",
                     "",

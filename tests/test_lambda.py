@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import importlib
+import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from mangum import Mangum
+from spiegel import snapshot
+from spiegel.cli import main as cli
 from spiegel_endpoint.app import create_app
 from spiegel_endpoint.store import open_store
 
@@ -81,68 +86,50 @@ def test_handler_module_reads_the_environment(
     module.handler.app.state.store.close()
 
 
+def modules_loaded_by(entry: str, env: dict[str, str], cwd: Path) -> list[str]:
+    """Import ``entry`` in a fresh interpreter; return which heavy libraries came along."""
+    heavy = (
+        "yaml",
+        "frictionless",
+        "jinja2",
+        "mkdocs",
+        "markdown",
+        "cryptography",
+        "spiegel.content",
+    )
+    code = f"import sys, json\nimport {entry}\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "PATH": "/usr/bin:/bin"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return list(json.loads(out))
+
+
 def test_snapshot_round_trip_and_serverless_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`spiegel snapshot` -> SPIEGEL_SNAPSHOT: the same forms, and no YAML parsing at start-up."""
-    import io
-    import subprocess
-    import sys
-
-    from spiegel import snapshot
-    from spiegel.cli import main as cli
-
     out = io.StringIO()
     monkeypatch.chdir(ROOT)
     assert cli(["snapshot"], out) == 0
     snap = tmp_path / "forms.json"
     snap.write_text(out.getvalue())
-    loaded = snapshot.load(snap)
-    direct = snapshot.from_sources(ROOT / "content", ROOT / "forms")
-    assert loaded == direct
-    code = (
-        "import sys, json\n"
-        "from spiegel_endpoint.lambda_handler import handler\n"
-        "heavy = [m for m in ('yaml', 'frictionless', 'jinja2', 'mkdocs', 'markdown', 'spiegel.content') if m in sys.modules]\n"
-        "print(json.dumps(heavy))\n"
-    )
+    assert snapshot.load(snap) == snapshot.from_sources(ROOT / "content", ROOT / "forms")
     env = {
         "SPIEGEL_SNAPSHOT": str(snap),
         "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
-        "PATH": "/usr/bin:/bin",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout) == []
+    assert modules_loaded_by("spiegel_endpoint.lambda_handler", env, tmp_path) == []
 
 
 def test_endpoint_imports_no_heavy_library(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, json\n"
-        "import spiegel_endpoint.asgi\n"
-        "print(json.dumps([m for m in ('frictionless', 'jinja2', 'mkdocs', 'markdown', 'cryptography') if m in sys.modules]))\n"
-    )
     env = {
         "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
         "SPIEGEL_CONTENT_DIR": str(ROOT / "content"),
         "SPIEGEL_FORMS_DIR": str(ROOT / "forms"),
-        "PATH": "/usr/bin:/bin",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout) == []
+    assert modules_loaded_by("spiegel_endpoint.asgi", env, tmp_path) == ["yaml", "spiegel.content"]
