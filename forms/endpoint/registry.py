@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -69,8 +70,6 @@ class Registry:
         self._defs, self._stamp = defs, stamp
 
     def forms(self) -> dict[str, Form]:
-        import time
-
         now = time.monotonic()
         if now - self._checked > CHECK_EVERY:
             with self._lock:
