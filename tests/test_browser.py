@@ -360,3 +360,60 @@ def test_no_horizontal_scroll_at_360(browser: Any, server: dict[str, Any]) -> No
             wide.append(url)
     context.close()
     assert not wide, wide
+
+
+@pytest.fixture(scope="module")
+def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """A site with published groepsevaluatie results (synthetic answers, through `spiegel results`)."""
+    from .conftest import copy_project
+    from .test_results import EV, rows, write_raw
+
+    p = copy_project(tmp_path_factory.mktemp("results-site") / "project")
+    data = (
+        rows(EV, "eigen-groep", 6, "4")
+        + rows(EV, "collega-specialisten", 7, "3")
+        + rows(EV, "medewerkers", 12, "2", s03=["", "", "", "", "", "", "", "", "5", "5", "5", "5"])
+        + rows(EV, "managers", 2, "1")
+    )
+    raw = write_raw(tmp_path_factory.mktemp("raw") / "raw.csv", data)
+    assert (
+        spiegel_cli(
+            ["results", str(raw), "--out", str(p.content / "results"), "--content", str(p.content)],
+            io.StringIO(),
+        )
+        == 0
+    )
+    result = p.build()
+    assert result.returncode == 0, result.stderr
+    return p
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "mobile-360"])
+def test_results_pages_axe_clean(
+    browser: Any, results_site: Project, viewport: dict[str, int]
+) -> None:
+    proc, base = servers.start(
+        f"sqlite:///{results_site.root / 'db.sqlite3'}", site=results_site.site
+    )
+    try:
+        page = browser.new_page(viewport=viewport)
+        failures = []
+        for url in (
+            "/groepsevaluatie/resultaten/",
+            f"/groepsevaluatie/resultaten/{'cardiologie-2026'}/",
+        ):
+            page.goto(base + url)
+            violations = run_axe(page)
+            if violations:
+                failures.append(describe(url, violations))
+        chart = page.locator("svg.spiegel-chart")
+        assert chart.get_attribute("role") == "img"
+        box = chart.bounding_box()
+        assert box and box["width"] >= min(300, viewport["width"] - 60)  # legible, not shrunk
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        if viewport is DESKTOP:
+            page.screenshot(path=str(SCREENSHOTS / "results-desktop.png"), full_page=True)
+        page.close()
+    finally:
+        servers.stop(proc)
+    assert not failures, "\n".join(failures)
