@@ -24,6 +24,7 @@ from .store import (
     StoredRow,
     StoreUnavailable,
     Submission,
+    count_query,
     new_id,
     now,
 )
@@ -147,11 +148,7 @@ class PostgresStore:
     def count(
         self, form_id: str, capacity_key: str | None = None, status: str | None = None
     ) -> int:
-        sql, args = "SELECT count(*) FROM submissions WHERE form_id = %s", [form_id]
-        if capacity_key is not None:
-            sql, args = sql + " AND capacity_key = %s", [*args, capacity_key]
-        if status is not None:
-            sql, args = sql + " AND status = %s", [*args, status]
+        sql, args = count_query(form_id, capacity_key, status, "%s")
         conn = self._conn()
         with conn.transaction():
             row = conn.execute(sql.encode(), args).fetchone()

@@ -68,6 +68,18 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def count_query(
+    form_id: str, capacity_key: str | None, status: str | None, ph: str
+) -> tuple[str, list[str]]:
+    """The count of both stores; ``ph`` is the driver's placeholder (``?`` or ``%s``)."""
+    # only fixed column names and the placeholder are formatted in; every value is bound
+    sql, args = f"SELECT count(*) FROM submissions WHERE form_id = {ph}", [form_id]  # noqa: S608
+    for column, value in (("capacity_key", capacity_key), ("status", status)):
+        if value is not None:
+            sql, args = f"{sql} AND {column} = {ph}", [*args, value]
+    return sql, args
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -76,7 +88,9 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-# Each entry is one migration; never edit an applied one, append a new one.
+# Each entry is one migration; never edit an applied one, append a new one. The PostgreSQL
+# migrations in pgstore.py mirror these on purpose as separate text: an applied migration is frozen
+# per dialect, so they are not generated from one template.
 SQLITE_MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE submissions (
@@ -216,11 +230,7 @@ class SQLiteStore:
     def count(
         self, form_id: str, capacity_key: str | None = None, status: str | None = None
     ) -> int:
-        sql, args = "SELECT count(*) FROM submissions WHERE form_id = ?", [form_id]
-        if capacity_key is not None:
-            sql, args = sql + " AND capacity_key = ?", [*args, capacity_key]
-        if status is not None:
-            sql, args = sql + " AND status = ?", [*args, status]
+        sql, args = count_query(form_id, capacity_key, status, "?")
         return int(self._conn().execute(sql, args).fetchone()[0])
 
     def purge(self, cutoffs: dict[str, dt.datetime]) -> dict[str, int]:
