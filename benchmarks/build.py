@@ -20,7 +20,6 @@ import httpx2 as httpx
 from _util import ROOT, median, row
 from spiegel.content import load_content
 from spiegel.forms import load_forms
-from spiegel.mkdocs_hooks import extra_titles
 from spiegel.resultpages import result_pages
 from spiegel.results import load_published
 from spiegel.site import SiteInput, brand_css, generate
@@ -63,7 +62,10 @@ def plain_copy(dest: Path) -> None:
     )
     published = load_published(ROOT / "content" / "results", content, "content/results")
     extra = result_pages(published, content)
-    pages = generate(SiteInput(content, forms, dt.date(2026, 11, 22), extra_titles(extra))) | extra
+    pages = (
+        generate(SiteInput(content, forms, dt.date(2026, 11, 22), tuple(published.evaluations())))
+        | extra
+    )
     docs = dest / "docs"
     for src, text in pages.items():
         (docs / src).parent.mkdir(parents=True, exist_ok=True)

@@ -334,6 +334,8 @@ def test_results_command_and_build_publish_no_comment(
     assert '<svg class="spiegel-chart"' in page and 'role="img"' in page
     assert "4,00" in page and "<caption>Zelfbeeld en anderen per stelling</caption>" in page
     assert not (project.site / "groepsevaluatie/resultaten/longziekten-2026").exists()
+    actions = project.page("verbeteringen")  # the action plan links back to its results
+    assert 'href="../groepsevaluatie/resultaten/cardiologie-2026/"' in actions
     dp = json.loads((project.site / "open-data/groepsevaluatie/datapackage.json").read_text())
     assert dp["spiegel"]["k"] == 5
     for path in project.site.rglob("*"):

@@ -87,7 +87,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         final=final,
         counter=counter,
         published=published,
-        pages=generate(SiteInput(content, forms, today, extra_titles(extra))) | extra,
+        pages=generate(SiteInput(content, forms, today, tuple(published.evaluations()))) | extra,
         brand=brand_css(content.site["brand_colour"]),
     )
     logo = content.site["logo"]
@@ -118,15 +118,6 @@ def overdue_reviews(content: Content, today: dt.date, label: str) -> list[str]:
                 f"{label}/actions.yaml: action {a['id']!r} passed its review date {a['review']} without an "
                 "update; add `updated:` and a new status or outcome"
             )
-    return out
-
-
-def extra_titles(pages: dict[str, str]) -> dict[str, str]:
-    out = {}
-    for src, text in pages.items():
-        m = re.search(r"^title: (.+)$", text, re.M)
-        if m:
-            out[src] = m.group(1).strip()
     return out
 
 

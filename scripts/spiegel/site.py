@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ class SiteInput:
     content: Content
     forms: dict[str, Form]
     today: dt.date
-    extra_pages: dict[str, str] = field(default_factory=dict)
+    published_results: tuple[str, ...] = ()  # evaluations with a results page
 
 
 def environment() -> jinja2.Environment:
@@ -177,11 +177,12 @@ def generate(inp: SiteInput) -> dict[str, str]:
             "verbeteringen/index.md", "spiegelbijeenkomst/agenda/index.md"
         )
         source_labels[s["id"]] = f"Spiegelbijeenkomst {s['department']}"
-    for src, label in inp.extra_pages.items():
-        if src.startswith("groepsevaluatie/resultaten/") and src.count("/") == 3:
-            key = src.split("/")[2]
-            source_pages[key] = rel_url("verbeteringen/index.md", src)
-            source_labels[key] = label
+    names = {e["id"]: e["name"] for e in c.groepsevaluatie["evaluations"]}
+    for ev in inp.published_results:
+        source_pages[ev] = rel_url(
+            "verbeteringen/index.md", f"groepsevaluatie/resultaten/{ev}/index.md"
+        )
+        source_labels[ev] = f"Uitkomsten {names[ev]}"
     pages["verbeteringen/index.md"] = render(
         "actions.md.j2",
         actions=c.actions["actions"],
