@@ -23,6 +23,7 @@ from .schema import (
     Enum,
     Int,
     Issue,
+    Lines,
     List,
     Obj,
     Opt,
@@ -357,44 +358,52 @@ class Content:
         )
 
 
-def load_file(content_dir: Path, key: str, label_root: str = "content") -> tuple[Any, list[Issue]]:
+def load_file(
+    content_dir: Path, key: str, label_root: str = "content"
+) -> tuple[Any, list[Issue], Lines]:
+    """One content file: validated data, its problems, and its field-path -> line map."""
     filename, schema = FILES[key]
     label = f"{label_root}/{filename}"
     try:
         data, lines = load_yaml(content_dir / filename, label)
     except ContentError as exc:
-        return INVALID, exc.issues
-    return validate(schema, data, label, lines)
+        return INVALID, exc.issues, {}
+    result, issues = validate(schema, data, label, lines)
+    return result, issues, lines
+
+
+def _load_all(
+    content_dir: Path, keys: tuple[str, ...], label_root: str
+) -> tuple[dict[str, Any], dict[str, Lines]]:
+    issues: list[Issue] = []
+    parts: dict[str, Any] = {}
+    lines: dict[str, Lines] = {}
+    for key in keys:
+        parts[key], found, lines[key] = load_file(content_dir, key, label_root)
+        issues += found
+    if issues:
+        raise ContentError(issues)
+    return parts, lines
 
 
 def load_parts(
     content_dir: Path, keys: tuple[str, ...], label_root: str = "content"
 ) -> dict[str, Any]:
     """Load some content files; raise one ContentError listing every problem in all of them."""
-    issues: list[Issue] = []
-    parts: dict[str, Any] = {}
-    for key in keys:
-        parts[key], found = load_file(content_dir, key, label_root)
-        issues += found
-    if issues:
-        raise ContentError(issues)
-    return parts
+    return _load_all(content_dir, keys, label_root)[0]
 
 
 def load_content(content_dir: Path, label_root: str = "content") -> Content:
-    parts = load_parts(content_dir, tuple(FILES), label_root)
+    parts, lines = _load_all(content_dir, tuple(FILES), label_root)
     content = Content(root=content_dir, **parts)
-    check_references(content, label_root)
+    check_references(content, f"{label_root}/{FILES['actions'][0]}", lines["actions"])
     return content
 
 
-def check_references(content: Content, label_root: str) -> None:
+def check_references(content: Content, label: str, lines: Lines) -> None:
     """Cross-file rules: action sources must name a known session or evaluation."""
-    issues: list[Issue] = []
     sessions = {s["id"] for s in content.sessions["sessions"]}
     evaluations = {e["id"] for e in content.groepsevaluatie["evaluations"]}
-    label = f"{label_root}/actions.yaml"
-    _, lines = load_yaml(content.root / "actions.yaml", label)
     ctx = Context(label, lines)
     for i, a in enumerate(content.actions["actions"]):
         known = {"spiegelbijeenkomst": sessions, "groepsevaluatie": evaluations}.get(a["programme"])
@@ -403,5 +412,5 @@ def check_references(content: Content, label_root: str) -> None:
                 ("actions", i, "source"),
                 f"expected the id of a {a['programme']} in this content, got {a['source']!r}",
             )
-    if ctx.issues + issues:
-        raise ContentError(ctx.issues + issues)
+    if ctx.issues:
+        raise ContentError(ctx.issues)

@@ -191,11 +191,6 @@ class Validator:
         raise NotImplementedError
 
 
-class Any_(Validator):
-    def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
-        return value
-
-
 class Str(Validator):
     def __init__(
         self,

@@ -99,22 +99,6 @@ class FieldCheck:
         return converted, None
 
 
-def check_header(header: list[str], schema: dict[str, Any]) -> list[RowError]:
-    names = [f["name"] for f in schema["fields"]]
-    if header != names:
-        missing = [n for n in names if n not in header]
-        extra = [h for h in header if h not in names]
-        parts = []
-        if missing:
-            parts.append("missing columns " + ", ".join(missing))
-        if extra:
-            parts.append("unexpected columns " + ", ".join(extra))
-        if not parts:
-            parts.append("columns are in a different order than " + ", ".join(names))
-        return [RowError(1, "", "; ".join(parts))]
-    return []
-
-
 def check_rows(
     rows: Iterable[list[str]], schema: dict[str, Any], first_row: int = 2
 ) -> Iterator[tuple[int, list[Any] | None, list[RowError]]]:
