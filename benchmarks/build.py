@@ -18,11 +18,11 @@ from pathlib import Path
 
 import httpx2 as httpx
 from _util import ROOT, median, row
-from spiegel.content import load_content
-from spiegel.forms import load_forms
-from spiegel.resultpages import result_pages
-from spiegel.results import load_published
-from spiegel.site import SiteInput, brand_css, generate
+from spiegel.content.model import load_content
+from spiegel.forms.definitions import load_forms
+from spiegel.results.package import load_published
+from spiegel.results.pages import result_pages
+from spiegel.site.generate import SiteInput, brand_css, generate
 
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SPIEGEL_TODAY": "2026-11-22"}
 

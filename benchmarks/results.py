@@ -23,8 +23,8 @@ from _util import ROOT, row
 
 def header() -> list[str]:
     """The export columns of the groepsevaluatie form, from its definition (the raw-file contract)."""
-    from spiegel.content import load_parts
-    from spiegel.forms import load_forms, table_schema
+    from spiegel.content.model import load_parts
+    from spiegel.forms.definitions import load_forms, table_schema
 
     parts = load_parts(ROOT / "content", ("sessions", "groepsevaluatie"))
     return [
@@ -39,8 +39,8 @@ import sys
 from pathlib import Path
 from frictionless import Resource, Schema, system
 sys.path.insert(0, {root!r})
-from spiegel.content import load_content
-from spiegel.results import raw_schema
+from spiegel.content.model import load_content
+from spiegel.results.package import raw_schema
 content = load_content(Path({root!r}) / "content")
 header = open({path!r}).readline().strip().split(",")
 schema, _ = raw_schema(header, content)

@@ -53,8 +53,12 @@ class Project:
             check=False,
         )
 
-    def page(self, url: str) -> str:
+    def raw_page(self, url: str) -> str:
         return (self.site / url.strip("/") / "index.html").read_text(encoding="utf-8")
+
+    def page(self, url: str) -> str:
+        """The built page without the soft hyphens the build adds (so tests can search words)."""
+        return self.raw_page(url).replace("\u00ad", "")
 
 
 def copy_project(dest: Path) -> Project:
@@ -120,3 +124,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'db' / 'spiegel.sqlite3'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def cli_env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The environment the `spiegel` command reads: this test's database, the real content."""
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", database_url)
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
+    monkeypatch.setenv("SPIEGEL_ACTOR", "test-medewerker")
+    monkeypatch.delenv("SPIEGEL_ENCRYPTION_KEY", raising=False)
+    return database_url

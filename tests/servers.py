@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def start(
     *,
     site: Path | None = None,
     extra: dict[str, str] | None = None,
+    documented: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """``documented``: the exact uvicorn command of the README (its default logging included)."""
     port = port or free_port()
     env = dict(
         os.environ,
@@ -35,8 +38,11 @@ def start(
         SPIEGEL_FORMS_DIR=str(ROOT / "forms"),
         SPIEGEL_RATE_LIMIT="0",
         SPIEGEL_MIN_FILL_SECONDS="0",
-        **(extra or {}),
+        SPIEGEL_SIGNUPS_PER_DAY="0",
     )
+    # .eml files (no relay) go to a temporary folder, never into the repository
+    env["SPIEGEL_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="spiegel-outbox-")
+    env.update(extra or {})
     if site is not None:
         cmd = [
             sys.executable,
@@ -53,17 +59,20 @@ def start(
             sys.executable,
             "-m",
             "uvicorn",
-            "spiegel_endpoint.asgi:app",
+            "spiegel.endpoint.asgi:app",
             "--host",
             "127.0.0.1",
             "--port",
             str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
         ]
+        if not documented:
+            cmd += ["--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE if documented else subprocess.DEVNULL,  # uvicorn's access log
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20

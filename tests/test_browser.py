@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import email.policy as email_policy
 import io
 import re
 import time
 from collections.abc import Iterator
+from email import message_from_bytes
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -53,9 +55,10 @@ def server(
 ) -> Iterator[dict[str, Any]]:
     """Site + endpoint the way ./scripts/serve starts them, with a throw-away database."""
     db = tmp_path_factory.mktemp("browser-db") / "spiegel.sqlite3"
+    outbox = tmp_path_factory.mktemp("browser-outbox")
     url = f"sqlite:///{db}"
-    proc, base = servers.start(url, site=built_site.site)
-    yield {"base": base, "db": url, "site": built_site.site}
+    proc, base = servers.start(url, site=built_site.site, extra={"SPIEGEL_OUTBOX_DIR": str(outbox)})
+    yield {"base": base, "db": url, "site": built_site.site, "outbox": outbox}
     servers.stop(proc)
 
 
@@ -171,6 +174,72 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
     context.close()
 
 
+def test_cancel_link_from_the_email_with_keyboard_only(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    """Sign up, open the e-mail the serve process wrote (.eml), follow the link, cancel by keyboard."""
+    email = f"afmelden{time.monotonic_ns()}@example.nl"
+    body = {**VALID["spiegelbijeenkomst"], "sessie": "2027-03-kinderafdeling", "email": email}
+    sid = httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["id"]
+    link = None
+    deadline = time.monotonic() + 15
+    while link is None and time.monotonic() < deadline:
+        for eml in server["outbox"].glob("*.eml"):
+            msg = message_from_bytes(eml.read_bytes(), policy=email_policy.default)
+            if msg["To"] == email:
+                text = msg.get_body(("plain",)).get_content()  # type: ignore[attr-defined]
+                found = re.search(r"(http://\S+/api/afmelden/" + sid + r"\.[A-Za-z0-9_=-]+)", text)
+                link = found.group(1) if found else None
+        time.sleep(0.1)
+    assert link, "no e-mail with a cancel link was written"
+    checking = browser.new_context(viewport=MOBILE, bypass_csp=True)  # our CSP blocks axe
+    page = checking.new_page()
+    page.goto(link)  # looking changes nothing, so this visit is harmless
+    violations = run_axe(page)
+    checking.close()
+    assert not violations, describe(link, violations)
+    context = browser.new_context(viewport=MOBILE)
+    page = context.new_page()
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "Wilt u zich afmelden?"
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Ja, meld mij af":
+            break
+    else:
+        pytest.fail("the button cannot be reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=U bent afgemeld")
+    assert page.locator("h1").inner_text() == "U bent afgemeld"
+    context.close()
+
+
+def test_agenda_shows_live_seats_and_preselects_the_session(
+    browser: Any, server: dict[str, Any]
+) -> None:
+    live = httpx.get(server["base"] + "/api/sessions").json()["sessions"]
+    kids = next(s for s in live if s["id"] == "2027-03-kinderafdeling")
+    context = browser.new_context(viewport=MOBILE)
+    page = context.new_page()
+    page.goto(server["base"] + "/spiegelbijeenkomst/agenda/")
+    cell = page.locator('[data-spiegel-seats="2027-03-kinderafdeling"]')
+    expected = "Vol." if kids["full"] else f"Nog {kids['available']} plaats"
+    page.wait_for_function(
+        "(t) => document.querySelector('[data-spiegel-seats=\"2027-03-kinderafdeling\"]')"
+        ".textContent.startsWith(t)",
+        arg=expected,
+    )
+    assert cell.inner_text().startswith(expected)
+    page.locator('a[href$="#f-sessie-2027-03-kinderafdeling"]').click()
+    page.wait_for_url(re.compile(r"/aanmelden/#f-sessie-2027-03-kinderafdeling$"))
+    # our scripts load after the first paint (site/critical.py): wait for them, up to 10 s
+    page.wait_for_function(
+        "document.getElementById('f-sessie-2027-03-kinderafdeling').checked", timeout=10_000
+    )
+    assert not page.locator("#f-sessie-2027-01-cardiologie").is_checked()
+    context.close()
+
+
 def test_errors_are_announced_and_linked(browser: Any, server: dict[str, Any]) -> None:
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
@@ -199,7 +268,8 @@ def test_errors_are_announced_and_linked(browser: Any, server: dict[str, Any]) -
 def fill_spiegelbijeenkomst(page: Any, name: str) -> None:
     page.get_by_label(re.compile("14 jan 2027")).check()
     page.get_by_label("Uw naam").fill(name)
-    page.get_by_label("E-mailadres").fill("e2e@example.nl")
+    # one person gets one seat per session: every run signs up someone new
+    page.get_by_label("E-mailadres").fill(f"e2e{time.monotonic_ns()}@example.nl")
     page.get_by_label("Patiënt of oud-patiënt").check()
     page.get_by_label("Ik houd geheim").check()
     page.get_by_label("Ik geef toestemming").check()
@@ -209,7 +279,7 @@ def fill_vvg(page: Any, name: str) -> None:
     page.get_by_label("Coassistent").check()
     page.get_by_label("Uw naam").fill(name)
     page.get_by_label("Afdeling of coschap").fill("Interne")
-    page.get_by_label("Welke periode past u?").fill("april")
+    page.get_by_label("Welke periode komt u het best uit?").fill("april")
     page.get_by_label("Telefoonnummer").fill("06 12345678")
 
 
@@ -219,6 +289,17 @@ def fill_groepsevaluatie(page: Any, name: str) -> None:
     for group in page.locator("fieldset.spiegel-scale").all():
         group.get_by_label("4 eens").check()
     page.get_by_label("Toelichting bij samenwerking").fill(name)
+
+
+def issue_code(database_url: str, group: str = "managers") -> str:
+    from spiegel.endpoint.invites import code_key, new_code, normalise
+    from spiegel.endpoint.stores import open_store
+
+    code = new_code()
+    store = open_store(database_url)
+    store.add_invitations("cardiologie-2026", group, [code_key(None, normalise(code) or "")])
+    store.close()
+    return code.lower()  # typed in lower case: still accepted
 
 
 def fill_collegiale(page: Any, name: str) -> None:
@@ -254,7 +335,7 @@ def export(
     monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
     out = io.StringIO()
-    assert spiegel_cli(["export", form_id, "--actor", "browser-test"], out) == 0
+    assert spiegel_cli(["export", form_id, "--actor", "browser-test", "--format", "data"], out) == 0
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
 
@@ -273,6 +354,8 @@ def test_form_end_to_end(
     page = context.new_page()
     page.goto(server["base"] + url)
     fill(page, marker)
+    if form_id == "groepsevaluatie":  # a code issued for this evaluation and group
+        page.get_by_label("Code uit uw uitnodiging").fill(issue_code(server["db"]))
     page.get_by_role("button", name=button).click()
     page.wait_for_url(re.compile(r"/(bedankt|wachtlijst)/$"))
     assert page.locator("h1").inner_text()
@@ -285,8 +368,11 @@ def test_form_end_to_end(
 def test_eighth_signup_sees_waiting_list(browser: Any, server: dict[str, Any]) -> None:
     body = {**VALID["spiegelbijeenkomst"], "sessie": "2027-02-oncologie"}
     statuses = [
-        httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["status"]
-        for _ in range(7)
+        httpx.post(
+            server["base"] + "/api/forms/spiegelbijeenkomst",
+            json={**body, "email": f"zeven{i}@example.nl"},
+        ).json()["status"]
+        for i in range(7)
     ]
     assert statuses.count("confirmed") == 7
     context = browser.new_context(viewport=MOBILE)
@@ -309,10 +395,15 @@ def test_leaflet_prints_on_a4_without_navigation(
     context = browser.new_context()
     page = context.new_page()
     page.goto(server["base"] + "/spiegelbijeenkomst/")
+    # Our script (loaded after the first paint) puts today's date in; before it has, and
+    # without JavaScript, the line gives the build date.
+    page.wait_for_function(
+        "document.querySelector('[data-spiegel-printdate]').textContent.includes('Afgedrukt op')"
+    )
     page.emulate_media(media="print")
     for selector in (".md-header", ".md-sidebar--primary", ".md-footer", ".spiegel-skip"):
         assert not page.locator(selector).first.is_visible(), selector
-    text = page.locator("article").inner_text()
+    text = page.locator("article").inner_text().replace("\u00ad", "")
     for heading in (
         "Wat is een spiegelbijeenkomst?",
         "Wie nodigen wij uit?",
@@ -323,7 +414,9 @@ def test_leaflet_prints_on_a4_without_navigation(
         "Tip",
     ):
         assert heading in text
-    assert "Zorggroep Spiegelland" in text  # print-only sender line
+    assert "Zorggroep Voorbeeld" in text  # print-only sender line
+    assert "spiegel.zorggroep-voorbeeld.example/spiegelbijeenkomst/" in text  # where it lives
+    assert "Afgedrukt op" in text  # the date it was printed (set in the browser)
     pdf = page.pdf(format="A4", print_background=True)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "folder-spiegelbijeenkomst.pdf").write_bytes(pdf)
@@ -362,6 +455,53 @@ def test_no_horizontal_scroll_at_360(browser: Any, server: dict[str, Any]) -> No
     assert not wide, wide
 
 
+HEADING_CHECK = r"""() => {
+  const bad = [];
+  for (const h of document.querySelectorAll('article h1, article h2, article h3')) {
+    if (!h.getClientRects().length) continue;
+    if (h.scrollWidth > h.clientWidth + 1) bad.push('te breed: ' + h.textContent.trim());
+    // A line break inside a word must come with a hyphen: only at a soft hyphen or a real one.
+    const text = h.textContent;
+    const range = document.createRange();
+    let lastTop = null;
+    const walker = document.createTreeWalker(h, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      for (let i = 0; i < node.data.length; i++) {
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const rects = range.getClientRects();
+        const r = rects[rects.length - 1];  // a range next to a break can span both lines
+        if (!r) {  // a soft hyphen that did not break, or a collapsed space: still a break point
+          if (lastTop !== null) lastTop.ch = node.data[i];
+          continue;
+        }
+        if (lastTop !== null && r.top > lastTop.top + 2) {
+          const prev = lastTop.ch, cur = node.data[i];
+          const inWord = /[\p{L}]/u.test(prev) && /[\p{L}]/u.test(cur);
+          if (inWord) bad.push('woord afgebroken zonder streepje: ' + text.trim());
+        }
+        lastTop = {top: r.top, ch: node.data[i]};
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_headings_fit_and_break_only_at_hyphens(
+    browser: Any, server: dict[str, Any], width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    problems = []
+    for url in all_pages(server["site"]):
+        page.goto(server["base"] + url)
+        problems += [f"{url}: {p}" for p in page.evaluate(HEADING_CHECK)]
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
 @pytest.fixture(scope="module")
 def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A site with published groepsevaluatie results (synthetic answers, through `spiegel results`)."""
@@ -376,13 +516,22 @@ def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
         + rows(EV, "managers", 2, "1")
     )
     raw = write_raw(tmp_path_factory.mktemp("raw") / "raw.csv", data)
-    assert (
-        spiegel_cli(
-            ["results", str(raw), "--out", str(p.content / "results"), "--content", str(p.content)],
-            io.StringIO(),
-        )
-        == 0
-    )
+    p.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    db = tmp_path_factory.mktemp("results-db") / "spiegel.sqlite3"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SPIEGEL_DATABASE_URL", f"sqlite:///{db}")
+        mp.setenv("SPIEGEL_CONTENT_DIR", str(p.content))
+        mp.setenv("SPIEGEL_FORMS_DIR", str(p.root / "forms"))
+        for group, count in [
+            ("eigen-groep", 8),
+            ("collega-specialisten", 9),
+            ("medewerkers", 15),
+            ("managers", 4),
+        ]:
+            args = ["invite", EV, "--group", group, "--count", str(count)]
+            assert spiegel_cli(args, io.StringIO()) == 0
+        args = ["results", str(raw), "--out", str(p.content / "results")]
+        assert spiegel_cli([*args, "--content", str(p.content)], io.StringIO()) == 0
     result = p.build()
     assert result.returncode == 0, result.stderr
     return p
@@ -417,3 +566,140 @@ def test_results_pages_axe_clean(
     finally:
         servers.stop(proc)
     assert not failures, "\n".join(failures)
+
+
+def test_results_chart_text_legible_at_360(browser: Any, results_site: Project) -> None:
+    """The chart scales with the page: at 360 px its smallest text must still be 12 px or more,
+    and no table row needs sideways scrolling."""
+    proc, base = servers.start(
+        "sqlite:///" + str(results_site.root / "t.sqlite3"), site=results_site.site
+    )
+    try:
+        context = browser.new_context(viewport=MOBILE)
+        page = context.new_page()
+        page.goto(base + "/groepsevaluatie/resultaten/cardiologie-2026/")
+        smallest = page.evaluate(
+            """() => Math.min(...[...document.querySelectorAll('svg.spiegel-chart text')]
+                 .map(t => t.getBoundingClientRect().height))"""
+        )
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('.spiegel-scroll')]
+                 .filter(d => d.scrollWidth > d.clientWidth + 1).length"""
+        )
+        context.close()
+    finally:
+        servers.stop(proc)
+    assert smallest >= 12, smallest
+    assert wide == 0
+
+
+# ------------------------------------------------------------------ fast first paint
+
+# Every element's box and the styles a reader sees, to compare two renderings of one page. The
+# closed search panel is left out: its text changes when the search index has loaded.
+PAINT_SIGNATURE = r"""() => [...document.querySelectorAll('body *')]
+  .filter(e => !e.closest('.md-search__output')).map(e => {
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  return [e.tagName, e.className, Math.round(r.x), Math.round(r.y), Math.round(r.width),
+    Math.round(r.height), s.color, s.backgroundColor, s.fontSize, s.fontWeight, s.display,
+    s.visibility, s.textDecorationLine].join(' ');
+})"""
+NO_STYLESHEET_RULES = """[...document.styleSheets].filter(s => s.href).every(s => {
+  try { return s.cssRules.length === 0 } catch (e) { return true } })"""
+# The full stylesheets, loaded on the first tap, key or scroll, all switched on together.
+FULL_CSS_LOADED = (
+    "document.querySelectorAll('link[rel=stylesheet][media=all]').length >= 4"
+    " && [...document.styleSheets].some(s => s.href && s.href.includes('spiegel.css'))"
+)
+# The theme's script has started (it was loaded after the first paint).
+THEME_STARTED = "document.documentElement.classList.contains('js')"
+
+
+def load_full_css(page: Any) -> None:
+    page.wait_for_function(THEME_STARTED)
+    page.keyboard.press("Shift")  # a reader doing something: the stylesheets follow
+    page.wait_for_function(FULL_CSS_LOADED)
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["mobile-360", "desktop"])
+def test_critical_css_draws_the_page_as_the_full_css(
+    browser: Any, server: dict[str, Any], viewport: dict[str, int]
+) -> None:
+    """The inline CSS alone (stylesheet requests blocked) lays out and colours every element as
+    the full stylesheets do, so nothing moves or changes when they arrive after the load."""
+    problems = []
+    for url in ("/", "/spiegelbijeenkomst/", "/spiegelbijeenkomst/aanmelden/"):
+        inline_only = browser.new_context(viewport=viewport)
+        page = inline_only.new_page()
+        page.route("**/*.css", lambda route: route.abort())
+        page.goto(server["base"] + url)
+        page.wait_for_function(THEME_STARTED)
+        page.keyboard.press("Shift")
+        page.wait_for_timeout(300)
+        assert page.evaluate(NO_STYLESHEET_RULES)
+        first = page.evaluate(PAINT_SIGNATURE)
+        inline_only.close()
+        full = browser.new_context(viewport=viewport)
+        page = full.new_page()
+        page.goto(server["base"] + url)
+        load_full_css(page)
+        page.wait_for_timeout(200)
+        final = page.evaluate(PAINT_SIGNATURE)
+        full.close()
+        assert len(first) == len(final) > 100
+        problems += [
+            f"{url}: {a}\n  wordt {b}" for a, b in zip(first, final, strict=True) if a != b
+        ]
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_search_works_with_javascript(browser: Any, server: dict[str, Any]) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(server["base"] + "/")
+    page.wait_for_function(THEME_STARTED)
+    page.locator(".md-search__input").click()
+    page.keyboard.type("spiegelbijeenkomst", delay=20)  # the theme listens to key presses
+    result = page.locator(".md-search-result__item").first
+    result.wait_for(state="visible", timeout=10_000)
+    assert "Spiegelbijeenkomst" in page.locator(".md-search-result").inner_text().replace(
+        "\u00ad", ""
+    )
+    assert page.locator(".md-search-result__meta").inner_text().strip()  # "n pagina's gevonden"
+    assert page.evaluate(FULL_CSS_LOADED)  # the tap on the search field brought the stylesheets
+    context.close()
+
+
+LAYOUT_SHIFTS = """() => new Promise(done => {
+  const seen = [];
+  new PerformanceObserver(list => seen.push(...list.getEntries()))
+    .observe({type: 'layout-shift', buffered: true});
+  setTimeout(() => done(seen.filter(e => !e.hadRecentInput).map(e => e.value)), 300);
+})"""
+
+
+@pytest.mark.parametrize("viewport", [MOBILE, DESKTOP], ids=["mobile-360", "desktop"])
+def test_nothing_moves_while_the_page_loads(
+    browser: Any, server: dict[str, Any], viewport: dict[str, int]
+) -> None:
+    """No layout shift while scripts load after the first paint (Lighthouse's CLS)."""
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    shifts = {}
+    for url in ("/", "/spiegelbijeenkomst/", "/spiegelbijeenkomst/aanmelden/"):
+        page.goto(server["base"] + url)
+        page.wait_for_function(THEME_STARTED)
+        page.wait_for_timeout(300)
+        shifts[url] = page.evaluate(LAYOUT_SHIFTS)
+    context.close()
+    assert all(not s for s in shifts.values()), shifts
+
+
+def test_pages_work_without_javascript(browser: Any, server: dict[str, Any]) -> None:
+    """Without JavaScript the full stylesheets come from <noscript>, and the page looks the same."""
+    context = browser.new_context(viewport=MOBILE, java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server["base"] + "/spiegelbijeenkomst/")
+    assert page.evaluate("[...document.styleSheets].filter(s => s.href).length") == 4
+    assert page.locator(".md-header").evaluate("e => getComputedStyle(e).position") == "sticky"
+    context.close()

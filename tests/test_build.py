@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
-from spiegel.audit import audit_site
+from spiegel.site.audit import audit_site
 
-from .conftest import Project
+from .conftest import IN_CI, ROOT, Project
 
 PROGRAMME_PAGES = [
     "",
@@ -143,19 +145,19 @@ def test_plain_text_fields_are_escaped(project: Project) -> None:
             "content/sessions.yaml",
             "    capacity: 6",
             '    capacity: "seven"',
-            'content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got "seven"',
+            'content/sessions.yaml:26: de derde bijeenkomst, capacity: hier hoort een heel getal van 1 tot en met 20, in cijfers, maar er staat "seven".',
         ),
         (
             "content/vvg.yaml",
             "(../verbeteringen/index.md)",
             "(../verbeteringen/bestaat-niet.md)",
-            "bestaat-niet.md",
+            "content/vvg.yaml:65: de link ../verbeteringen/bestaat-niet.md werkt niet",
         ),
         (
             "content/vvg.yaml",
             "summary:",
             "sumary:",
-            "content/vvg.yaml:3: sumary: unknown key; did you mean 'summary'?",
+            "content/vvg.yaml:4: sumary: 'sumary' is hier onbekend. Bedoelt u 'summary'?",
         ),
         (
             "forms/vvg.yaml",
@@ -173,7 +175,7 @@ def test_plain_text_fields_are_escaped(project: Project) -> None:
             "content/vvg.yaml",
             "  Coassistenten kijken met",
             '  <iframe src="/"></iframe>\n\n  Coassistenten kijken met',
-            "contains <iframe>",
+            "content/vvg.yaml:6: bevat <iframe>.",
         ),
     ],
     ids=["bad-type", "dead-link", "unknown-key", "bad-form", "external-script", "iframe"],
@@ -188,6 +190,7 @@ def test_broken_content_fails_and_keeps_the_old_site(
     second = project.build()
     assert second.returncode != 0
     assert expected in second.stderr
+    assert "Traceback" not in second.stderr and "Doc file" not in second.stderr
     assert project.page("vvg") == before  # the old site is still there, whole
     assert not (project.site.parent / "site.partial").exists()
 
@@ -196,7 +199,7 @@ def test_generated_page_cannot_be_shadowed(project: Project) -> None:
     project.write("content/vvg/index.md", "# Eigen pagina\n")
     result = project.build()
     assert result.returncode != 0
-    assert "content/vvg/index.md: this page is generated" in result.stderr
+    assert "content/vvg/index.md: deze pagina wordt gemaakt uit de YAML-bestanden" in result.stderr
 
 
 def test_staff_markdown_page_is_published(project: Project) -> None:
@@ -226,16 +229,19 @@ def test_audit_finds_external_resources(tmp_path: Path) -> None:
     )
     problems = audit_site(tmp_path)
     assert any("tracker.example" in p for p in problems)
-    assert any("broken link missing/" in p for p in problems)
+    assert any("de link missing/ werkt niet" in p for p in problems)
 
 
 def test_overdue_review_warns_but_publishes(project: Project) -> None:
     result = project.build(today="2027-05-01")
     assert result.returncode == 0, result.stderr
+    rows = (project.content / "actions.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, row in enumerate(rows, 1) if "id: cardio-wachttijd-info" in row)
     assert (
-        "action 'cardio-wachttijd-info' passed its review date 2027-04-20 without an update"
-        in result.stderr
+        f"content/actions.yaml:{line}: de eerste actie (cardio-wachttijd-info): deze actie had op "
+        "dinsdag 20 april 2027 bekeken moeten worden" in result.stderr
     )
+    assert "updated: 2027-05-01 (de datum van vandaag)" in result.stderr  # what to do
     assert "vvg-overdracht" not in result.stderr  # klaar: nothing to check
 
 
@@ -253,18 +259,74 @@ def test_actions_appear_on_their_programme_page(built_site: Project) -> None:
 def test_logo_is_checked_and_used(project: Project) -> None:
     project.edit(
         "content/site.yaml",
-        "endpoint: /api",
-        "endpoint: /api\nlogo: assets/logo.svg\nlogo_alt: Zorggroep Spiegelland",
+        "logo: assets/logo.svg  # VOORBEELD",
+        "logo: assets/eigen-logo.svg\nlogo_alt: Zorggroep Spiegelland",
     )
     missing = project.build()
     assert (
         missing.returncode != 0
-        and "logo: expected a file in content/, 'assets/logo.svg' does not exist" in missing.stderr
+        and "logo: het bestand content/assets/eigen-logo.svg bestaat niet" in missing.stderr
     )
     project.write(
-        "content/assets/logo.svg",
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>',
+        "content/assets/eigen-logo.svg",
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><circle cx="5" cy="5" r="4"/></svg>',
     )
     result = project.build()
     assert result.returncode == 0, result.stderr
-    assert 'src="assets/logo.svg"' in project.page("")
+    home = project.page("")
+    logo = '<img src="assets/eigen-logo.svg" alt="Zorggroep Spiegelland" width="120" height="40">'
+    assert home.count(logo) == 3  # header, drawer and above the home page's heading
+    assert "spiegel-home-logo" in home
+
+
+def test_without_logo_the_name_stands_alone(project: Project) -> None:
+    project.edit("content/site.yaml", "logo: assets/logo.svg  # VOORBEELD\n", "")
+    result = project.build()
+    assert result.returncode == 0, result.stderr
+    home = project.page("")
+    assert "<img" not in home and "spiegel-home-logo" not in home
+    assert 'aria-label="Naar de startpagina van Spiegel"' in home  # the icon link keeps a name
+    assert 'Spiegel<span class="spiegel-org-name"> · Zorggroep Voorbeeld' in home
+
+
+@pytest.mark.skipif(
+    not (ROOT / ".venv" / "bin" / "mkdocs").exists(),
+    reason="needs the project's own .venv, which ./scripts/serve and ./scripts/test create",
+)
+def test_documented_build_command_is_quiet(project: Project) -> None:
+    """README's `.venv/bin/mkdocs build`, without the scripts' environment: no theme banner."""
+    env = {k: v for k, v in os.environ.items() if k != "NO_MKDOCS_2_WARNING"}
+    env["SPIEGEL_TODAY"] = "2026-11-22"
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "mkdocs"), "build"],
+        cwd=project.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout + result.stderr
+    assert "end of life" not in out and "NO_MKDOCS_2_WARNING" not in out, out
+
+
+VNU = ROOT / "tests" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def test_every_page_is_valid_html(built_site: Project) -> None:
+    """The Nu Html Checker (vnu-jar from npm, pinned in tests/package.json; ./scripts/test runs `npm ci` there)."""
+    import shutil
+
+    java = shutil.which("java")
+    if not (java and VNU.is_file()):
+        if IN_CI:
+            pytest.fail(f"the Nu Html Checker needs java and {VNU}; CI must check HTML")
+        pytest.skip("java or vnu.jar missing (outside CI)")
+    pages = sorted(str(p) for p in built_site.site.rglob("*.html"))
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "gnu", *pages],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and not result.stderr.strip(), result.stderr[:4000]

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import datetime as dt
 import io
+import os
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from spiegel.cli import main, neutralise
-from spiegel_endpoint.app import create_app
-from spiegel_endpoint.store import open_store
+from spiegel.cli import main, parser
+from spiegel.endpoint.app import create_app
+from spiegel.endpoint.export import neutralise
+from spiegel.endpoint.stores import open_store
 from starlette.testclient import TestClient
 
-from .conftest import ROOT
 from .test_endpoint import settings_for
 from .test_forms import VALID
 
 
 @pytest.fixture
-def env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("SPIEGEL_DATABASE_URL", database_url)
-    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
-    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
-    monkeypatch.setenv("SPIEGEL_ACTOR", "test-medewerker")
-    return database_url
+def env(cli_env: str) -> str:
+    return cli_env
 
 
 def run(*args: str) -> str:
@@ -48,6 +48,13 @@ def submit(database_url: str, form_id: str, body: dict[str, Any]) -> None:
         ("-1", "'-1"),
         ("@SUM", "'@SUM"),
         ("\tx", "'\tx"),
+        # issue 11 #12: fullwidth and small signs, and signs after spaces, are formulas too
+        ("\uff1dHYPERLINK(1)", "'\uff1dHYPERLINK(1)"),
+        ("\uff0b31", "'\uff0b31"),
+        ("\ufe66SUM(A1)", "'\ufe66SUM(A1)"),
+        ("\uff20x", "'\uff20x"),
+        ("  =1+1", "'  =1+1"),
+        ("\nx", "'\nx"),
         ("0612345678", "0612345678"),
         ("Anna", "Anna"),
     ],
@@ -58,7 +65,7 @@ def test_neutralise(cell: str, expected: str) -> None:
 
 def test_export_has_definition_columns_and_is_audited(env: str) -> None:
     submit(env, "vvg", {**VALID["vvg"], "naam": "=cmd|' /C calc'!A0"})
-    text = run("export", "vvg")
+    text = run("export", "vvg", "--format", "data")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == [
         "id",
@@ -96,12 +103,13 @@ def test_export_decrypts_with_the_key(env: str, monkeypatch: pytest.MonkeyPatch)
 
 def test_groepsevaluatie_export_writes_nvt_as_empty(env: str) -> None:
     answers = {f"s{i:02d}": "4" for i in range(1, 13)} | {"s03": "nvt"}
+    code = run("invite", "cardiologie-2026", "--group", "managers", "--count", "1").split(",")[-1]
     submit(
         env,
         "groepsevaluatie",
-        {"evaluatie": "cardiologie-2026", "respondentgroep": "managers", **answers},
+        {"evaluatie": "cardiologie-2026", "respondentgroep": "managers", "code": code, **answers},
     )
-    rows = list(csv.DictReader(io.StringIO(run("export", "groepsevaluatie"))))
+    rows = list(csv.DictReader(io.StringIO(run("export", "groepsevaluatie", "--format", "data"))))
     assert rows[0]["s03"] == "" and rows[0]["s01"] == "4"
 
 
@@ -123,12 +131,12 @@ def test_purge_deletes_only_past_retention(env: str) -> None:
             "UPDATE submissions SET created_at = %s WHERE form_id = %s",
             (old, "collegiale-ondersteuning"),
         )
-    assert "collegiale-ondersteuning: 1 would be deleted" in run("purge", "--dry-run")
+    assert "collegiale-ondersteuning: 1 zou(den) worden verwijderd" in run("purge", "--dry-run")
     out = run("purge")
-    assert "collegiale-ondersteuning: 1 deleted" in out and "vvg: 0 deleted" in out
+    assert "collegiale-ondersteuning: 1 verwijderd" in out and "vvg: 0 verwijderd" in out
     assert store.count("collegiale-ondersteuning") == 0 and store.count("vvg") == 1
     assert "purge\tcollegiale-ondersteuning" in run("audit-log")
-    assert "collegiale-ondersteuning: 0 deleted" in run("purge")  # safe to run again from cron
+    assert "collegiale-ondersteuning: 0 verwijderd" in run("purge")  # safe to run again from cron
     store.close()
 
 
@@ -136,5 +144,202 @@ def test_schema_command(env: str) -> None:
     assert '"name": "s12"' in run("schema", "groepsevaluatie")
 
 
+def _commands() -> list[str]:
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(sub.choices)
+
+
+# argparse's own English, and English words that slipped into our help texts
+ENGLISH = re.compile(
+    r"\b(usage|options|positional|arguments|show|help message|default|the|print|file"
+    r"|folder|messages?|deliver|queue|form|submissions?)\b"
+)
+
+
+@pytest.mark.parametrize("command", ["", *_commands()])
+def test_help_is_dutch(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Staff read `spiegel --help` and `spiegel X --help`: Dutch, from the first word."""
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"] if command else ["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"gebruik: spiegel {command}".rstrip() + " ")
+    assert "opties:" in text and "toon deze hulp" in text
+    assert ENGLISH.findall(text) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "dutch"),
+    [
+        ([], "spiegel: dit ontbreekt nog: OPDRACHT"),
+        (["exporteer"], "'exporteer' kan niet; kies uit"),
+        (["invite", "x"], "spiegel invite: dit ontbreekt nog: --group, --count"),
+        (["invite", "x", "--group", "a", "--count", "tien"], "'tien' is geen heel getal"),
+        (["outbox", "verstuur"], "bij list|send: 'verstuur' kan niet; kies uit 'list', 'send'"),
+        (["check", "--wat"], "dit begrijp ik niet: --wat"),
+    ],
+)
+def test_mistakes_on_the_command_line_are_explained_in_dutch(
+    argv: list[str], dutch: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("gebruik: spiegel") and dutch in err and "--help" in err
+
+
 def test_unknown_form(env: str) -> None:
     assert main(["export", "bestaat-niet"], io.StringIO()) == 2
+
+
+def test_outbox_lists_without_personal_data_and_sends_as_eml(
+    env: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPIEGEL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("SPIEGEL_PUBLIC_URL", "https://spiegel.example")
+    submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
+    phone_only = {**VALID["spiegelbijeenkomst"], "email": "", "telefoon": "0612345678"}
+    submit(env, "spiegelbijeenkomst", phone_only)
+    listing = run("outbox")
+    assert "confirmation\twacht" in listing and "anna@example.nl" not in listing
+    assert "2 bericht(en) niet verstuurd" in listing
+    assert "anna@example.nl" in run("outbox", "--personal")
+    assert "2 bericht(en) afgehandeld" in run("outbox", "send")
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    assert b"https://spiegel.example/api/afmelden/" in eml.read_bytes()
+    after = run("outbox")
+    assert "bellen (geen e-mailadres)" in after and "1 bericht(en) niet verstuurd" in after
+
+
+def test_remind_queues_one_reminder_per_signup(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import spiegel.endpoint.handlers as handlers
+
+    submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
+    monkeypatch.setattr(handlers, "today", lambda: dt.date(2027, 1, 12))
+    assert "1 herinnering(en) klaargezet" in run("remind")
+    assert "0 herinnering(en) klaargezet" in run("remind")
+    monkeypatch.setattr(handlers, "today", lambda: dt.date(2027, 1, 1))
+    store = open_store(env)
+    assert [r.kind for r in store.outbox(("pending",))].count("reminder") == 1
+    store.close()
+
+
+# ---------------------------------------------------------------- issue 10: an export people can open
+
+
+def _people(i: int, **kw: str) -> dict[str, str]:
+    return {
+        **VALID["spiegelbijeenkomst"],
+        "naam": f"Persoon {i}",
+        "email": f"persoon{i}@example.nl",
+        **kw,
+    }
+
+
+@pytest.fixture
+def signed_up(env: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Seven patients and a partner for cardiologie, three on its waiting list, one of the seven
+    cancelled (the first consenting waiter moves up), one for the kinderafdeling; with a key."""
+    from dataclasses import replace
+
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", key)
+    from spiegel.endpoint.mailsettings import MailSettings
+
+    app = create_app(
+        replace(settings_for(env), encryption_key=key), mail=MailSettings(signups_per_day=0)
+    )
+    ids: dict[str, str] = {}
+    with TestClient(app) as c:
+
+        def post(name: str, body: dict[str, str]) -> None:
+            r = c.post("/api/forms/spiegelbijeenkomst", json=body)
+            assert r.status_code == 201, r.text
+            ids[name] = r.json()["id"]
+
+        post("kind", _people(50, sessie="2027-03-kinderafdeling"))
+        for i in range(7):
+            post(f"p{i}", _people(i, naam='=HYPERLINK("http://x")' if i == 3 else f"Persoon {i}"))
+        post("partner", _people(20, rol="partner"))
+        post("w1", _people(30))
+        post("w2", _people(31, doorschuiven="ja"))
+        post("w3", _people(32))
+        store = app.state.store
+        seat = app.state.registry.seat_choices(
+            app.state.registry.forms()["spiegelbijeenkomst"], app.state.cipher
+        )
+        capacity = next(
+            ch.capacity for k, ch in seat.items() if store.submission(ids["p1"]).capacity_key == k
+        )
+        assert store.cancel(ids["p1"], capacity).promoted == (ids["w2"],)
+    app.state.store.close()
+    return ids
+
+
+def test_people_export_opens_in_dutch_excel(signed_up: dict[str, str]) -> None:
+    raw = run("export", "spiegelbijeenkomst")
+    assert raw.startswith("\ufeff") and "\r\n" in raw
+    rows = list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
+    head, body = rows[0], rows[1:]
+    assert head[:4] == ["bijeenkomst", "status", "plek op de wachtlijst", "aangemeld op"]
+    assert head[-1] == "id" and "sessie" not in head and "naam" in head
+    by_id = {r[-1]: r for r in body}
+    order = [r[-1] for r in body]
+    ids = signed_up
+    # cardiologie (listed before the kinderafdeling) first; within it confirmed, the partner,
+    # the waiting list in its order, then the cancelled sign-up; all in order of sign-up
+    assert order == [
+        ids["p0"], ids["p2"], ids["p3"], ids["p4"], ids["p5"], ids["p6"], ids["w2"],
+        ids["partner"], ids["w1"], ids["w3"], ids["p1"], ids["kind"],
+    ]  # fmt: skip
+    assert [by_id[ids[k]][1] for k in ("p0", "w2", "partner", "w1", "p1")] == [
+        "bevestigd",
+        "bevestigd",
+        "bevestigd (telt niet mee voor de plaatsen)",
+        "wachtlijst",
+        "afgemeld",
+    ]
+    assert [by_id[ids[k]][2] for k in ("w1", "w3", "p0")] == ["1", "2", ""]
+    assert by_id[ids["kind"]][0].endswith("Kinderafdeling")
+    assert by_id[ids["p0"]][0] == "14 jan 2027, 14:00-15:30 uur, Cardiologie"
+    # Dutch time, day-month-year: the stored UTC moment shown in Europe/Amsterdam
+    store = open_store(os.environ["SPIEGEL_DATABASE_URL"])
+    stored = store.submission(ids["p0"])
+    store.close()
+    assert stored is not None
+    amsterdam = stored.created_at.astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert amsterdam.utcoffset() and by_id[ids["p0"]][3] == amsterdam.strftime("%d-%m-%Y %H:%M")
+    # formula neutralised, values decrypted
+    naam = head.index("naam")
+    assert by_id[ids["p3"]][naam] == '\'=HYPERLINK("http://x")'
+    assert by_id[ids["p0"]][naam] == "Persoon 0"
+
+
+def test_xlsx_export_holds_the_same_table(signed_up: dict[str, str], tmp_path: Any) -> None:
+    import openpyxl
+
+    target = tmp_path / "aanmeldingen.xlsx"
+    assert main(["export", "spiegelbijeenkomst", "--format", "xlsx"], io.StringIO()) == 2
+    run("export", "spiegelbijeenkomst", "--format", "xlsx", "-o", str(target))
+    sheet = openpyxl.load_workbook(target).active
+    cells = [[c.value or "" for c in row] for row in sheet.iter_rows()]
+    raw = run("export", "spiegelbijeenkomst")
+    assert cells == list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
+    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value)
+
+
+def test_export_stays_out_of_the_endpoint_import_path() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import spiegel.endpoint.app;"
+        " print([m for m in ('openpyxl', 'spiegel.endpoint.export') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from spiegel_endpoint.store import CONFIRMED, WAITLIST, open_store
+from spiegel.endpoint.stores import open_store
+from spiegel.endpoint.stores.base import CONFIRMED, WAITLIST
 
 from . import servers
 from .test_forms import VALID
@@ -25,8 +26,16 @@ async def _burst(
     limits = httpx.Limits(max_connections=n)
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         return await asyncio.gather(
-            *(client.post(f"{urls[i % len(urls)]}/api/forms/{form}", json=body) for i in range(n))
+            *(
+                client.post(f"{urls[i % len(urls)]}/api/forms/{form}", json=_other(body, i))
+                for i in range(n)
+            )
         )
+
+
+def _other(body: dict[str, object], i: int) -> dict[str, object]:
+    """Different people (one person gets one seat per session)."""
+    return {**body, "email": f"persoon{i}@example.nl"} if "email" in body else body
 
 
 def test_200_concurrent_submissions_stored_exactly_once(database_url: str) -> None:
@@ -118,3 +127,51 @@ def test_serve_gives_site_and_endpoint_on_one_origin(built_site: object, tmp_pat
         assert httpx.get(base + r.headers["location"]).status_code == 200
     finally:
         servers.stop(proc)
+
+
+@pytest.mark.parametrize("instances", [1, 2])
+def test_concurrent_cancels_and_signups_keep_every_seat_filled(
+    database_url: str, instances: int
+) -> None:
+    """Cancels (each promoting someone) racing new sign-ups: never more than 7 seats, and never a
+    free seat while someone who agreed to move up is still waiting."""
+    from spiegel.endpoint.signup import cancel_token, link_key
+
+    procs = [servers.start(database_url) for _ in range(instances)]
+    urls = [b for _, b in procs]
+    body = {**SIGNUP, "doorschuiven": "ja"}
+    try:
+        first = [
+            httpx.post(f"{urls[0]}/api/forms/spiegelbijeenkomst", json=_other(body, i)).json()
+            for i in range(12)
+        ]
+        assert [f["status"] for f in first] == ["confirmed"] * 7 + ["waitlist"] * 5
+        store = open_store(database_url)
+        key = link_key(None, store)
+        cancels = [cancel_token(key, f["id"]) for f in first[:6]]  # 6 seats free up, 5 wait
+
+        async def race() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=60) as client:
+                jobs = [
+                    client.post(f"{urls[i % len(urls)]}/api/afmelden/{t}")
+                    for i, t in enumerate(cancels)
+                ] + [
+                    client.post(
+                        f"{urls[i % len(urls)]}/api/forms/spiegelbijeenkomst",
+                        json=_other(body, 100 + i),
+                    )
+                    for i in range(30)
+                ]
+                return await asyncio.gather(*jobs)
+
+        answers = asyncio.run(race())
+    finally:
+        for p, _ in procs:
+            servers.stop(p)
+    assert all(r.status_code in (200, 201) for r in answers)
+    assert all("status" in r.json() for r in answers[len(cancels) :])
+    confirmed = store.count("spiegelbijeenkomst", "2027-01-cardiologie", CONFIRMED)
+    waiting = store.count("spiegelbijeenkomst", "2027-01-cardiologie", WAITLIST)
+    store.close()
+    assert confirmed == 7  # 42 people wanted a seat, 6 gave theirs back: all 7 seats are taken
+    assert waiting == 12 + 30 - 6 - 7

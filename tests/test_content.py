@@ -1,12 +1,12 @@
-"""Content validation: every bad edit gives a file:line: field: expected/got message, all at once."""
+"""Content validation: every bad edit gives a Dutch file:line message with a fix, all at once."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from spiegel.content import load_content
-from spiegel.schema import ContentError, parse_yaml
+from spiegel.content.model import load_content
+from spiegel.content.schema import ContentError, parse_yaml
 
 from .conftest import Project
 
@@ -16,70 +16,70 @@ BAD_EDITS = [
         "sessions.yaml",
         "    capacity: 6",
         '    capacity: "seven"',
-        'content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got "seven"',
+        'content/sessions.yaml:26: de derde bijeenkomst, capacity: hier hoort een heel getal van 1 tot en met 20, in cijfers, maar er staat "seven". Voorbeeld: capacity: 7',
         id="capacity-word",
     ),
     pytest.param(
         "sessions.yaml",
         "    capacity: 6",
         "    capacity: 0",
-        "content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got 0",
+        "content/sessions.yaml:26: de derde bijeenkomst, capacity: hier hoort een heel getal van 1 tot en met 20, in cijfers, maar er staat 0.",
         id="capacity-zero",
     ),
     pytest.param(
         "sessions.yaml",
         "    capacity: 6",
         "    capacity: true",
-        "content/sessions.yaml:25: sessions[2].capacity: expected a whole number from 1 to 20, got true",
+        "content/sessions.yaml:26: de derde bijeenkomst, capacity: hier hoort een heel getal van 1 tot en met 20, in cijfers, maar er staat true.",
         id="capacity-bool",
     ),
     pytest.param(
         "sessions.yaml",
         "    date: 2027-01-14",
         "    date: 14-01-2027",
-        'content/sessions.yaml:5: sessions[0].date: expected a date like 2026-03-14, got "14-01-2027"',
+        'content/sessions.yaml:6: de eerste bijeenkomst, date: hier hoort een datum als jaar-maand-dag, maar er staat "14-01-2027". Voorbeeld: date: 2027-03-14',
         id="date-format",
     ),
     pytest.param(
         "sessions.yaml",
         '    end: "15:30"',
         '    end: "13:00"',
-        'content/sessions.yaml:7: sessions[0].end: expected a time after start 14:00, got "13:00"',
+        'content/sessions.yaml:8: de eerste bijeenkomst, end: de eindtijd "13:00" ligt niet na de begintijd "14:00".',
         id="end-before-start",
     ),
     pytest.param(
         "sessions.yaml",
         '    start: "14:00"',
         '    start: "25:00"',
-        'content/sessions.yaml:6: sessions[0].start: expected a time like "14:30", got "25:00"',
+        'content/sessions.yaml:7: de eerste bijeenkomst, start: hier hoort een tijd van 00:00 tot 23:59, tussen aanhalingstekens, maar er staat "25:00". Voorbeeld: start: "14:30"',
         id="bad-time",
     ),
     pytest.param(
         "sessions.yaml",
         "    department: Cardiologie",
         "    departement: Cardiologie",
-        "content/sessions.yaml:9: sessions[0].departement: unknown key; did you mean 'department'?",
+        "content/sessions.yaml:10: de eerste bijeenkomst, departement: 'departement' is hier onbekend. Bedoelt u 'department'?",
         id="typo-key",
     ),
     pytest.param(
         "sessions.yaml",
         "  - id: 2027-02-oncologie",
         "  - id: 2027-01-cardiologie",
-        'content/sessions.yaml:11: sessions[1].id: duplicate id "2027-01-cardiologie", also used at [0]',
+        'content/sessions.yaml:12: de tweede bijeenkomst, id: "2027-01-cardiologie" is al gebruikt (regel 5, de eerste bijeenkomst).',
         id="duplicate-id",
     ),
     pytest.param(
         "site.yaml",
         'brand_colour: "#1d4f91"',
         'brand_colour: "#ffcc00"',
-        "content/site.yaml:5: brand_colour: expected a colour with contrast of at least 4.5:1",
+        "content/site.yaml:6: brand_colour: de kleur #ffcc00 is te licht",
         id="low-contrast",
     ),
     pytest.param(
         "site.yaml",
-        "  email: spiegel@zorggroep-spiegelland.nl",
+        "  email: spiegel@zorggroep-voorbeeld.example",
         "  email: spiegel-at-zorggroep",
-        'content/site.yaml:9: contact.email: expected an e-mail address like naam@voorbeeld.nl, got "spiegel-at-zorggroep"',
+        'content/site.yaml:23: organisation > email: hier hoort een e-mailadres, maar er staat "spiegel-at-zorggroep". Voorbeeld: email: naam@voorbeeld.nl',
         id="bad-email",
     ),
     pytest.param(
@@ -93,36 +93,78 @@ BAD_EDITS = [
         "groepsevaluatie.yaml",
         "theme: samenwerking, text: De groep werkt goed",
         "theme: samenwerken, text: De groep werkt goed",
-        'content/groepsevaluatie.yaml:27: statements[0].theme: expected one of samenwerking, communicatie, organisatie, got "samenwerken"',
+        'content/groepsevaluatie.yaml:28: de eerste stelling, theme: hier hoort één van: samenwerking, communicatie, organisatie, maar er staat "samenwerken".',
         id="bad-theme",
     ),
     pytest.param(
         "actions.yaml",
         "    status: bezig",
         "    status: busy",
-        'content/actions.yaml:10: actions[0].status: expected one of gepland, bezig, klaar, got "busy"',
+        'content/actions.yaml:11: de eerste actie, status: hier hoort één van: gepland, bezig, klaar, maar er staat "busy".',
         id="bad-status",
     ),
     pytest.param(
         "actions.yaml",
         "    source: cardiologie-2026",
         "    source: kno-2026",
-        "content/actions.yaml:23: actions[2].source: expected the id of a groepsevaluatie in this content, got 'kno-2026'",
+        "content/actions.yaml:24: de derde actie, source: er is geen groepsevaluatie met de id 'kno-2026'.",
         id="unknown-source",
     ),
     pytest.param(
         "vvg.yaml",
         "title: Verwonder- en verbetergesprekken",
         "title: [unclosed",
-        "content/vvg.yaml:3: invalid YAML:",
+        "content/vvg.yaml:3: deze tekst begint met '['; YAML leest dat teken op een speciale manier. Zet de hele tekst tussen aanhalingstekens, zo: title: \"[unclosed\"",
         id="broken-yaml",
     ),
     pytest.param(
         "gluren-bij-de-buren.yaml",
         "title: Gluren bij de Buren\n",
         "title: Gluren bij de Buren\ntitle: Dubbel\n",
-        "content/gluren-bij-de-buren.yaml:2: title: duplicate key",
+        "content/gluren-bij-de-buren.yaml:3: 'title' staat hier twee keer (ook op regel 2).",
         id="duplicate-key",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "    date: 2027-02-11",
+        "    date: 2027-02-31",
+        "content/sessions.yaml:13: de tweede bijeenkomst, date: de datum 2027-02-31 bestaat niet",
+        id="impossible-date",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        '    start: "10:00"',
+        '    start: "10:00',
+        'content/sessions.yaml:14: op deze regel begint een tekst met een aanhalingsteken (" of \') dat niet wordt gesloten. Zet hetzelfde teken aan het einde van de tekst, zo: start: "10:00"',
+        id="unclosed-quote",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "    department: Oncologie",
+        "    department: Oncologie: polikliniek",
+        "content/sessions.yaml:17: in de tekst op deze regel staat een dubbele punt met een spatie erna",
+        id="colon-in-sentence",
+    ),
+    pytest.param(
+        "spiegelbijeenkomst.yaml",
+        "      U houdt ons als het ware een spiegel voor.",
+        "    U houdt ons als het ware een spiegel voor.",
+        "content/spiegelbijeenkomst.yaml:19: deze regel past niet bij de regels erboven. Staat hij midden in een tekst? Laat hem dan met evenveel spaties beginnen",
+        id="leaflet-indent",
+    ),
+    pytest.param(
+        "vvg.yaml",
+        "summary:",
+        "\tsummary:",
+        "content/vvg.yaml:4: aan het begin van deze regel staat een tab",
+        id="tab",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "    capacity: 6",
+        "    capacity: 6.5",
+        "content/sessions.yaml:26: de derde bijeenkomst, capacity: hier hoort een heel getal",
+        id="capacity-fraction",
     ),
 ]
 

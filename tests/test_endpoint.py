@@ -8,15 +8,20 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from spiegel_endpoint.app import create_app
-from spiegel_endpoint.settings import ConfigError, Settings
-from spiegel_endpoint.store import open_store
+from spiegel.endpoint.app import create_app
+from spiegel.endpoint.settings import ConfigError, Settings
+from spiegel.endpoint.stores import open_store
 from starlette.testclient import TestClient
 
 from .conftest import ROOT
 from .test_forms import VALID
 
 SIGNUP = VALID["spiegelbijeenkomst"]
+
+
+def person(i: int, **kw: str) -> dict[str, str]:
+    """A sign-up by someone else (one person gets one seat per session)."""
+    return {**SIGNUP, "naam": f"Persoon {i}", "email": f"persoon{i}@example.nl", **kw}
 
 
 def settings_for(database_url: str, **kw: Any) -> Settings:
@@ -69,12 +74,37 @@ def test_json_post_gets_201_with_id_and_status(client: TestClient) -> None:
     assert r.status_code == 201 and "status" not in r.json()
 
 
+@pytest.mark.parametrize("rol", ["partner", "mantelzorger"])
+def test_partners_and_carers_come_in_addition_to_the_patients(client: TestClient, rol: str) -> None:
+    """The leaflet: about 5 to 7 (ex-)patients; partners and carers are welcome in addition."""
+    for i in range(7):
+        assert client.post("/api/forms/spiegelbijeenkomst", json=person(i)).json()["status"] == (
+            "confirmed"
+        )
+    r = client.post("/api/forms/spiegelbijeenkomst", json=person(100, rol=rol))
+    assert r.status_code == 201 and r.json()["status"] != "waitlist"  # no seat needed
+    assert client.post("/api/forms/spiegelbijeenkomst", json=person(8)).json()["status"] == (
+        "waitlist"
+    )
+    # the partner still belongs to the session: a message, a cancel link, no seat in the counts
+    store = client.app.state.store  # type: ignore[attr-defined]
+    row = store.submission(r.json()["id"])
+    assert row.capacity_key == SIGNUP["sessie"]
+    assert [o.kind for o in store.outbox(("pending",)) if o.submission_id == row.id] == [
+        "confirmation"
+    ]
+    live = {s["id"]: s for s in client.get("/api/sessions").json()["sessions"]}
+    assert live[SIGNUP["sessie"]]["available"] == 0 and live[SIGNUP["sessie"]]["waitlist"] == 1
+    assert store.cancel(row.id, 7).before == "received"  # cancelling works, frees no seat
+
+
 def test_eighth_signup_is_waitlisted(client: TestClient) -> None:
     statuses = [
-        client.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).json()["status"] for _ in range(8)
+        client.post("/api/forms/spiegelbijeenkomst", json=person(i)).json()["status"]
+        for i in range(8)
     ]
     assert statuses == ["confirmed"] * 7 + ["waitlist"]
-    r = client.post("/api/forms/spiegelbijeenkomst", data=SIGNUP, follow_redirects=False)
+    r = client.post("/api/forms/spiegelbijeenkomst", data=person(8), follow_redirects=False)
     assert r.headers["location"] == "/spiegelbijeenkomst/aanmelden/wachtlijst/"
     other = client.post(
         "/api/forms/spiegelbijeenkomst", json={**SIGNUP, "sessie": "2027-03-kinderafdeling"}
@@ -192,42 +222,54 @@ def test_sql_fragments_are_just_text(client: TestClient) -> None:
     assert stored(client, "vvg")[0]["naam"] == evil
 
 
-def test_invitation_code_once(client: TestClient) -> None:
+def test_questionnaire_needs_an_issued_code(client: TestClient) -> None:
     answers = {f"s{i:02d}": "4" for i in range(1, 13)}
     body = {"evaluatie": "longziekten-2026", "respondentgroep": "medewerkers", **answers}
     assert client.post("/api/forms/groepsevaluatie", json=body).json()["errors"] == {
         "code": ["Vul de code uit uw uitnodiging in."]
     }
-    assert (
-        client.post("/api/forms/groepsevaluatie", json={**body, "code": "ABCD-1234"}).status_code
-        == 201
-    )
-    again = client.post("/api/forms/groepsevaluatie", json={**body, "code": "abcd-1234"})
-    assert again.status_code == 422 and again.json()["errors"] == {
-        "code": ["Met deze code is de vragenlijst al ingevuld."]
-    }
-    rows = stored(client, "groepsevaluatie")
-    assert len(rows) == 1 and "code" not in rows[0]
+    # a self-chosen code is no longer accepted (tests/test_invites.py covers issued codes)
+    r = client.post("/api/forms/groepsevaluatie", json={**body, "code": "ABCD-1234"})
+    assert r.status_code == 422 and stored(client, "groepsevaluatie") == []
 
 
-def test_personal_fields_encrypted_at_rest(make_client: Any) -> None:
+def test_every_value_encrypted_at_rest(make_client: Any) -> None:
+    """Issue 11 #9: with a key, no submitted value and no session id is readable in the store."""
     from cryptography.fernet import Fernet
 
     c = make_client(encryption_key=Fernet.generate_key().decode())
-    assert c.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).status_code == 201
+    statuses = [
+        c.post(
+            "/api/forms/spiegelbijeenkomst",
+            json=person(i, naam=f"Anna de Vries {i}", toegankelijkheid="rolstoelplek graag"),
+        ).json()["status"]
+        for i in range(8)
+    ]
+    assert statuses == ["confirmed"] * 7 + ["waitlist"]  # seats are still counted
+    # and the live availability finds them under the keyed hash (issue 10 on top of issue 11)
+    live = {s["id"]: s for s in c.get("/api/sessions").json()["sessions"]}
+    assert live[SIGNUP["sessie"]]["available"] == 0 and live[SIGNUP["sessie"]]["waitlist"] == 1
     row = stored(c, "spiegelbijeenkomst")[0]
-    assert row["naam"].startswith("enc:v1:") and "Anna" not in json.dumps(row)
-    assert row["rol"] == "patient"  # not personal: stays readable for counting
+    assert row.pop("_enc") == "1"
+    assert all(v.startswith("enc:v1:") for v in row.values()), row
+    dump = json.dumps(stored(c, "spiegelbijeenkomst"))
+    for clear in ("Anna", "patient", "rolstoelplek", SIGNUP["sessie"], "example.nl"):
+        assert clear not in dump
+    store = c.app.state.store  # type: ignore[attr-defined]
+    assert store.count("spiegelbijeenkomst", SIGNUP["sessie"]) == 0  # not keyed on the session id
+    cipher = c.app.state.cipher  # type: ignore[attr-defined]
+    assert cipher.open(stored(c, "spiegelbijeenkomst")[0])["naam"] == "Anna de Vries 0"
 
 
 def test_health_and_openapi(client: TestClient) -> None:
     assert client.get("/api/health").json()["status"] == "ok"
     doc = client.get("/api/openapi.json").json()
     assert doc["openapi"].startswith("3.1")
-    assert set(
-        doc["paths"]["/api/forms/{form_id}"]["post"]["parameters"][0]["schema"]["enum"]
-    ) == set(client.get("/api/forms").json()["forms"][i]["id"] for i in range(5))
-    assert "form-spiegelbijeenkomst" in doc["components"]["schemas"]
+    ids = {f["id"] for f in client.get("/api/forms").json()["forms"]}
+    assert {p for p in doc["paths"] if p.startswith("/api/forms/")} == {
+        f"/api/forms/{i}" for i in ids
+    }
+    assert "spiegelbijeenkomst" in doc["components"]["schemas"]
 
 
 def test_security_headers(client: TestClient) -> None:
@@ -247,9 +289,13 @@ def test_form_contents_are_never_logged(
 
 
 def test_migrations_are_idempotent(database_url: str) -> None:
+    from spiegel.endpoint.stores.postgres_migrations import PG_MIGRATIONS
+    from spiegel.endpoint.stores.sqlite_migrations import SQLITE_MIGRATIONS
+
+    assert len(SQLITE_MIGRATIONS) == len(PG_MIGRATIONS) == 5  # the dialects stay in step
     store = open_store(database_url)
     first = store.migrate()
-    assert first == 1 and store.migrate() == 0
+    assert first == 5 and store.migrate() == 0
     store.close()
 
 
@@ -265,6 +311,8 @@ def test_migrations_are_idempotent(database_url: str) -> None:
         ),
         ({"SPIEGEL_ENCRYPTION_KEY": "kort"}, "SPIEGEL_ENCRYPTION_KEY: expected a Fernet key"),
         ({"SPIEGEL_ALLOWED_ORIGINS": "http://evil.example"}, "expected https:// origins"),
+        ({"SPIEGEL_ENV": "production"}, "SPIEGEL_SITE_URL: required when SPIEGEL_ENV=production"),
+        ({"SPIEGEL_TRUST_PROXY": "veel"}, "SPIEGEL_TRUST_PROXY: expected a whole number"),
     ],
 )
 def test_config_errors_are_clear(env: dict[str, str], problem: str) -> None:
@@ -272,3 +320,79 @@ def test_config_errors_are_clear(env: dict[str, str], problem: str) -> None:
     with pytest.raises(ConfigError) as exc:
         Settings.from_env(base | env)
     assert problem in str(exc.value)
+
+
+def test_postgres_store_bounds_its_connections(pg_url: str) -> None:
+    """The flaky `KeyError: 'status'`: every worker thread of two instances opened its own
+    connection, PostgreSQL ran out ("too many clients") and some sign-ups got a 503 without a
+    status. The store now shares a bounded pool: 60 concurrent sign-ups, at most 8 connections."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spiegel.endpoint.stores.base import Submission
+    from spiegel.endpoint.stores.postgres import POOL_SIZE, PostgresStore
+
+    store = PostgresStore(pg_url)
+    store.migrate()
+    sub = Submission("spiegelbijeenkomst", {"naam": "x"}, "2027-01-cardiologie", 7)
+    with ThreadPoolExecutor(60) as pool:
+        statuses = list(pool.map(lambda _: store.submit(sub).status, range(60)))
+    assert statuses.count("confirmed") == 7 and statuses.count("waitlist") == 53
+    assert len(store._all) <= POOL_SIZE + 1  # + the migration's own connection
+    store.close()
+
+
+def test_sessions_endpoint_counts_only_and_is_cacheable(client: TestClient) -> None:
+    for i in range(8):
+        client.post("/api/forms/spiegelbijeenkomst", json=person(i))
+    r = client.get("/api/sessions")
+    assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=60"
+    by_id = {s["id"]: s for s in r.json()["sessions"]}
+    assert by_id["2027-01-cardiologie"] == {
+        "id": "2027-01-cardiologie",
+        "form": "spiegelbijeenkomst",
+        "capacity": 7,
+        "available": 0,
+        "waitlist": 1,
+        "full": True,
+    }
+    assert by_id["2027-03-kinderafdeling"]["available"] == 6
+    assert "@" not in r.text and "Persoon" not in r.text
+
+
+def test_cap_of_signups_per_client_per_day(database_url: str) -> None:
+    from spiegel.endpoint.mailsettings import MailSettings
+
+    app = create_app(settings_for(database_url), mail=MailSettings(signups_per_day=3))
+    with TestClient(app) as c:
+        codes = [
+            c.post("/api/forms/spiegelbijeenkomst", json=person(i)).status_code for i in range(4)
+        ]
+        assert codes == [201, 201, 201, 429]
+        r = c.post("/api/forms/spiegelbijeenkomst", data=person(9), follow_redirects=False)
+        assert r.status_code == 429 and "morgen" in r.text
+        assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201  # no seats: no cap
+    app.state.store.close()
+
+
+def test_cancel_link_get_changes_nothing_and_bad_tokens_find_nothing(client: TestClient) -> None:
+    from spiegel.endpoint.signup import cancel_token
+
+    sid = client.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).json()["id"]
+    token = cancel_token(client.app.state.link_key(), sid)  # type: ignore[attr-defined]
+    for _ in range(3):
+        page = client.get(f"/api/afmelden/{token}")
+        assert page.status_code == 200 and "Wilt u zich afmelden?" in page.text
+    store = client.app.state.store  # type: ignore[attr-defined]
+    assert store.submission(sid).status == "confirmed"
+    for bad in (
+        sid,
+        f"{sid}.",
+        f"{sid}.{'A' * 24}",
+        "x" * 500,
+        f"{'0' * 32}.{token.split('.')[1]}",
+    ):
+        assert client.get(f"/api/afmelden/{bad}").status_code == 404
+        assert client.post(f"/api/afmelden/{bad}").status_code == 404
+    assert client.post(f"/api/afmelden/{token}").status_code == 200
+    assert store.submission(sid).status == "cancelled"
+    assert store.count("spiegelbijeenkomst", "2027-01-cardiologie", "confirmed") == 0

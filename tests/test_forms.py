@@ -6,10 +6,17 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from spiegel.content import load_parts
-from spiegel.formhtml import render_form
-from spiegel.forms import Form, load_forms, normalise_phone, table_schema, validate_submission
-from spiegel.schema import ContentError
+from spiegel.content.model import load_parts
+from spiegel.content.schema import ContentError
+from spiegel.forms.definitions import (
+    Form,
+    load_forms,
+    normalise_phone,
+    table_schema,
+    validate_submission,
+)
+from spiegel.forms.html import render_form
+from spiegel.forms.model import MSG
 
 from .conftest import ROOT, Project
 
@@ -93,7 +100,24 @@ CASES = [
     ),
     ("spiegelbijeenkomst", {"naam": ["a", "b"]}, "naam", "Deze waarde kunnen we niet gebruiken."),
     ("spiegelbijeenkomst", {"naam": {"x": 1}}, "naam", "Deze waarde kunnen we niet gebruiken."),
-    ("spiegelbijeenkomst", {"naam": "a\x00b"}, "naam", "Gebruik geen onzichtbare stuurtekens."),
+    ("spiegelbijeenkomst", {"naam": "a\x00b"}, "naam", MSG["control"]),
+    # issue 11 #12: odd Unicode and JSON types that are not text
+    *[
+        ("spiegelbijeenkomst", {"naam": f"Anna{ch}Vries"}, "naam", MSG["control"])
+        for ch in ("\u202e", "\u200b", "\ufeff", "\uffff", "\u2028", "\u2066", "\ufdd0", "\ue000")
+    ],
+    (
+        "spiegelbijeenkomst",
+        {"toegankelijkheid": "goed\u202egesprek"},
+        "toegankelijkheid",
+        MSG["control"],
+    ),
+    *[
+        ("spiegelbijeenkomst", {"naam": v}, "naam", MSG["type"])
+        for v in (True, False, 123, 1.5, ["a"], [], {})
+    ],
+    ("spiegelbijeenkomst", {"rol": ["patient"]}, "rol", MSG["type"]),
+    ("spiegelbijeenkomst", {"email": 1}, "email", MSG["type"]),
     ("spiegelbijeenkomst", {"naam": "één\ntwee"}, "naam", "Gebruik één regel."),
     ("spiegelbijeenkomst", {"extra": "x"}, "extra", "Dit veld kennen we niet."),
     ("vvg", {"periode": None}, "periode", "Vul dit veld in."),
@@ -199,13 +223,13 @@ def test_html_has_browser_checks_and_links_errors(forms: dict[str, Form]) -> Non
         (
             "capacity_field: sessie",
             "capacity_field: sesie",
-            "forms/spiegelbijeenkomst.yaml:12: capacity_field: expected the name of a field",
+            "forms/spiegelbijeenkomst.yaml:15: capacity_field: 'sesie' is geen veld van dit formulier",
         ),
         ("    type: email", "    type: mail", "forms/spiegelbijeenkomst.yaml:"),
         (
             "  retention_days: 180",
             "  retention_days: 0",
-            "privacy.retention_days: expected a whole number from 1 to 3650, got 0",
+            "privacy > retention_days: hier hoort een heel getal van 1 tot en met 3650, in cijfers, maar er staat 0.",
         ),
     ],
 )
@@ -224,5 +248,7 @@ def test_anonymous_form_cannot_ask_personal_data(project: Project) -> None:
         "  - name: email\n    type: email\n    label: E-mail\n  - name: code\n",
     )
     parts = load_parts(project.content, ("sessions", "groepsevaluatie"))
-    with pytest.raises(ContentError, match="anonymous form cannot ask for personal data"):
+    with pytest.raises(
+        ContentError, match="een anoniem formulier mag niet om persoonsgegevens vragen"
+    ):
         load_forms(project.root / "forms", parts)

@@ -6,6 +6,7 @@ import base64
 import importlib
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,18 @@ import pytest
 from mangum import Mangum
 from spiegel import snapshot
 from spiegel.cli import main as cli
-from spiegel_endpoint.app import create_app
-from spiegel_endpoint.store import open_store
+from spiegel.endpoint.app import create_app
+from spiegel.endpoint.stores import open_store
 
 from .conftest import ROOT
 from .test_endpoint import settings_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# the pages that post in the recorded events (the site's origin is configured, never guessed)
+ORIGINS = (
+    "https://abc123.execute-api.eu-west-1.amazonaws.com",
+    "https://u7xk2mz4q3bcdefg.lambda-url.eu-west-1.on.aws",
+)
 
 
 class Context:
@@ -38,7 +44,7 @@ def event(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def handler(database_url: str) -> Any:
-    app = create_app(settings_for(database_url, min_fill_seconds=0))
+    app = create_app(settings_for(database_url, min_fill_seconds=0, allowed_origins=ORIGINS))
     yield Mangum(app, lifespan="off")
     app.state.store.close()
 
@@ -79,7 +85,8 @@ def test_handler_module_reads_the_environment(
     monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(ROOT / "content"))
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
     monkeypatch.setenv("SPIEGEL_MIN_FILL_SECONDS", "0")
-    module = importlib.import_module("spiegel_endpoint.lambda_handler")
+    monkeypatch.setenv("SPIEGEL_ALLOWED_ORIGINS", ",".join(ORIGINS))
+    module = importlib.import_module("spiegel.endpoint.lambda_handler")
     module = importlib.reload(module)
     response = module.handler(event("apigw-v2-json.json"), Context())
     assert response["statusCode"] == 201
@@ -95,12 +102,13 @@ def modules_loaded_by(entry: str, env: dict[str, str], cwd: Path) -> list[str]:
         "mkdocs",
         "markdown",
         "cryptography",
-        "spiegel.content",
+        "spiegel.content.model",
     )
     code = f"import sys, json\nimport {entry}\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
     out = subprocess.run(
         [sys.executable, "-c", code],
-        env={**env, "PATH": "/usr/bin:/bin"},
+        # PYTHONPATH passes through, so the tree under test is imported, not an installed copy
+        env={**env, "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -123,7 +131,7 @@ def test_snapshot_round_trip_and_serverless_start(
         "SPIEGEL_SNAPSHOT": str(snap),
         "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
     }
-    assert modules_loaded_by("spiegel_endpoint.lambda_handler", env, tmp_path) == []
+    assert modules_loaded_by("spiegel.endpoint.lambda_handler", env, tmp_path) == []
 
 
 def test_endpoint_imports_no_heavy_library(tmp_path: Path) -> None:
@@ -132,4 +140,7 @@ def test_endpoint_imports_no_heavy_library(tmp_path: Path) -> None:
         "SPIEGEL_CONTENT_DIR": str(ROOT / "content"),
         "SPIEGEL_FORMS_DIR": str(ROOT / "forms"),
     }
-    assert modules_loaded_by("spiegel_endpoint.asgi", env, tmp_path) == ["yaml", "spiegel.content"]
+    assert modules_loaded_by("spiegel.endpoint.asgi", env, tmp_path) == [
+        "yaml",
+        "spiegel.content.model",
+    ]

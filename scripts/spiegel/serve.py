@@ -8,6 +8,7 @@ For live reload while writing, staff can also run `mkdocs serve` (forms then pos
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import subprocess
 import sys
@@ -16,10 +17,14 @@ import time
 from pathlib import Path
 
 import uvicorn
-from spiegel_endpoint.app import create_app
-from spiegel_endpoint.settings import ConfigError, Settings
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from spiegel.endpoint import logs
+from spiegel.endpoint.app import create_app
+from spiegel.endpoint.mailsettings import MailSettings
+from spiegel.endpoint.settings import ConfigError, Settings
+from spiegel.endpoint.stores import open_store
 
 log = logging.getLogger("spiegel.serve")
 WATCHED = ("content", "forms", "mkdocs.yml", "overrides")
@@ -48,9 +53,13 @@ def rebuild(root: Path) -> bool:
     )
     if proc.returncode != 0:
         print(proc.stderr[-4000:], file=sys.stderr)
-        print("spiegel: build failed; the previous site is still being served", file=sys.stderr)
+        print(
+            "spiegel: de site kon niet worden gebouwd (zie hierboven); de vorige versie blijft"
+            " online. Verbeter de fout en sla het bestand opnieuw op.",
+            file=sys.stderr,
+        )
         return False
-    print("spiegel: site rebuilt", file=sys.stderr)
+    print("spiegel: site opnieuw gebouwd", file=sys.stderr)
     return True
 
 
@@ -64,9 +73,25 @@ def watch(root: Path, interval: float = 1.0) -> None:
             rebuild(root)
 
 
-def create_local_app(settings: Settings, site_dir: Path) -> ASGIApp:
-    """/api/* goes to the endpoint, everything else to the static site (same origin)."""
-    api = create_app(settings)
+def create_local_app(
+    settings: Settings, site_dir: Path, mail: MailSettings | None = None, sender: bool = True
+) -> ASGIApp:
+    """/api/* goes to the endpoint, everything else to the static site (same origin).
+
+    With ``sender``, the outbox sender runs in this process: woken by each sign-up, it writes
+    .eml files under .spiegel/outbox/ (no relay) or sends through SPIEGEL_SMTP_URL; and so does
+    the housekeeping: the retention purge (at start-up, then daily), reminders and the digest.
+    """
+    mail = mail or MailSettings()
+    store = open_store(settings.database_url)
+    store.migrate()
+    wake = None
+    if sender:
+        from spiegel.endpoint.handlers import today
+        from spiegel.endpoint.loop import start_in_process
+
+        wake, _ = start_in_process(settings, mail, store, today)
+    api = create_app(settings, store, mail, wake)
     site = StaticFiles(directory=site_dir, html=True, check_dir=False)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -88,15 +113,23 @@ def main() -> None:
     args = p.parse_args()
     try:
         settings = Settings.from_env()
+        mail = MailSettings.from_env()
     except ConfigError as exc:
         sys.exit(str(exc))
+    if not mail.public_url:  # links in e-mails point at this server
+        mail = dataclasses.replace(mail, public_url=f"http://{args.host}:{args.port}")
     root = Path.cwd()
     if not args.no_watch:
         threading.Thread(target=watch, args=(root,), daemon=True).start()
-    app = create_local_app(settings, root / args.site)
+    app = create_local_app(settings, root / args.site, mail)
     print(
-        f"spiegel: site and endpoint on http://{args.host}:{args.port}/ (database {settings.database_url})"
+        f"spiegel: site en formulieren op http://{args.host}:{args.port}/"
+        f" (database {settings.database_url})"
     )
+    relay = "via de SMTP-server" if mail.smtp_url else f"als .eml-bestanden in {mail.outbox_dir}/"
+    print(f"spiegel: e-mails gaan {relay}")
+    print("spiegel: gegevens na de bewaartermijn worden nu en daarna elke dag verwijderd")
+    logs.install()
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
 
 

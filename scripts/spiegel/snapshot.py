@@ -8,13 +8,14 @@ standard library and ``formmodel``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .formmodel import Form, form_from_dict, form_to_dict
+from spiegel.forms.model import Form, form_from_dict, form_to_dict
 
-VERSION = 1
+VERSION = 2
+SESSION_KEYS = ("id", "date", "start", "end", "location", "department", "audience")
 
 
 @dataclass(frozen=True)
@@ -22,16 +23,35 @@ class Definitions:
     forms: dict[str, Form]
     site_name: str
     codes_required: frozenset[str]  # evaluations whose questionnaire needs an invitation code
+    # what the e-mails need: session details (date as ISO text)
+    sessions: dict[str, dict[str, str]] = field(default_factory=dict)
+    organisation: dict[str, Any] = field(default_factory=dict)  # site.yaml organisation
+
+
+def sessions_of(sessions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    return {
+        str(s["id"]): {
+            k: (s[k].isoformat() if hasattr(s[k], "isoformat") else str(s[k])) for k in SESSION_KEYS
+        }
+        for s in sessions
+    }
 
 
 def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
-    from .content import load_parts
-    from .forms import load_forms
+    from spiegel.content.model import load_parts
+    from spiegel.forms.definitions import load_forms
 
     parts = load_parts(content_dir, ("site", "sessions", "groepsevaluatie"))
     forms = load_forms(forms_dir, parts)
-    codes = frozenset(e["id"] for e in parts["groepsevaluatie"]["evaluations"] if e["uses_codes"])
-    return Definitions(forms, str(parts["site"]["site_name"]), codes)
+    # every evaluation needs an issued invitation code: results are published only from those
+    codes = frozenset(e["id"] for e in parts["groepsevaluatie"]["evaluations"])
+    return Definitions(
+        forms,
+        str(parts["site"]["site_name"]),
+        codes,
+        sessions_of(parts["sessions"]["sessions"]),
+        dict(parts["site"]["organisation"]),
+    )
 
 
 def dump(defs: Definitions) -> str:
@@ -40,6 +60,8 @@ def dump(defs: Definitions) -> str:
         "site_name": defs.site_name,
         "codes_required": sorted(defs.codes_required),
         "forms": [form_to_dict(f) for f in defs.forms.values()],
+        "sessions": defs.sessions,
+        "organisation": defs.organisation,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
@@ -51,4 +73,10 @@ def load(path: Path) -> Definitions:
             f"{path}: snapshot version {data.get('version')!r}, expected {VERSION}; run `spiegel snapshot` again"
         )
     forms = {d["id"]: form_from_dict(d) for d in data["forms"]}
-    return Definitions(forms, data["site_name"], frozenset(data["codes_required"]))
+    return Definitions(
+        forms,
+        data["site_name"],
+        frozenset(data["codes_required"]),
+        data["sessions"],
+        data.get("organisation") or {},
+    )

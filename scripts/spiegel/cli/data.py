@@ -1,0 +1,153 @@
+"""Commands on the stored data: export, purge, schema, audit-log, rekey, migrate, keygen."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import spiegel.cli.common as common
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.endpoint import export
+
+    settings, store, forms = common.store_and_forms()
+    form = forms.get(args.form)
+    if form is None:
+        print(
+            f"spiegel export: formulier {args.form!r} bestaat niet. Kies uit:"
+            f" {', '.join(sorted(forms))}.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.format == "xlsx" and not args.output:
+        print(
+            "spiegel export: een xlsx-bestand kan niet naar het scherm. Geef een bestandsnaam op,"
+            f" bijvoorbeeld: spiegel export {form.id} --format xlsx -o aanmeldingen.xlsx",
+            file=sys.stderr,
+        )
+        return 2
+    cipher = common.cipher(settings)
+    rows = store.rows(form.id)
+    if args.format == "data":
+        table = export.data_table(form, rows, cipher)
+    else:
+        table = export.people_table(form, rows, cipher)
+    for rid, reason in table.unreadable:  # one bad row never stops the export
+        print(f"spiegel export: rij {rid} overgeslagen: {reason}.", file=sys.stderr)
+    if args.format == "xlsx":
+        export.write_xlsx(table, Path(args.output), form.id)
+    elif args.output:
+        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+            export.write_csv(table, fh, people=args.format == "csv")
+    else:
+        export.write_csv(table, out, people=args.format == "csv")
+    bad = [rid for rid, _ in table.unreadable]
+    count = len(table.rows)
+    detail = f"{count} rows" + (f"; {len(bad)} unreadable: {', '.join(bad[:20])}" if bad else "")
+    store.audit(args.actor, "export", form.id, detail)
+    print(
+        f"spiegel export: {count} rij(en) van {form.id} geëxporteerd"
+        + (f" naar {args.output}" if args.output else "")
+        + f"; vastgelegd in het auditlog op naam van {args.actor}.",
+        file=sys.stderr,
+    )
+    if bad:
+        print(
+            f"spiegel export: {len(bad)} rij(en) konden niet worden gelezen en staan NIET in de"
+            " export. Controleer SPIEGEL_ENCRYPTION_KEY (alle sleutels, nieuwste eerst) en"
+            " exporteer opnieuw.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
+    """Re-encrypt every stored value with the first key, and re-key the seat counts."""
+    from spiegel.endpoint.crypto import KeyMismatch, capacity_key
+
+    settings, store, forms = common.store_and_forms()
+    cipher = common.cipher(settings)
+    if cipher is None:
+        print(
+            "spiegel rekey: stel eerst SPIEGEL_ENCRYPTION_KEY in (nieuwe sleutel eerst).",
+            file=sys.stderr,
+        )
+        return 2
+    done = failed = 0
+    for form in forms.values():
+        for row in list(store.rows(form.id)):
+            try:
+                plain = cipher.open(row.payload)
+            except KeyMismatch:
+                failed += 1
+                print(
+                    f"spiegel rekey: rij {row.id} ({form.id}): geen sleutel past.", file=sys.stderr
+                )
+                continue
+            seat = None
+            if form.capacity_field and form.capacity_field in plain:
+                seat = capacity_key(cipher, form.id, plain[form.capacity_field])
+            store.replace_payload(row.id, cipher.seal(plain), seat)
+            done += 1
+    store.audit(args.actor, "rekey", "*", f"{done} rows re-encrypted, {failed} failed")
+    print(f"{done} rij(en) opnieuw versleuteld met de eerste sleutel; {failed} mislukt.", file=out)
+    return 1 if failed else 0
+
+
+def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.endpoint import retention
+    from spiegel.endpoint.stores.base import now
+
+    _, store, forms = common.store_and_forms()
+    if args.dry_run:
+        for fid, cutoff in retention.cutoffs(forms, now()).items():
+            n = sum(1 for r in store.rows(fid) if r.created_at < cutoff)
+            print(f"{fid}: {n} zou(den) worden verwijderd (van voor {cutoff:%d-%m-%Y})", file=out)
+        return 0
+    for fid, n in retention.purge(store, forms, args.actor, now()).items():
+        print(f"{fid}: {n} verwijderd", file=out)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.forms.definitions import table_schema
+
+    _, _, forms = common.store_and_forms()
+    if args.form not in forms:
+        print(
+            f"spiegel schema: formulier {args.form!r} bestaat niet. Kies uit:"
+            f" {', '.join(sorted(forms))}.",
+            file=sys.stderr,
+        )
+        return 2
+    json.dump(table_schema(forms[args.form]), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
+    store = common.open_store()
+    print(f"{store.migrate()} migratie(s) uitgevoerd ({store.kind})", file=out)
+    return 0
+
+
+def cmd_audit_log(args: argparse.Namespace, out: TextIO) -> int:
+    _, store, _ = common.store_and_forms()
+    for entry in store.audit_log():
+        print(
+            f"{entry['at']}\t{entry['actor']}\t{entry['action']}\t{entry['form_id']}\t{entry['detail']}",
+            file=out,
+        )
+    return 0
+
+
+def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.endpoint.crypto import new_key
+
+    print(new_key(), file=out)
+    return 0

@@ -1,0 +1,165 @@
+"""Commands around the outbox: outbox (list / send), remind, digest, letter."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+import spiegel.cli.common as common
+
+OUTBOX_LABEL = {
+    "pending": "wacht",
+    "failed": "mislukt",
+    "manual": "bellen (geen e-mailadres)",
+    "sent": "verstuurd",
+}
+
+
+def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.endpoint.loop import make_sender
+    from spiegel.endpoint.stores.base import FAILED, MANUAL, PENDING
+
+    settings, store, _ = common.store_and_forms()
+    mail = common.mail()
+    if args.action == "send":
+        from spiegel.endpoint.notices import queue_notices
+        from spiegel.endpoint.stores.base import now
+
+        sender = make_sender(settings, mail, store)
+        # new requests on forms that promise an answer: a notice to the coordinator (once each)
+        queue_notices(store, sender.registry, mail.coordinator, mail.notify, now())
+        total = 0
+        while handled := sender.run_once():
+            total += handled
+            if args.once:
+                break
+        sender.transport.close()
+        left = len(store.outbox((PENDING,)))
+        print(
+            f"{total} bericht(en) afgehandeld; {left} wachten nog (nieuwe poging later, of nog"
+            " niet aan de beurt)",
+            file=out,
+        )
+        return 0
+    rows = store.outbox((PENDING, FAILED, MANUAL))
+    opener = make_sender(settings, mail, store) if args.personal else None
+    if args.personal:
+        store.audit(args.actor, "outbox", "-", f"{len(rows)} rows shown with addresses")
+    for r in rows:
+        line = (
+            f"{r.created_at:%Y-%m-%d %H:%M}\t{r.kind}\t{OUTBOX_LABEL.get(r.status, r.status)}"
+            f"\tpogingen {r.attempts}\t{r.last_error or ''}"
+        )
+        if opener is not None:
+            try:
+                _, to = opener.compose(r)
+            except Exception as exc:
+                to = f"({exc})"
+            line += f"\t{to or '-'}"
+        print(line, file=out)
+    print(f"{len(rows)} bericht(en) niet verstuurd", file=out)
+    return 0
+
+
+def cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.endpoint.handlers import today
+    from spiegel.endpoint.loop import remind
+    from spiegel.endpoint.registry import Registry
+
+    settings, store, _ = common.store_and_forms()
+    days = args.days if args.days is not None else common.mail().remind_days
+    added = remind(store, Registry(settings), days, today(), common.cipher(settings))
+    print(f"{added} herinnering(en) klaargezet; `spiegel outbox send` verstuurt ze", file=out)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
+    """Queue today's digest for the coordinator (cron / serverless; serve does this itself)."""
+    from spiegel.endpoint.digest import queue_digest
+    from spiegel.endpoint.handlers import today
+    from spiegel.endpoint.registry import Registry
+    from spiegel.endpoint.stores.base import now
+
+    settings, store, _ = common.store_and_forms()
+    to = common.mail().coordinator
+    if not to:
+        print(
+            "spiegel digest: er is geen adres voor het dagoverzicht. Zet het e-mailadres van de"
+            " coördinator in SPIEGEL_COORDINATOR_EMAIL, bijvoorbeeld"
+            " SPIEGEL_COORDINATOR_EMAIL=spiegel@zorggroep.nl",
+            file=sys.stderr,
+        )
+        return 2
+    if queue_digest(store, Registry(settings), common.cipher(settings), to, today(), now()):
+        print("dagoverzicht klaargezet; `spiegel outbox send` verstuurt het", file=out)
+    else:
+        print("het dagoverzicht van vandaag stond al klaar (of is al verstuurd)", file=out)
+    return 0
+
+
+def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
+    """The feedback letter of one session: e-mail through the outbox, print files otherwise."""
+    from spiegel.content.model import ContentError, load_content
+    from spiegel.endpoint.handlers import today
+    from spiegel.endpoint.letter import letter_text, session_actions
+    from spiegel.endpoint.loop import letters
+    from spiegel.endpoint.registry import Registry
+
+    settings, store, _ = common.store_and_forms()
+    try:
+        content = load_content(settings.content_dir)
+    except ContentError as exc:
+        print(f"spiegel letter: de inhoud in content/ klopt niet:\n{exc}", file=sys.stderr)
+        return 2
+    session = next((s for s in content.sessions["sessions"] if s["id"] == args.session), None)
+    if session is None:
+        known = ", ".join(s["id"] for s in content.sessions["sessions"])
+        print(
+            f"spiegel letter: bijeenkomst {args.session!r} staat niet in content/sessions.yaml."
+            f" Kies uit: {known}.",
+            file=sys.stderr,
+        )
+        return 2
+    if session["date"] > today():
+        print(
+            f"spiegel letter: de bijeenkomst {args.session} is nog niet geweest"
+            f" ({session['date']}). Stuur de brief na de bijeenkomst.",
+            file=sys.stderr,
+        )
+        return 2
+    actions = session_actions(content.actions["actions"], args.session)
+    if not actions:
+        print(
+            f"spiegel letter: er staat nog geen actie met 'source: {args.session}' in"
+            " content/actions.yaml. Zet daar eerst wat u hoorde en wat u gaat doen; de brief"
+            " wordt daarvan gemaakt.",
+            file=sys.stderr,
+        )
+        return 2
+    org = content.site["organisation"]
+    text = letter_text(session, actions, org, str(content.site.get("site_url") or ""))
+    cipher = common.cipher(settings)
+    run = letters(store, Registry(settings), cipher, args.session, text, Path(args.out), today())
+    detail = f"{args.session}: {run.mailed} mailed, {len(run.printed)} printed"
+    store.audit(args.actor, "letter", "-", detail)
+    print(
+        f"{run.mailed} brief/brieven klaargezet om te mailen (`spiegel outbox send` of de"
+        f" server verstuurt ze); {run.already} had(den) de brief al.",
+        file=out,
+    )
+    if run.printed:
+        print(
+            f"{len(run.printed)} deelnemer(s) zonder e-mailadres: print de brieven in"
+            f" {run.printed[0].parent}/ ({', '.join(p.name for p in run.printed)}).",
+            file=out,
+        )
+    if run.unreadable:
+        print(
+            f"spiegel letter: {len(run.unreadable)} aanmelding(en) konden niet worden gelezen"
+            " (SPIEGEL_ENCRYPTION_KEY?) en kregen GEEN brief.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -1,0 +1,96 @@
+"""Dates in Dutch, and iCalendar (RFC 5545) files for sessions (the ``icalendar`` library).
+
+Used by the site (agenda) and by the e-mails of the endpoint (the attachment).
+
+Deterministic (DTSTAMP is the session day), so builds are reproducible. The VTIMEZONE is the
+compact rule-based form for Europe/Amsterdam (last Sunday of March / October), which every
+calendar program reads, instead of a list of every transition since 1970.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    import icalendar
+
+DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+MONTHS = (
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
+
+def datum(day: dt.date) -> str:
+    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+TZID = "Europe/Amsterdam"
+
+
+def _amsterdam() -> icalendar.Timezone:
+    import icalendar
+
+    tz = icalendar.Timezone()
+    tz.add("tzid", TZID)
+    for kind, start, offsets, name, month in (
+        (icalendar.TimezoneDaylight, dt.datetime(1970, 3, 29, 2), (1, 2), "CEST", 3),
+        (icalendar.TimezoneStandard, dt.datetime(1970, 10, 25, 3), (2, 1), "CET", 10),
+    ):
+        part = kind()
+        part.add("tzname", name)
+        part.add("dtstart", start)
+        part.add("tzoffsetfrom", dt.timedelta(hours=offsets[0]))
+        part.add("tzoffsetto", dt.timedelta(hours=offsets[1]))
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1SU"})
+        tz.add_component(part)
+    return tz
+
+
+def session_ics(session: dict[str, Any], organisation: dict[str, Any], page_url: str) -> str:
+    """One session as an iCalendar file; ``organisation`` is content.site["organisation"]."""
+    import icalendar  # here, not at the top: the endpoint formats dates without it
+
+    zone = ZoneInfo(TZID)
+    day: dt.date = session["date"]
+
+    def at(hhmm: str) -> dt.datetime:
+        hour, minute = (int(x) for x in hhmm.split(":"))
+        return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+
+    cal = icalendar.Calendar()
+    cal.add("prodid", f"-//{organisation['name']}//Spiegel//NL")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add_component(_amsterdam())
+    event = icalendar.Event()
+    event.add("uid", f"{session['id']}@spiegel")
+    event.add("dtstamp", dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
+    event.add("dtstart", at(session["start"]))
+    event.add("dtend", at(session["end"]))
+    event.add("summary", "Spiegelbijeenkomst " + session["department"])
+    event.add("location", session["location"])
+    event.add(
+        "description",
+        f"{session['audience']}. Aanmelden: {page_url}\n"
+        f"Vragen of afmelden? Bel {organisation['phone']} ({organisation['phone_hours']}) "
+        f"of mail naar {organisation['email']}.",
+    )
+    event.add(
+        "organizer", f"mailto:{organisation['email']}", parameters={"cn": organisation["name"]}
+    )
+    cal.add_component(event)
+    return cal.to_ical().decode("utf-8")

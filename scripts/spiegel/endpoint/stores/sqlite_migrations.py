@@ -1,0 +1,108 @@
+"""The SQLite migrations: frozen text, one entry per migration (see migrate() in sqlite.py)."""
+
+from __future__ import annotations
+
+# Each entry is one migration; never edit an applied one, append a new one. The PostgreSQL
+# migrations in postgres_migrations.py mirror these on purpose as separate text: an applied
+# migration is frozen per dialect, so they are not generated from one template.
+SQLITE_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE submissions (
+        id TEXT PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlist', 'received')),
+        capacity_key TEXT,
+        unique_key TEXT,
+        payload TEXT NOT NULL
+    );
+    CREATE INDEX submissions_form ON submissions (form_id, created_at);
+    CREATE INDEX submissions_capacity ON submissions (form_id, capacity_key, status);
+    CREATE UNIQUE INDEX submissions_unique ON submissions (form_id, unique_key)
+        WHERE unique_key IS NOT NULL;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        form_id TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    """,
+    # 2: issued invitation codes (only their keyed hash), bound to an evaluation and a group;
+    # a submission keeps no link to its code, only the code is marked used
+    """
+    CREATE TABLE invitations (
+        code_key TEXT PRIMARY KEY,
+        evaluation TEXT NOT NULL,
+        respondent_group TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        used INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX invitations_evaluation ON invitations (evaluation, respondent_group);
+    """,
+    # 3: cancelling, moving up from the waiting list, one seat per person, the outbox
+    """
+    CREATE TABLE submissions_new (
+        id TEXT PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('confirmed', 'waitlist', 'received', 'cancelled')),
+        capacity_key TEXT,
+        unique_key TEXT,
+        payload TEXT NOT NULL,
+        seq INTEGER NOT NULL DEFAULT 0,
+        may_promote INTEGER NOT NULL DEFAULT 0,
+        cancelled_at TEXT
+    );
+    INSERT INTO submissions_new (id, form_id, created_at, status, capacity_key, unique_key, payload, seq)
+        SELECT id, form_id, created_at, status, capacity_key, unique_key, payload, rowid
+        FROM submissions;
+    DROP TABLE submissions;
+    ALTER TABLE submissions_new RENAME TO submissions;
+    CREATE INDEX submissions_form ON submissions (form_id, created_at);
+    CREATE INDEX submissions_capacity ON submissions (form_id, capacity_key, status, seq);
+    CREATE UNIQUE INDEX submissions_unique ON submissions (form_id, unique_key)
+        WHERE unique_key IS NOT NULL;
+    CREATE TABLE contacts (
+        contact_key TEXT NOT NULL,
+        submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        PRIMARY KEY (contact_key, submission_id)
+    );
+    CREATE INDEX contacts_submission ON contacts (submission_id);
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        submission_id TEXT REFERENCES submissions (id) ON DELETE CASCADE,
+        recipient TEXT,
+        data TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        claimed_until TEXT,
+        last_error TEXT,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE INDEX outbox_submission ON outbox (submission_id);
+    CREATE UNIQUE INDEX outbox_once ON outbox (submission_id, kind)
+        WHERE kind IN ('reminder', 'letter');
+    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)
+    """,
+    # 4: messages that go out once per key (the coordinator's daily digest: once per day)
+    """
+    ALTER TABLE outbox ADD COLUMN once_key TEXT;
+    CREATE UNIQUE INDEX outbox_once_key ON outbox (once_key) WHERE once_key IS NOT NULL
+    """,
+    # 5: sign-ups per client per day, shared by every instance: a keyed hash of the client's
+    # address and the day (never the address), dropped by purge after two days
+    """
+    CREATE TABLE signup_counts (
+        client_day TEXT PRIMARY KEY,
+        day TEXT NOT NULL,
+        n INTEGER NOT NULL
+    );
+    CREATE INDEX signup_counts_day ON signup_counts (day)
+    """,
+)

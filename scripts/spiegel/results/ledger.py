@@ -1,0 +1,158 @@
+"""The publication ledger: what was published per evaluation, so nothing is published twice in a
+way that lets a subtraction reveal a few answers.
+
+``content/results/publicaties.json`` is committed next to the Data Package. Per evaluation it holds
+every published version: k, per respondent group n (or why the group was left out) and the number
+of invitations, per cell (statement or theme, per group) ``n_antwoorden`` and whether its
+distribution was shown, plus the date and, for a replacement, the reason.
+
+A new version that changes any published figure is allowed only with ``--replace`` and a reason,
+and only when every changed group and cell grew by at least k answers (by 10 where both versions
+show the distribution), k itself is unchanged, and nothing shrank. The build re-checks the whole
+chain and that the package equals the last version.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from spiegel.results.disclosure import K_DIST, OTHERS
+
+FILE = "publicaties.json"
+LEFT_OUT = "minder dan {k} reacties"
+Version = dict[str, Any]
+
+
+def version(
+    ev: str,
+    statements: list[dict[str, str]],
+    themes: list[dict[str, str]],
+    k: int,
+    invited: dict[str, int],
+) -> Version:
+    """What one publication of ``ev`` holds (without date and reason)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for g, count in invited.items():
+        if count:
+            groups[g] = {"n": None, "uitgenodigd": count, "weggelaten": LEFT_OUT.format(k=k)}
+    cells: dict[str, dict[str, Any]] = {}
+    for table, key, rows in (("stellingen", "stelling", statements), ("themas", "thema", themes)):
+        for r in rows:
+            if r["evaluatie"] != ev:
+                continue
+            g = r["respondentgroep"]
+            if g != OTHERS:
+                groups[g] = {"n": int(r["n"]), "uitgenodigd": invited.get(g, 0)}
+            cells[f"{table}/{r[key]}/{g}"] = {
+                "n_antwoorden": int(r["n_antwoorden"]),
+                "verdeling": bool(r.get("pct_1")),
+            }
+    return {"k": k, "k_verdeling": K_DIST, "groepen": groups, "cellen": cells}
+
+
+def same_figures(a: Version, b: Version) -> bool:
+    return all(a.get(x) == b.get(x) for x in ("k", "k_verdeling", "groepen", "cellen"))
+
+
+def growth_problems(prev: Version, new: Version) -> list[str]:
+    """Why ``new`` may not follow ``prev`` (Dutch, for staff); empty means it may."""
+    k = prev["k"]
+    out: list[str] = []
+    if new["k"] != k:
+        return [
+            f"k was {k} bij de vorige publicatie en is nu {new['k']}: k veranderen na publicatie"
+            " maakt het verschil tussen beide versies zichtbaar"
+        ]
+    for g in sorted(set(prev["groepen"]) | set(new["groepen"])):
+        a = (prev["groepen"].get(g) or {}).get("n") or 0
+        b = (new["groepen"].get(g) or {}).get("n") or 0
+        if a != b and b - a < k:
+            out.append(f"groep {g}: n van {a} naar {b}; een verandering moet minstens {k} zijn")
+    for c in sorted(set(prev["cellen"]) | set(new["cellen"])):
+        pa, pb = prev["cellen"].get(c), new["cellen"].get(c)
+        a = pa["n_antwoorden"] if pa else 0
+        b = pb["n_antwoorden"] if pb else 0
+        need = K_DIST if pa and pb and pa["verdeling"] and pb["verdeling"] else k
+        if (pa != pb or a != b) and b - a < need:
+            out.append(
+                f"cel {c}: n_antwoorden van {a} naar {b}; een verandering moet minstens {need} zijn"
+            )
+    return out
+
+
+def load(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {"evaluaties": {}}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def dump(ledger: dict[str, Any]) -> str:
+    ledger["uitleg"] = (
+        "Wat per evaluatie is gepubliceerd (per groep n, per cel n_antwoorden, k). Een nieuwe"
+        " versie mag alleen met --replace en een reden, en alleen als elke veranderde groep en cel"
+        " met minstens k antwoorden is gegroeid (verdelingen: met minstens 10)."
+    )
+    return json.dumps(ledger, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def invited(v: Version) -> dict[str, int]:
+    return {g: int(x.get("uitgenodigd") or 0) for g, x in v["groepen"].items()}
+
+
+def over_invited(v: Version) -> list[str]:
+    return [
+        f"groep {g}: {x['n']} reacties maar {x.get('uitgenodigd') or 0} uitnodigingen;"
+        " reacties zonder uitgegeven code horen er niet bij"
+        for g, x in sorted(v["groepen"].items())
+        if x.get("n") and x["n"] > (x.get("uitgenodigd") or 0)
+    ]
+
+
+def check(
+    ledger: dict[str, Any],
+    statements: list[dict[str, str]],
+    themes: list[dict[str, str]],
+    k: int,
+    label: str,
+) -> list[str]:
+    """The build's check: the chain obeys the rules and its last version is what is published."""
+    out: list[str] = []
+    evs = ledger.get("evaluaties")
+    if not isinstance(evs, dict):
+        return [f"{label}: regel 'het grootboek is leesbaar' geschonden: geen 'evaluaties'"]
+    for ev in dict.fromkeys(r["evaluatie"] for r in statements):
+        chain = evs.get(ev)
+        if not chain:
+            out.append(
+                f"{label}: regel 'elke publicatie staat in het grootboek' geschonden: {ev}"
+                " ontbreekt; publiceer alleen met `spiegel results`"
+            )
+            continue
+        for i, (a, b) in enumerate(zip(chain, chain[1:], strict=False), start=2):
+            where = f"{label}: evaluaties.{ev} versie {i}"
+            if not b.get("reden"):
+                out.append(f"{where}: regel 'vervangen alleen met een reden' geschonden")
+            out += [
+                f"{where}: regel 'alleen vervangen na groei van minstens k' geschonden: {p}"
+                for p in growth_problems(a, b)
+            ]
+        last = chain[-1]
+        now = version(ev, statements, themes, k, invited(last))
+        out += [
+            f"{label}: evaluaties.{ev}: regel 'niet meer reacties dan uitnodigingen' geschonden: {p}"
+            for p in over_invited(now)
+        ]
+        if last.get("k") != k:
+            out.append(
+                f"{label}: evaluaties.{ev}: regel 'k gelijk aan de instelling' geschonden:"
+                f" gepubliceerd met k={last.get('k')}, ingesteld is k={k}"
+            )
+        if not same_figures(last, now):
+            out.append(
+                f"{label}: evaluaties.{ev}: regel 'het pakket is de laatste versie in het"
+                " grootboek' geschonden: de cijfers in het pakket wijken af"
+            )
+    return out

@@ -1,0 +1,447 @@
+"""Groepsevaluatie results: raw responses in, a checked open-data package and pages out.
+
+``build_results`` streams the raw CSV (``spiegel export groepsevaluatie --format data`` or another tool with the
+same columns), checks every row against the Table Schema generated from the form definition,
+aggregates with disclosure control and returns rows ready to publish. ``write_package`` writes the
+Data Package; ``load_published`` reads it back in the site build and audits it again. Free-text
+columns (``toelichting*``) are never read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from spiegel.content.model import RESPONDENT_GROUPS, Content
+from spiegel.content.schema import ContentError, Issue
+from spiegel.results import ledger
+from spiegel.results.audit import audit_rows
+from spiegel.results.disclosure import (
+    K_DEFAULT,
+    K_DIST,
+    K_MIN,
+    OTHERS,
+    STATEMENT_COLUMNS,
+    THEME_COLUMNS,
+    Cell,
+    Suppression,
+    aggregate,
+)
+from spiegel.results.tablecheck import RowError, check_rows
+
+META_COLUMNS = ("id", "ingediend", "status")
+MAX_LISTED_ERRORS = 50
+DOWNLOAD_DIR = "open-data/groepsevaluatie"
+
+
+# ------------------------------------------------------------------ raw input
+
+
+def raw_schema(header: list[str], content: Content) -> tuple[dict[str, Any], list[RowError]]:
+    """The Table Schema of a raw response file with this header (generated from the definition)."""
+    ge = content.groepsevaluatie
+    statements = {s["id"] for s in ge["statements"]}
+    fields: list[dict[str, Any]] = []
+    problems: list[RowError] = []
+    for name in header:
+        if name == "evaluatie":
+            enum = [e["id"] for e in ge["evaluations"]]
+            fields.append(
+                {"name": name, "type": "string", "constraints": {"required": True, "enum": enum}}
+            )
+        elif name == "respondentgroep":
+            fields.append(
+                {
+                    "name": name,
+                    "type": "string",
+                    "constraints": {"required": True, "enum": list(RESPONDENT_GROUPS)},
+                }
+            )
+        elif name in statements:
+            fields.append(
+                {"name": name, "type": "integer", "constraints": {"minimum": 1, "maximum": 5}}
+            )
+        elif name.startswith("toelichting") or name in META_COLUMNS:
+            fields.append({"name": name, "type": "string"})
+        else:
+            problems.append(
+                RowError(
+                    1,
+                    name,
+                    "onverwachte kolom; verwacht evaluatie, respondentgroep, "
+                    "de stellingen (s01 ...), toelichting* of id/ingediend/status",
+                )
+            )
+            fields.append({"name": name, "type": "string"})
+    for required in ["evaluatie", "respondentgroep", *sorted(statements)]:
+        if required not in header:
+            problems.append(RowError(1, required, "deze kolom ontbreekt"))
+    if len(set(header)) != len(header):
+        problems.append(RowError(1, "", "een kolomnaam staat er twee keer in"))
+    return {"fields": fields, "missingValues": list(NOT_APPLICABLE)}, problems
+
+
+@dataclass
+class ResultsBuild:
+    statements: list[dict[str, str]] = field(default_factory=list)
+    themes: list[dict[str, str]] = field(default_factory=list)
+    suppressed: list[Suppression] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    rows: int = 0
+    k: int = K_DEFAULT
+
+
+# n.v.t. in the raw input: an empty cell (what `spiegel export` writes), or literally nvt / n.v.t.
+NOT_APPLICABLE = ("", "nvt", "n.v.t.", "NVT", "N.V.T.")
+_SCALE = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4} | {v: -1 for v in NOT_APPLICABLE}
+
+
+def configured_k(content: Content) -> int:
+    """k from ``disclosure.k`` in content/groepsevaluatie.yaml (validated: >= 5 or with a reason)."""
+    return int(content.groepsevaluatie.get("disclosure", {}).get("k", K_DEFAULT))
+
+
+def build_results(raw: Path, content: Content, k: int | None = None) -> ResultsBuild:
+    """Aggregate a raw file. ``k`` is the configured one unless a test passes another."""
+    k = configured_k(content) if k is None else k
+    if k < K_MIN:
+        raise ValueError(f"k must be at least {K_MIN}")
+    out = ResultsBuild(k=k)
+    with raw.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            out.errors.append(RowError(1, "", "het bestand is leeg"))
+            out.error_count = 1
+            return out
+        schema, problems = raw_schema(header, content)
+        if problems:
+            out.errors, out.error_count = problems, len(problems)
+            return out
+        state = _aggregate_rows(reader, header, schema, content, out)
+    if out.error_count:
+        return out
+    ge = content.groepsevaluatie
+    statements = [(s["id"], s["theme"]) for s in ge["statements"]]
+    for ev in ge["evaluations"]:
+        data = state.get(ev["id"])
+        if data is None:
+            continue
+        respondents, cells = data
+        st, th, sup = aggregate(ev["id"], respondents, cells, statements, RESPONDENT_GROUPS, k)
+        out.statements += st
+        out.themes += th
+        out.suppressed += sup
+    return out
+
+
+State = dict[str, tuple[dict[str, int], dict[tuple[str, str], Cell]]]
+
+
+def _aggregate_rows(
+    reader: Iterator[list[str]],
+    header: list[str],
+    schema: dict[str, Any],
+    content: Content,
+    out: ResultsBuild,
+) -> State:
+    state: State = {}
+    ge = content.groepsevaluatie
+    i_ev, i_grp = header.index("evaluatie"), header.index("respondentgroep")
+    evaluations = {e["id"] for e in ge["evaluations"]}
+    groups = set(RESPONDENT_GROUPS)
+    stmt_cols = [(header.index(s["id"]), s["id"]) for s in ge["statements"]]
+    width = len(header)
+    for number, row in enumerate(reader, start=2):
+        out.rows += 1
+        ev = row[i_ev] if len(row) == width else ""
+        grp = row[i_grp] if ev else ""
+        values = [_SCALE.get(row[i]) for i, _ in stmt_cols] if ev else []
+        if ev not in evaluations or grp not in groups or None in values:
+            _row_errors(row, number, schema, out)
+            continue
+        if out.error_count:
+            continue  # keep counting errors, stop aggregating
+        respondents, cells = state.setdefault(ev, ({}, {}))
+        respondents[grp] = respondents.get(grp, 0) + 1
+        for (_, sid), v in zip(stmt_cols, values, strict=True):
+            cell = cells.get((grp, sid))
+            if cell is None:
+                cell = cells[(grp, sid)] = Cell()
+            if v == -1:
+                cell.nvt += 1
+            else:
+                cell.counts[v] += 1  # type: ignore[index]
+    return state
+
+
+def _row_errors(row: list[str], number: int, schema: dict[str, Any], out: ResultsBuild) -> None:
+    for _, _, errors in check_rows([row], schema, first_row=number):
+        checked = [e for e in errors if not e.field.startswith("toelichting")]
+        out.error_count += len(checked)
+        room = MAX_LISTED_ERRORS - len(out.errors)
+        out.errors += checked[: max(room, 0)]
+
+
+# ------------------------------------------------------------------ the published package
+
+
+def _schema(columns: tuple[str, ...]) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = []
+    for c in columns:
+        f: dict[str, Any] = {"name": c, "type": "string"}
+        if c in ("n", "n_antwoorden"):
+            f.update(type="integer", constraints={"required": True, "minimum": 0})
+        elif c == "gemiddelde":
+            f.update(type="number", constraints={"minimum": 1, "maximum": 5})
+        elif c == "verschil":
+            f.update(type="number", constraints={"minimum": -4, "maximum": 4})
+        elif c.startswith(("pct_", "nvt_pct")):
+            f.update(type="integer", constraints={"minimum": 0, "maximum": 100})
+        elif c == "respondentgroep":
+            f["constraints"] = {"required": True, "enum": [*RESPONDENT_GROUPS, OTHERS]}
+        elif c == "thema":
+            f["constraints"] = {
+                "required": True,
+                "enum": ["samenwerking", "communicatie", "organisatie"],
+            }
+        elif c == "stelling":
+            f["constraints"] = {"required": True, "pattern": "s[0-9]{2,3}"}
+        elif c == "evaluatie":
+            f["constraints"] = {"required": True, "pattern": "[a-z0-9]+(-[a-z0-9]+)*"}
+        fields.append(f)
+    return {"fields": fields, "missingValues": [""]}
+
+
+RESOURCES = {"stellingen": STATEMENT_COLUMNS, "themas": THEME_COLUMNS}
+
+
+def descriptor(k: int) -> dict[str, Any]:
+    return {
+        "name": "groepsevaluatie-resultaten",
+        "title": "Groepsevaluatie medisch specialisten: geanonimiseerde uitkomsten",
+        "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0"}],
+        "spiegel": {"k": k, "k_distribution": K_DIST},
+        "resources": [
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "encoding": "utf-8",
+                "schema": _schema(columns),
+            }
+            for name, columns in RESOURCES.items()
+        ],
+    }
+
+
+def _csv_text(columns: tuple[str, ...], rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def write_package(result: ResultsBuild, out_dir: Path, ledger_text: str | None = None) -> None:
+    """Write the Data Package (and the ledger next to it) atomically: a half-written package is
+    never left behind. Publishing goes through ``publish.publish``, which writes the ledger."""
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".results-", dir=out_dir.parent))
+    try:
+        (tmp / "datapackage.json").write_text(
+            json.dumps(descriptor(result.k), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        (tmp / "stellingen.csv").write_text(
+            _csv_text(STATEMENT_COLUMNS, result.statements), encoding="utf-8"
+        )
+        (tmp / "themas.csv").write_text(_csv_text(THEME_COLUMNS, result.themes), encoding="utf-8")
+        if ledger_text is not None:
+            (tmp / ledger.FILE).write_text(ledger_text, encoding="utf-8")
+        old = out_dir.with_name(out_dir.name + ".old")
+        if out_dir.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(out_dir, old)
+        os.replace(tmp, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class Published:
+    k: int = K_DEFAULT
+    statements: list[dict[str, str]] = field(default_factory=list)
+    themes: list[dict[str, str]] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+    ledger: dict[str, Any] = field(default_factory=dict)
+
+    def last_version(self, ev: str) -> dict[str, Any]:
+        chain = self.ledger.get("evaluaties", {}).get(ev) or [{}]
+        return dict(chain[-1])
+
+    def evaluations(self) -> list[str]:
+        return list(dict.fromkeys(r["evaluatie"] for r in self.statements))
+
+    def downloads(self) -> dict[str, str]:
+        return {f"{DOWNLOAD_DIR}/{name}": text for name, text in self.files.items()}
+
+    def audit_site(self, site: Path) -> list[str]:
+        """Re-read what was written into the site and check it once more."""
+        problems: list[str] = []
+        for name, text in self.files.items():
+            path = site / DOWNLOAD_DIR / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                problems.append(
+                    f"{DOWNLOAD_DIR}/{name}: published file differs from the checked one"
+                )
+        if self.files:
+            st = list(csv.DictReader(io.StringIO(self.files["stellingen.csv"])))
+            th = list(csv.DictReader(io.StringIO(self.files["themas.csv"])))
+            problems += audit_rows(st, th, self.k, DOWNLOAD_DIR)
+        return problems
+
+
+def load_published(results_dir: Path, content: Content, label: str) -> Published:
+    """Read and check ``content/results``; raise ContentError when anything breaks a rule."""
+    dp = results_dir / "datapackage.json"
+    if not dp.exists():
+        return Published()
+    issues: list[Issue] = []
+    try:
+        desc = json.loads(dp.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ContentError(
+            [Issue(f"{label}/datapackage.json", 0, "", f"invalid JSON: {exc}")]
+        ) from None
+    k = desc.get("spiegel", {}).get("k") if isinstance(desc, dict) else None
+    want_k = configured_k(content)
+    if k != want_k or isinstance(k, bool):
+        issues.append(
+            Issue(
+                f"{label}/datapackage.json",
+                0,
+                "spiegel.k",
+                f"regel 'k gelijk aan de instelling' geschonden: het pakket heeft k={k!r}, "
+                f"content/groepsevaluatie.yaml (disclosure.k) zegt k={want_k}; "
+                "maak het pakket opnieuw met `spiegel results`",
+            )
+        )
+    k = want_k
+    expected = descriptor(k)
+    if isinstance(desc, dict) and [r.get("schema") for r in desc.get("resources", [])] != [
+        r["schema"] for r in expected["resources"]
+    ]:
+        issues.append(
+            Issue(
+                f"{label}/datapackage.json",
+                0,
+                "resources",
+                "expected exactly the resources and columns that `spiegel results` writes",
+            )
+        )
+    pub = Published(k=k)
+    evaluations = {e["id"] for e in content.groepsevaluatie["evaluations"]}
+    statements = {s["id"] for s in content.groepsevaluatie["statements"]}
+    for name, columns in RESOURCES.items():
+        still_open = {e["id"] for e in content.groepsevaluatie["evaluations"] if e["open"]}
+        path = results_dir / f"{name}.csv"
+        file_label = f"{label}/{name}.csv"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, UnicodeDecodeError) as exc:
+            issues.append(Issue(file_label, 0, "", f"cannot read: {exc}"))
+            continue
+        pub.files[f"{name}.csv"] = text
+        reader = csv.reader(io.StringIO(text))
+        header = next(reader, [])
+        if tuple(header) != columns:
+            issues.append(Issue(file_label, 1, "", "expected the columns " + ", ".join(columns)))
+            continue
+        rows = []
+        raw_rows = list(reader)
+        checked = check_rows(raw_rows, _schema(columns))
+        for (number, values, errors), raw in zip(checked, raw_rows, strict=True):
+            issues += [Issue(file_label, number, e.field, e.message) for e in errors]
+            if values is None:
+                continue
+            row = dict(zip(columns, raw, strict=True))
+            if row["evaluatie"] not in evaluations:
+                issues.append(
+                    Issue(
+                        file_label, number, "evaluatie", f"unknown evaluation {row['evaluatie']!r}"
+                    )
+                )
+            elif row["evaluatie"] in still_open:
+                still_open.discard(row["evaluatie"])  # once per evaluation is enough
+                issues.append(
+                    Issue(
+                        file_label,
+                        number,
+                        "evaluatie",
+                        f"regel 'alleen afgesloten evaluaties' geschonden: {row['evaluatie']} staat"
+                        " nog op open: true in content/groepsevaluatie.yaml",
+                    )
+                )
+            if name == "stellingen" and row["stelling"] not in statements:
+                issues.append(
+                    Issue(file_label, number, "stelling", f"unknown statement {row['stelling']!r}")
+                )
+            rows.append(row)
+        setattr(pub, "statements" if name == "stellingen" else "themes", rows)
+    pub.files["datapackage.json"] = dp.read_text(encoding="utf-8")
+    if not issues:
+        issues += [Issue(label, 0, "", p) for p in audit_rows(pub.statements, pub.themes, k, label)]
+        try:
+            book = ledger.load(results_dir / ledger.FILE)
+        except (ValueError, UnicodeDecodeError) as exc:
+            book = {}
+            issues.append(Issue(f"{label}/{ledger.FILE}", 0, "", f"ongeldige JSON: {exc}"))
+        pub.ledger = book
+        issues += [
+            Issue(label, 0, "", p) for p in ledger.check(book, pub.statements, pub.themes, k, label)
+        ]
+    if issues:
+        raise ContentError(issues)
+    return pub
+
+
+def summary(result: ResultsBuild) -> str:
+    lines = [
+        f"{result.rows} reacties gelezen, k={result.k}, verdelingen vanaf {K_DIST} antwoorden."
+    ]
+    by_reason: dict[str, list[Suppression]] = {}
+    for s in result.suppressed:
+        by_reason.setdefault("group" if s.item == "*" else "cell", []).append(s)
+    for s in by_reason.get("group", []):
+        lines.append(f"  weggelaten: {s.evaluation} / {s.group}: {s.reason}")
+    cells = by_reason.get("cell", [])
+    if cells:
+        lines.append(f"  {len(cells)} stelling(en) zonder gemiddelde (minder dan k antwoorden):")
+        lines += [f"    {s.evaluation} / {s.group} / {s.item}: {s.reason}" for s in cells[:20]]
+    shown = len([r for r in result.statements if r["gemiddelde"]])
+    lines.append(
+        f"  {shown} gemiddelden per stelling gepubliceerd, {len(result.themes)} regels per thema."
+    )
+    return "\n".join(lines)
+
+
+def check_with_frictionless(out_dir: Path) -> list[str]:
+    """Validate a written package with frictionless itself (used by `spiegel results`)."""
+    from frictionless import Package, system
+
+    with system.use_context(trusted=True):
+        report = Package(str(out_dir / "datapackage.json")).validate()
+    return [f"{e.type}: {e.message}" for task in report.tasks for e in task.errors] + [
+        f"{e.type}: {e.message}" for e in report.errors
+    ]

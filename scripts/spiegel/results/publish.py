@@ -1,0 +1,133 @@
+"""Publish once, and only when closed: the step between aggregates and ``content/results/``.
+
+``publish`` takes freshly aggregated rows and decides, per evaluation in them:
+- still open (``open: true``): refused, nothing of it is published;
+- never published: a first version goes into the ledger;
+- published before with the same figures: nothing changes (the output is identical);
+- published before with other figures: refused, unless ``replace`` with a reason and every
+  changed group and cell grew by at least k (distributions: 10); then a new version.
+Evaluations not in this run keep what they had. Nothing is written unless every check passes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spiegel.content.model import Content
+from spiegel.results import ledger
+from spiegel.results.package import ResultsBuild, write_package
+
+
+@dataclass
+class Outcome:
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+
+
+def _old_rows(out_dir: Path, name: str) -> list[dict[str, str]]:
+    path = out_dir / f"{name}.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def publish(
+    result: ResultsBuild,
+    out_dir: Path,
+    content: Content,
+    invited: dict[str, dict[str, int]],
+    replace: bool = False,
+    reason: str = "",
+    today: dt.date | None = None,
+) -> Outcome:
+    """``invited`` maps evaluation -> respondent group -> number of issued codes."""
+    out = Outcome()
+    evs = content.groepsevaluatie["evaluations"]
+    order = [e["id"] for e in evs]
+    still_open = {e["id"] for e in evs if e["open"]}
+    book = ledger.load(out_dir / ledger.FILE)
+    chains = book.setdefault("evaluaties", {})
+    old_st, old_th = _old_rows(out_dir, "stellingen"), _old_rows(out_dir, "themas")
+    in_run = list(dict.fromkeys(r["evaluatie"] for r in result.statements))
+    for ev in dict.fromkeys(s.evaluation for s in result.suppressed):
+        if ev not in in_run:
+            in_run.append(ev)  # every group too small: still an evaluation of this run
+    replaced: list[str] = []
+    for ev in in_run:
+        if ev in still_open:
+            out.notes.append(
+                f"niet gepubliceerd: {ev} staat nog op open: true in content/groepsevaluatie.yaml;"
+                " zet open: false als de vragenlijst is gesloten en publiceer dan"
+            )
+            continue
+        new_st = [r for r in result.statements if r["evaluatie"] == ev]
+        new_th = [r for r in result.themes if r["evaluatie"] == ev]
+        v = ledger.version(ev, new_st, new_th, result.k, invited.get(ev, {}))
+        if not any(int(x.get("uitgenodigd") or 0) for x in v["groepen"].values()):
+            out.errors.append(
+                f"{ev}: er zijn geen uitnodigingscodes uitgegeven; publiceren kan alleen als de"
+                " antwoorden met codes zijn gegeven (`spiegel invite`)"
+            )
+            continue
+        out.errors += [f"{ev}: {p}" for p in ledger.over_invited(v)]
+        chain = chains.get(ev) or []
+        if chain:
+            same_rows = new_st == [r for r in old_st if r["evaluatie"] == ev] and new_th == [
+                r for r in old_th if r["evaluatie"] == ev
+            ]
+            if ledger.same_figures(chain[-1], v) and same_rows:
+                out.notes.append(f"{ev}: al gepubliceerd met precies deze cijfers; niets veranderd")
+                out.published.append(ev)
+                continue
+            problems = ledger.growth_problems(chain[-1], v)
+            if not same_rows and not problems and ledger.same_figures(chain[-1], v):
+                problems = [
+                    "dezelfde aantallen maar andere cijfers: de ruwe gegevens zijn veranderd"
+                ]
+            if not replace:
+                out.errors.append(
+                    f"{ev} is al gepubliceerd en de cijfers zouden veranderen. Een tweede versie kan"
+                    " alleen met --replace en --reden, en alleen als elke veranderde groep en cel"
+                    f" met minstens k={chain[-1]['k']} antwoorden is gegroeid"
+                    + ("".join(f"\n    {p}" for p in problems) if problems else "")
+                )
+                continue
+            if problems:
+                out.errors += [f"{ev}: vervangen kan niet: {p}" for p in problems]
+                continue
+            if len(reason.strip()) < 10:
+                out.errors.append(f"{ev}: --reden: schrijf in een zin waarom u opnieuw publiceert")
+                continue
+            replaced.append(ev)
+        v["datum"] = (today or dt.date.today()).isoformat()
+        v["reden"] = reason.strip() if chain else None
+        chains[ev] = [*chain, v]
+        out.published.append(ev)
+    if out.errors:
+        return out
+    fresh = set(out.published)
+    rank = {ev: i for i, ev in enumerate(order)}
+
+    def merged(old: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
+        keep = [r for r in old if r["evaluatie"] not in fresh]
+        rows = keep + [r for r in new if r["evaluatie"] in fresh]
+        return sorted(rows, key=lambda r: rank.get(r["evaluatie"], len(rank)))
+
+    combined = ResultsBuild(
+        statements=merged(old_st, result.statements),
+        themes=merged(old_th, result.themes),
+        suppressed=result.suppressed,
+        rows=result.rows,
+        k=result.k,
+    )
+    if not combined.statements and not combined.themes and not chains:
+        out.errors.append("niets om te publiceren: elke evaluatie in het bestand is nog open")
+        return out
+    write_package(combined, out_dir, ledger.dump(book))
+    out.notes += [f"{ev}: vervangen; reden in {ledger.FILE}" for ev in replaced]
+    return out

@@ -1,0 +1,250 @@
+"""Generate the site's pages from validated content and form definitions.
+
+``generate(inputs)`` is a pure function: it returns ``{src_uri: text}`` for Markdown pages and
+downloads, which the MkDocs hook adds as in-memory files (``File.generated``). It can also run
+outside MkDocs (tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from spiegel.content.calendar import datum, session_ics
+from spiegel.content.model import LEAFLET_SECTIONS, Content, anonymity_texts
+from spiegel.forms.definitions import Form
+from spiegel.forms.html import render_form
+from spiegel.site.logo import logo_info
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+PROGRAMME_PAGE = {
+    "spiegelbijeenkomst": "spiegelbijeenkomst/index.md",
+    "vvg": "vvg/index.md",
+    "groepsevaluatie": "groepsevaluatie/index.md",
+    "collegiale-ondersteuning": "collegiale-ondersteuning/index.md",
+    "gluren": "gluren-bij-de-buren/index.md",
+}
+PROGRAMME_LABEL = (
+    ("spiegelbijeenkomst", "Spiegelbijeenkomsten"),
+    ("vvg", "Verwonder- en verbetergesprekken"),
+    ("groepsevaluatie", "Groepsevaluatie"),
+)
+STATUS_LABEL = (("bezig", "Hier werken we aan"), ("gepland", "Gepland"), ("klaar", "Klaar"))
+
+
+def bewaartermijn(days: int) -> str:
+    """One wording for a retention period, used by every page that names it."""
+    if days % 365 == 0:
+        return f"{days // 365} jaar"
+    if days >= 60:
+        return f"{days} dagen (ongeveer {round(days / 30.4)} maanden)"
+    return f"{days} dagen"
+
+
+NUMBER_WORDS = (
+    "nul",
+    "een",
+    "twee",
+    "drie",
+    "vier",
+    "vijf",
+    "zes",
+    "zeven",
+    "acht",
+    "negen",
+    "tien",
+)
+
+
+def termijn(days: int) -> str:
+    """7 -> "een week", 14 -> "twee weken", 10 -> "10 dagen"."""
+    if days % 7 == 0 and days // 7 < len(NUMBER_WORDS):
+        weeks = days // 7
+        return f"{NUMBER_WORDS[weeks]} {'week' if weeks == 1 else 'weken'}"
+    return f"{days} {'dag' if days == 1 else 'dagen'}"
+
+
+def duur(minutes: int) -> str:
+    """90 -> "anderhalf uur", 120 -> "2 uur", 45 -> "45 minuten"."""
+    if minutes % 60 == 0:
+        return f"{minutes // 60} uur"
+    if minutes % 60 == 30:
+        return "anderhalf uur" if minutes == 90 else f"{minutes // 60},5 uur"
+    return f"{minutes} minuten"
+
+
+def tel_href(number: str) -> str:
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    if digits.startswith("0") and len(digits) >= 10 and not digits.startswith("0800"):
+        return "tel:+31" + digits[1:]
+    return "tel:" + digits
+
+
+def tel(number: str) -> Markup:
+    """A phone number as a link a phone can call."""
+    return Markup('<a href="{}" class="spiegel-nowrap">{}</a>').format(tel_href(number), number)
+
+
+def mailto(address: str) -> Markup:
+    return Markup('<a href="mailto:{0}">{0}</a>').format(address)
+
+
+def field_labels(form: Form) -> str:
+    labels = [f.label for f in form.fields if f.type not in ("consent", "scale")]
+    if any(f.type == "scale" for f in form.fields):
+        labels.append("uw antwoorden op de stellingen")
+    return "; ".join(labels)
+
+
+def page_url(src_uri: str) -> str:
+    """The URL path of a page with use_directory_urls, relative to the site root."""
+    if src_uri.endswith("index.md"):
+        return src_uri[: -len("index.md")]
+    return src_uri.removesuffix(".md") + "/" if src_uri.endswith(".md") else src_uri
+
+
+def rel_url(from_src: str, to_src: str) -> str:
+    """A relative link from one generated page to another (for raw HTML blocks)."""
+    base = page_url(from_src) or "."
+    target = page_url(to_src)
+    rel = posixpath.relpath(target or ".", base)
+    return rel + ("/" if target.endswith("/") and not rel.endswith("/") else "")
+
+
+@dataclass
+class SiteInput:
+    content: Content
+    forms: dict[str, Form]
+    today: dt.date
+    published_results: tuple[str, ...] = ()  # evaluations with a results page
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        md=lambda text: Markup(text),  # noqa: S704 - staff Markdown, audited after the build
+        datum=datum,
+        bewaartermijn=bewaartermijn,
+        termijn=termijn,
+        duur=duur,
+        tel=tel,
+        mailto=mailto,
+        field_labels=field_labels,
+    )
+    return env
+
+
+def form_action(endpoint: str, form: Form) -> str:
+    return f"{endpoint.rstrip('/')}/forms/{form.id}"
+
+
+def generate(inp: SiteInput) -> dict[str, str]:
+    c, forms, today = inp.content, inp.forms, inp.today
+    env = environment()
+    site = c.site
+    common: dict[str, Any] = {
+        "site": site,
+        "org": site["organisation"],
+        "logo": logo_info(c.root, site),
+        "c": c,
+        "forms": forms,
+        "today": today,
+    }
+    by_programme: dict[str, list[dict[str, Any]]] = {p: [] for p, _ in PROGRAMME_LABEL}
+    for action in c.actions["actions"]:
+        by_programme[action["programme"]].append(action)
+
+    def render(name: str, **kw: Any) -> str:
+        return env.get_template(name).render(**(common | kw))
+
+    pages: dict[str, str] = {
+        "index.md": render(
+            "home.md.j2", programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()}
+        ),
+        "spiegelbijeenkomst/index.md": render(
+            "leaflet.md.j2",
+            leaflet=c.leaflet,
+            section_order=LEAFLET_SECTIONS,
+            actions=by_programme["spiegelbijeenkomst"],
+        ),
+        "vvg/index.md": render("vvg.md.j2", vvg=c.vvg, actions=by_programme["vvg"]),
+        "groepsevaluatie/index.md": render("groepsevaluatie.md.j2", ge=c.groepsevaluatie),
+        "collegiale-ondersteuning/index.md": render("collegiale.md.j2", co=c.collegiale),
+        "gluren-bij-de-buren/index.md": render("gluren.md.j2", gl=c.gluren),
+        "privacy/index.md": render(
+            "privacy.md.j2",
+            form_list=sorted(forms.values(), key=lambda f: f.title),
+            anonymity=anonymity_texts(c.groepsevaluatie),
+        ),
+        "toegankelijkheid/index.md": render("toegankelijkheid.md.j2"),
+    }
+
+    upcoming = c.upcoming_sessions(today)
+    signup = forms.get("spiegelbijeenkomst")
+    pages["spiegelbijeenkomst/agenda/index.md"] = render(
+        "agenda.md.j2", sessions=upcoming, form_path=signup.path if signup else "spiegelbijeenkomst"
+    )
+    for s in upcoming:
+        pages[f"spiegelbijeenkomst/agenda/{s['id']}.ics"] = session_ics(
+            s, site["organisation"], (site.get("site_url") or "/") + "spiegelbijeenkomst/agenda/"
+        )
+
+    for form in forms.values():
+        html = render_form(form, action=form_action(site["endpoint"], form), today=today)
+        pages[f"{form.path}/index.md"] = render("form.md.j2", form=form, form_html=Markup(html))  # noqa: S704
+        pages[f"{form.path}/bedankt/index.md"] = render(
+            "thanks.md.j2", message=form.thanks, form=form
+        )
+        if form.waitlist:
+            pages[f"{form.path}/wachtlijst/index.md"] = render(
+                "thanks.md.j2", message=form.waitlist, form=form
+            )
+
+    source_pages: dict[str, str] = {}
+    source_labels: dict[str, str] = {}
+    for s in upcoming:
+        source_pages[s["id"]] = rel_url(
+            "verbeteringen/index.md", "spiegelbijeenkomst/agenda/index.md"
+        )
+        source_labels[s["id"]] = f"Spiegelbijeenkomst {s['department']}"
+    names = {e["id"]: e["name"] for e in c.groepsevaluatie["evaluations"]}
+    for ev in inp.published_results:
+        source_pages[ev] = rel_url(
+            "verbeteringen/index.md", f"groepsevaluatie/resultaten/{ev}/index.md"
+        )
+        source_labels[ev] = f"Uitkomsten {names[ev]}"
+    pages["verbeteringen/index.md"] = render(
+        "actions.md.j2",
+        actions=c.actions["actions"],
+        programmes=PROGRAMME_LABEL,
+        statuses=STATUS_LABEL,
+        source_pages=source_pages,
+        source_labels=source_labels,
+    )
+    return pages
+
+
+def brand_css(colour: str) -> str:
+    """Brand colour as Material's CSS variables; contrast was checked when content loaded."""
+    return (
+        ":root, [data-md-color-scheme=default] {\n"
+        f"  --md-primary-fg-color: {colour};\n"
+        f"  --md-primary-fg-color--dark: {colour};\n"
+        f"  --md-accent-fg-color: {colour};\n"
+        f"  --md-typeset-a-color: {colour};\n"
+        "}\n"
+    )

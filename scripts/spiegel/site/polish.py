@@ -1,0 +1,58 @@
+"""Finishing touches on every built HTML page (the MkDocs ``on_post_page`` step).
+
+- Long Dutch words get soft hyphens (pyphen, nl_NL): Debian's Chromium has no Dutch dictionary for
+  ``hyphens: auto``, so without them "Spiegelbijeenkomsten" overflows a narrow heading.
+- The theme's own skip link goes (ours in ``overrides/main.html`` stays): one skip link per page.
+- The theme's navigation markup is made valid HTML (the Nu Html Checker finds ``tabindex=""``
+  and ``autocomplete`` on checkboxes, which the HTML standard does not allow).
+"""
+
+from __future__ import annotations
+
+import re
+
+from spiegel.content.hyphen import SHY, hyphenate_text
+
+__all__ = ["SHY", "hyphenate_html", "polish", "valid_theme_markup"]
+
+# Text between tags; the contents of these elements are left alone.
+_RAW = re.compile(
+    r"(<(script|style|textarea|title|code|pre)\b[^>]*>.*?</\2>|<!--.*?-->|<[^>]+>)", re.S | re.I
+)
+
+
+def hyphenate_html(html: str) -> str:
+    """Soft hyphens in the text of the page body; tags, attributes, scripts and titles untouched."""
+    head, sep, body = html.partition("<body")
+    if not sep:
+        return html
+    parts = _RAW.split(body)
+    out: list[str] = []
+    i = 0
+    while i < len(parts):
+        text = parts[i]
+        out.append(hyphenate_text(text) if i else text)  # parts[0] is the rest of the <body> tag
+        if i + 1 < len(parts):
+            out.append(parts[i + 1])
+        i += 3  # split() returns text, the whole match, and the inner group
+    return head + sep + "".join(out)
+
+
+_THEME_SKIP = re.compile(r'(<div data-md-component="skip">).*?(</div>)', re.S)
+_EMPTY_TABINDEX = re.compile(r'\s+tabindex=""')
+_CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input\b[^>]*type="checkbox"[^>]*?)\s+autocomplete="off"')
+
+
+_TOC_LABEL = re.compile(r'(<label class="md-nav__title") for="__toc"')
+
+
+def valid_theme_markup(html: str) -> str:
+    html = _THEME_SKIP.sub(r"\1\2", html, count=1)
+    if 'id="__toc"' not in html:  # section index pages: the theme labels a toggle it left out
+        html = _TOC_LABEL.sub(r"\1", html)
+    html = _EMPTY_TABINDEX.sub("", html)
+    return _CHECKBOX_AUTOCOMPLETE.sub(r"\1", html)
+
+
+def polish(html: str) -> str:
+    return hyphenate_html(valid_theme_markup(html))

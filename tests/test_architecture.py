@@ -1,0 +1,100 @@
+"""The package's shape: parts import only the parts below them, and no module imports itself
+back through another (no cycles). A newcomer can trust the folder names."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "scripts" / "spiegel"
+# A part may use the parts listed for it, never the other way round.
+ALLOWED = {
+    "content": set(),
+    "forms": {"content"},
+    "results": {"content", "forms"},
+    "site": {"content", "forms", "results"},
+    "endpoint": {"content", "forms", "snapshot"},
+    "snapshot": {"content", "forms"},
+    "check": {"content", "forms", "results"},
+    "editor": {"content", "forms"},
+    # cli/ is a package (one module per group of commands); its modules are all part "cli"
+    "cli": {"content", "forms", "results", "site", "endpoint", "snapshot", "check", "editor"},
+    "serve": {"endpoint"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = module_name(path)
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.startswith("spiegel"):
+                    found.add(node.module)
+                    found.update(
+                        f"{node.module}.{a.name}"
+                        for a in node.names
+                        if (PACKAGE.parent / node.module.replace(".", "/") / a.name).exists()
+                        or (
+                            PACKAGE.parent / f"{node.module.replace('.', '/')}/{a.name}.py"
+                        ).exists()
+                    )
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("spiegel"))
+        graph[name] = {m for m in found if m != name}
+    return graph
+
+
+def part(module: str) -> str:
+    return module.split(".")[1] if "." in module else ""
+
+
+def test_no_python_module_outside_the_package() -> None:
+    root = PACKAGE.parent.parent
+    loose = [
+        p.relative_to(root).as_posix()
+        for p in root.glob("*/**/*.py")
+        if not p.is_relative_to(PACKAGE)
+        and p.parts[len(root.parts)] not in ("tests", "benchmarks", ".venv", "build")
+    ]
+    assert loose == ["scripts/hooks.py"]  # the one thin entry point MkDocs needs
+
+
+@pytest.mark.parametrize("module", sorted(imports()))
+def test_parts_import_only_downwards(module: str) -> None:
+    own = part(module)
+    if not own:
+        return
+    for target in imports()[module]:
+        other = part(target)
+        if other and other != own:
+            assert other in ALLOWED[own], f"{module} imports {target}: {own} may not use {other}"
+
+
+def test_no_import_cycles() -> None:
+    graph = imports()
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in graph:
+                continue
+            if state.get(nxt) == 1:
+                cycle = stack[stack.index(nxt) :] + [nxt] if nxt in stack else [node, nxt]
+                raise AssertionError("import cycle: " + " -> ".join(cycle))
+            if nxt not in state:
+                visit(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])

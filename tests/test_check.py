@@ -1,0 +1,124 @@
+"""`spiegel check` (fast, no build) and the JSON Schemas editors use, from the same content model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from spiegel import editor
+from spiegel.check import check, github, gitlab
+from spiegel.cli import main
+from spiegel.content.schema import parse_yaml
+
+from .conftest import ROOT, Project
+
+ANNOTATION = re.compile(r"^::error file=[^,:]+,line=\d+,title=[^:]+::[^\n]+$")
+
+
+def test_real_content_passes(project: Project) -> None:
+    assert check(project.content, project.root / "forms") == []
+
+
+def test_github_annotations_for_a_broken_file(
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.edit("content/sessions.yaml", "    capacity: 6", '    capacity: "zeven"')
+    project.edit("content/sessions.yaml", "date: 2027-02-11", "date: 2027-02-31")
+    project.edit("forms/vvg.yaml", "    max_length: 100\n", '    max_length: "honderd"\n')
+    monkeypatch.chdir(project.root)
+    assert main(["check", "--format", "github"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3 and all(ANNOTATION.match(line) for line in lines), lines
+    assert lines[0].startswith("::error file=content/sessions.yaml,line=13,")
+    assert "de tweede bijeenkomst, date%3A" not in lines[0]  # only properties are escaped
+    assert "de datum 2027-02-31 bestaat niet" in lines[0]
+    assert lines[1].startswith("::error file=content/sessions.yaml,line=26,")
+    assert lines[2].startswith("::error file=forms/vvg.yaml,line=")
+
+
+def test_gitlab_code_quality_report(project: Project) -> None:
+    project.edit("content/actions.yaml", "    status: bezig", "    status: busy")
+    report = json.loads(gitlab(check(project.content, project.root / "forms")))
+    assert len(report) == 1
+    (entry,) = report
+    assert set(entry) == {"description", "check_name", "fingerprint", "severity", "location"}
+    assert entry["location"] == {"path": "content/actions.yaml", "lines": {"begin": 11}}
+    assert "de eerste actie, status" in entry["description"]
+
+
+def test_escaping_keeps_one_line_per_annotation() -> None:
+    from spiegel.content.issues import Issue
+
+    out = github([Issue("content/x,y.yaml", 3, "a", "één\nregel 100%")])
+    assert (
+        out
+        == "::error file=content/x%2Cy.yaml,line=3,title=Fout in content/x%2Cy.yaml op regel 3::a: één%0Aregel 100%25"
+    )
+
+
+def test_forms_are_checked_when_content_is_broken(project: Project) -> None:
+    project.edit("content/sessions.yaml", "sessions:", "sesions:")
+    project.edit("forms/vvg.yaml", "    max_length: 100\n", '    max_length: "honderd"\n')
+    files = {i.file for i in check(project.content, project.root / "forms")}
+    assert files == {"content/sessions.yaml", "forms/vvg.yaml"}
+
+
+# ------------------------------------------------------------------ JSON Schemas
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _errors(path: Path, schema_name: str, text: str | None = None) -> list[str]:
+    schema = json.loads((ROOT / "schemas" / schema_name).read_text(encoding="utf-8"))
+    data = _json(parse_yaml(text or path.read_text(encoding="utf-8"), path.name)[0])
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    return [e.message for e in validator.iter_errors(data)]
+
+
+def test_committed_schemas_are_current() -> None:
+    assert editor.stale(ROOT) == [], "run: spiegel schemas --write"
+
+
+@pytest.mark.parametrize("path", sorted(editor.targets(ROOT)), ids=lambda p: p.name)
+def test_every_file_points_at_its_schema_and_passes_it(path: Path) -> None:
+    name = editor.targets(ROOT)[path]
+    first = path.read_text(encoding="utf-8").splitlines()[0]
+    assert first == f"# yaml-language-server: $schema=../schemas/{name}"
+    assert (ROOT / "schemas" / name).is_file()
+    assert _errors(path, name) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("    capacity: 6", '    capacity: "zeven"', "'zeven' is not valid"),
+        ("    department: Oncologie", "    departement: Oncologie", "'departement' was unexpected"),
+        ("    date: 2027-02-11", "    date: 2027-02-31", "is not a 'date'"),
+        ('    start: "10:00"', '    start: "25:00"', "does not match"),
+    ],
+)
+def test_schema_rejects_a_broken_copy(old: str, new: str, expected: str) -> None:
+    path = ROOT / "content" / "sessions.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    errors = _errors(path, "sessions.schema.json", text.replace(old, new, 1))
+    assert any(expected in e for e in errors), errors
+
+
+def test_schema_descriptions_are_dutch() -> None:
+    schema = json.loads((ROOT / "schemas" / "sessions.schema.json").read_text(encoding="utf-8"))
+    capacity = schema["properties"]["sessions"]["items"]["properties"]["capacity"]
+    assert capacity["description"].startswith("Aantal plaatsen. Hier hoort een heel getal")

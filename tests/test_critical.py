@@ -1,0 +1,120 @@
+"""First paint without render-blocking stylesheets: the inline critical CSS, checked on the HTML.
+
+Whether the inline CSS draws the page exactly as the full stylesheets do is checked in a real
+browser (tests/test_browser.py, test_critical_css_draws_the_page_as_the_full_css).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from spiegel.site.critical import critical_css, inline_critical, page_tokens
+
+from .conftest import Project
+
+FAST_PAGES = ["", "spiegelbijeenkomst", "spiegelbijeenkomst/aanmelden"]
+SHEETS = ["main", "palette", "brand.css", "spiegel.css"]
+
+PAGE = (
+    '<html lang="nl" dir="ltr"><body data-md-color-scheme="default">'
+    '<header class="md-header"><input id="__search" type="checkbox" data-md-toggle="search">'
+    '</header><div class="md-typeset"><h1>Titel</h1><p><a href="x">link</a></p></div></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("rule", "kept"),
+    [
+        (".md-header{color:red}", True),
+        (".md-tabs{color:red}", False),  # class not on the page
+        (".md-typeset h1{color:red}", True),
+        (".md-typeset table{color:red}", False),  # element not on the page
+        ("#__search{color:red}", True),
+        ("#__drawer{color:red}", False),  # id not on the page
+        ("[dir=ltr] .md-typeset{margin:0}", True),
+        ("[dir=rtl] .md-typeset{margin:0}", False),  # attribute value not on the page
+        ("[data-md-color-scheme=slate]{color:red}", False),
+        ("[data-md-toggle=search]:checked~.md-header{color:red}", True),  # states never remove
+        (".md-typeset a:hover:before{color:red}", True),
+        (".md-typeset :not(.md-tabs){color:red}", True),  # negation never removes
+        (":is(.md-tabs,.md-header) p{color:red}", True),  # one alternative is enough
+        (":is(.md-tabs,.md-footer) p{color:red}", False),
+        (".md-tabs,.md-header{color:red}", True),  # the rule stays whole
+        (":root{--used:red;--unused:blue}a{color:var(--used)}", True),
+        ("@media print{.md-header{display:none}}", True),  # print rules of the page stay
+        ("@media print{.md-tabs{display:none}}", False),  # an emptied block goes
+        ("@page{size:A4}", True),
+    ],
+)
+def test_critical_css_keeps_what_can_match(rule: str, kept: bool) -> None:
+    css = critical_css([rule], page_tokens(PAGE))
+    assert bool(css.strip()) is kept, css
+
+
+def test_unused_custom_properties_are_left_out() -> None:
+    css = critical_css(
+        [":root{--used:red;--chain:var(--deep);--deep:1px;--icon:url(x.svg)}a{color:var(--used)}"],
+        page_tokens(PAGE),
+    )
+    assert "--used:red" in css and "--icon" not in css
+    assert "--chain" not in css and "--deep" not in css  # unused once --chain is gone
+
+
+def test_page_without_our_stylesheets_is_left_alone() -> None:
+    html = '<html><head><link rel="stylesheet" href="x.css"></head><body></body></html>'
+    assert inline_critical(html, "", lambda path: None) == html
+
+
+def test_only_our_own_scripts_move_into_the_loader() -> None:
+    html = (
+        '<html><head><link rel="stylesheet" href="a.css"></head><body>'
+        '<script src="assets/javascripts/bundle.js"></script>'
+        '<script src="https://evil.example/x.js"></script>'
+        '<script src="//evil.example/y.js"></script></body></html>'
+    )
+    out = inline_critical(html, "", lambda path: "body{margin:0}")
+    assert '"assets/javascripts/bundle.js"' in out
+    assert '<script src="https://evil.example/x.js"></script>' in out  # the audit still sees it
+    assert '<script src="//evil.example/y.js"></script>' in out
+
+
+def _head(html: str) -> str:
+    match = re.search(r"<head>.*?</head>", html, re.S)
+    assert match
+    return match.group(0)
+
+
+@pytest.mark.parametrize("url", FAST_PAGES)
+def test_no_render_blocking_stylesheet_or_script(built_site: Project, url: str) -> None:
+    html = built_site.raw_page(url)
+    head = _head(html)
+    outside_noscript = re.sub(r"<noscript>.*?</noscript>", "", head, flags=re.S)
+    assert '<link rel="stylesheet"' not in outside_noscript
+    noscript = re.search(r"<noscript>(.*?)</noscript>", head, re.S)
+    assert noscript, "without JavaScript the full stylesheets load as before"
+    loader = re.search(r"<script>\(function\(\)\{var css=(\[.*?\]),js=(\[.*?\])", head)
+    assert loader, "the inline loader"
+    for name in SHEETS:
+        assert name in noscript.group(1) and name in loader.group(1), name
+    assert not re.search(r"<script\b[^>]*\bsrc=", html)  # no script holds the page up
+    assert "bundle." in loader.group(2) and "spiegel-forms.js" in loader.group(2)
+
+
+@pytest.mark.parametrize("url", FAST_PAGES)
+def test_critical_css_is_inline_and_trimmed(built_site: Project, url: str) -> None:
+    style = re.search(r"<style>(.*?)</style>", _head(built_site.raw_page(url)), re.S)
+    assert style
+    css = style.group(1)
+    full_css = "".join(
+        p.read_text(encoding="utf-8")
+        for p in sorted((built_site.site / "assets" / "stylesheets").glob("*.css"))
+    )
+    full = len(full_css)
+    for absent in (".md-tabs{", "[dir=rtl] .md-typeset dd{"):
+        assert absent in full_css, absent  # so the check below can fail
+    assert ".md-header{" in css and ".spiegel-example" in css  # theme and our own rules
+    assert "@media print" in css and "size: A4" in css  # the leaflet still prints on A4
+    for absent in (".md-tabs{", "[dir=rtl] .md-typeset dd{"):  # not on these pages
+        assert absent not in css, absent
+    assert len(css) < full / 3, (len(css), full)

@@ -1,0 +1,80 @@
+"""The privacy statement promises "Na de bewaartermijn verwijderen wij uw gegevens automatisch":
+the serve process purges at start-up and once a day (audited as "spiegel serve"), without cron."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from typing import Any
+
+from spiegel.endpoint.loop import start_in_process
+from spiegel.endpoint.mailsettings import MailSettings
+from spiegel.endpoint.registry import Registry
+from spiegel.endpoint.stores import open_store
+from spiegel.endpoint.stores.base import Store, now
+
+from .test_endpoint import settings_for
+from .test_forms import VALID
+
+PEER = "collegiale-ondersteuning"  # kept 30 days
+
+
+def _submit(store: Store, registry: Registry, form_id: str) -> str:
+    form = registry.forms()[form_id]
+    sub, errors = registry.prepare(form, VALID[form_id], None)
+    assert sub is not None and not errors
+    return store.submit(sub).id
+
+
+def _until(check: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+def _serve_purges(store: Store) -> list[dict[str, Any]]:
+    return [e for e in store.audit_log() if e["actor"] == "spiegel serve"]
+
+
+def test_serve_purges_at_start_up_and_once_a_day(database_url: str, tmp_path: Any) -> None:
+    settings = settings_for(database_url)
+    store = open_store(database_url)
+    store.migrate()
+    registry = Registry(settings)
+    old = _submit(store, registry, PEER)
+    kept = _submit(store, registry, "vvg")  # kept 365 days
+    clock = {"now": now() + dt.timedelta(days=31), "day": dt.date(2026, 11, 22)}
+    mail = MailSettings(outbox_dir=tmp_path / "outbox")
+    _, stop = start_in_process(
+        settings,
+        mail,
+        store,
+        lambda: clock["day"],
+        tick=0.02,
+        clock=lambda: clock["now"],
+    )
+    try:
+        # start-up: the 31-day-old peer-support request is past its 30 days, the VVG is not
+        assert _until(lambda: store.submission(old) is None)
+        assert store.submission(kept) is not None
+        [entry] = _serve_purges(store)
+        assert (entry["action"], entry["form_id"]) == ("purge", PEER)
+        assert entry["detail"] == "1 rows past retention"
+        # the same day: no second purge, however often the housekeeping wakes
+        fresh = _submit(store, registry, PEER)
+        clock["now"] += dt.timedelta(days=31)
+        time.sleep(0.3)
+        assert store.submission(fresh) is not None
+        # the next day it goes
+        clock["day"] += dt.timedelta(days=1)
+        assert _until(lambda: store.submission(fresh) is None)
+        assert [e["form_id"] for e in _serve_purges(store)] == [PEER, PEER]
+        assert store.submission(kept) is not None
+    finally:
+        stop.set()
+        time.sleep(0.05)
+        store.close()
