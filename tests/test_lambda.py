@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib
 import io
@@ -9,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,18 @@ class Context:
 
 def event(name: str) -> dict[str, Any]:
     return json.loads((FIXTURES / name).read_text())
+
+
+@pytest.fixture(autouse=True)
+def event_loop_of_this_test() -> Iterator[None]:
+    """Mangum runs requests on the thread's event loop and makes one when there is none; in
+    Lambda that loop lives as long as the process, here each test gets one and closes it (an
+    unclosed loop is a ResourceWarning later in the run)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture

@@ -45,9 +45,9 @@ def cancel_token(key: bytes, sid: str) -> str:
 
 def check_token(key: bytes, token: str) -> str | None:
     sid, _, sig = token.partition(".")
-    if not sid or len(token) > 100 or not sig:
-        return None
-    return sid if hmac.compare_digest(cancel_token(key, sid), token) else None
+    if not sid or len(token) > 100 or not sig or not token.isascii():
+        return None  # a real token is ASCII; compare_digest refuses other text with a TypeError
+    return sid if hmac.compare_digest(cancel_token(key, sid).encode(), token.encode()) else None
 
 
 def cancel_url(public_url: str, key: bytes, sid: str) -> str:
