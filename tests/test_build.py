@@ -108,6 +108,17 @@ def test_privacy_statement_is_fed_by_the_forms(built_site: Project) -> None:
     assert "geen cookies" in html
 
 
+def test_privacy_statement_names_what_the_endpoint_keeps_besides_the_forms(
+    built_site: Project,
+) -> None:
+    """The keyed hashes (one seat per person, the daily cap) and the e-mails are in the statement;
+    test_signup_cap.test_purge_drops_counts_after_two_days keeps the two days it promises."""
+    html = " ".join(built_site.page("privacy").split())
+    assert "Twee keer aanmelden" in html and "Misbruik tegengaan" in html
+    assert "Na twee dagen verwijderen wij die" in html
+    assert "geen internetadressen" in html
+
+
 def test_groepsevaluatie_time_table(built_site: Project) -> None:
     html = built_site.page("groepsevaluatie")
     assert "45 minuten" in html and "105 minuten" in html

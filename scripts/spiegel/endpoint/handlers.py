@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
@@ -37,7 +38,7 @@ from spiegel.endpoint.stores.base import (
     StoreUnavailable,
     new_id,
 )
-from spiegel.forms.model import validate_submission
+from spiegel.forms.model import Form, validate_submission
 
 log = logging.getLogger("spiegel.endpoint")
 
@@ -62,62 +63,13 @@ async def submit(request: Request) -> Response:
     """POST /api/forms/{form_id}: validate, store, answer (201/303, or 4xx/503 with a reason)."""
     state = request.app.state
     ctype, kind = content_kind(request)
-    try:
-        check_framing(request)
-    except BadFraming:
-        msg = "Dit verzoek is niet goed opgebouwd (Content-Length en Transfer-Encoding)."
-        resp = message(request, kind, 400, msg, "Niet goed verstuurd", msg)
-        resp.headers["connection"] = "close"
-        return resp
     form = state.registry.forms().get(request.path_params["form_id"])
-    if form is None:
-        msg = "Dit formulier bestaat niet."
-        return message(request, kind, 404, msg, "Niet gevonden", msg)
-    if not state.limiter.allow(client_id(request)):
-        return message(
-            request,
-            kind,
-            429,
-            "Te veel verzoeken. Probeer het over een minuut opnieuw.",
-            "Even geduld",
-            "U heeft veel formulieren kort na elkaar verstuurd. Probeer het over een minuut opnieuw.",
-            retry_after=60,
-        )
-    if ctype not in FORM_TYPES:
-        return message(
-            request,
-            kind,
-            415,
-            "Stuur het formulier als application/x-www-form-urlencoded of application/json.",
-            "Formaat niet ondersteund",
-            "Dit soort gegevens kunnen we niet ontvangen.",
-        )
-    if not origin_allowed(request):
-        msg = "Dit formulier mag niet vanaf een andere website worden verstuurd."
-        return message(request, kind, 403, msg, "Niet toegestaan", msg)
-    try:
-        data = parse(
-            kind, await read_body(request, state.settings.max_body, state.settings.body_seconds)
-        )
-    except TooLarge:
-        resp = message(
-            request,
-            kind,
-            413,
-            f"Het formulier is te groot (meer dan {state.settings.max_body} bytes).",
-            "Te veel tekst",
-            "U heeft meer tekst ingevuld dan wij kunnen ontvangen. Maak uw antwoorden korter.",
-        )
-        resp.headers["connection"] = "close"
-        return resp
-    except TooSlow:
-        msg = "Het formulier kwam niet op tijd binnen. Verstuur het opnieuw."
-        resp = message(request, kind, 408, msg, "Niet op tijd ontvangen", msg)
-        resp.headers["connection"] = "close"
-        return resp
-    except (ValueError, UnicodeDecodeError):
-        errors = {"_form": ["De gegevens konden niet worden gelezen."]}
-        return invalid(request, kind, form, {}, errors, today())
+    refused = _refuse_early(request, kind, ctype, form)
+    if refused is not None or form is None:
+        return refused or message(request, kind, 404, *NOT_FOUND)
+    data = await _read(request, kind, form)
+    if isinstance(data, Response):
+        return data
     if is_bot(data, state.settings.min_fill_seconds):
         log.info("submission form=%s dropped=bot", form.id)
         return accepted(request, kind, form, new_id(), CONFIRMED)
@@ -149,6 +101,65 @@ async def submit(request: Request) -> Response:
     if state.outbox_wake is not None and sub.notify and not receipt.repeat:
         state.outbox_wake.set()
     return accepted(request, kind, form, receipt.id, receipt.status)
+
+
+def _refuse_early(request: Request, kind: str, ctype: str, form: Form | None) -> Response | None:
+    """The answer for a request refused before its body is read, in this order: framing, unknown
+    form, rate limit, content type, origin. None: go on."""
+    try:
+        check_framing(request)
+    except BadFraming:
+        msg = "Dit verzoek is niet goed opgebouwd (Content-Length en Transfer-Encoding)."
+        return _closing(message(request, kind, 400, msg, "Niet goed verstuurd", msg))
+    if form is None:
+        return message(request, kind, 404, *NOT_FOUND)
+    if not request.app.state.limiter.allow(client_id(request)):
+        return message(request, kind, 429, *RATE_LIMITED, retry_after=60)
+    if ctype not in FORM_TYPES:
+        return message(request, kind, 415, *UNSUPPORTED)
+    if not origin_allowed(request):
+        msg = "Dit formulier mag niet vanaf een andere website worden verstuurd."
+        return message(request, kind, 403, msg, "Niet toegestaan", msg)
+    return None
+
+
+async def _read(request: Request, kind: str, form: Form) -> dict[str, Any] | Response:
+    """The parsed body, or the answer when it is too large, too slow or unreadable."""
+    settings = request.app.state.settings
+    try:
+        return parse(kind, await read_body(request, settings.max_body, settings.body_seconds))
+    except TooLarge:
+        too_large = f"Het formulier is te groot (meer dan {settings.max_body} bytes)."
+        return _closing(message(request, kind, 413, too_large, *TOO_LARGE))
+    except TooSlow:
+        msg = "Het formulier kwam niet op tijd binnen. Verstuur het opnieuw."
+        return _closing(message(request, kind, 408, msg, "Niet op tijd ontvangen", msg))
+    except (ValueError, UnicodeDecodeError):
+        errors = {"_form": ["De gegevens konden niet worden gelezen."]}
+        return invalid(request, kind, form, {}, errors, today())
+
+
+def _closing(resp: Response) -> Response:
+    """The rest of the body may still be on its way: this connection is not reused."""
+    resp.headers["connection"] = "close"
+    return resp
+
+
+NOT_FOUND = ("Dit formulier bestaat niet.", "Niet gevonden", "Dit formulier bestaat niet.")
+RATE_LIMITED = (
+    "Te veel verzoeken. Probeer het over een minuut opnieuw.",
+    "Even geduld",
+    "U heeft veel formulieren kort na elkaar verstuurd. Probeer het over een minuut opnieuw.",
+)
+UNSUPPORTED = (
+    "Stuur het formulier als application/x-www-form-urlencoded of application/json.",
+    "Formaat niet ondersteund",
+    "Dit soort gegevens kunnen we niet ontvangen.",
+)
+TOO_LARGE = (
+    "Te veel tekst",
+    "U heeft meer tekst ingevuld dan wij kunnen ontvangen. Maak uw antwoorden korter.",
+)
 
 
 TOO_MANY = (
