@@ -42,15 +42,25 @@ from spiegel.endpoint.stores.base import (
     now,
     use_invitation,
 )
+from spiegel.endpoint.stores.outbox import Outbox
 from spiegel.endpoint.stores.postgres_migrations import PG_MIGRATIONS
-from spiegel.endpoint.stores.postgres_outbox import PostgresOutbox
 
 POOL_SIZE = 8  # connections per process; waiting for one beats "too many clients"
 MIGRATION_LOCK = 7_420_001  # advisory lock id while migrating
 
 
-class PostgresStore(PostgresOutbox):
+class PostgresStore(Outbox):
     kind = "postgresql"
+    PH = "%s"
+    CLAIM_LOCK = " FOR UPDATE SKIP LOCKED"  # several senders share the work
+
+    @staticmethod
+    def _to_db(when: dt.datetime) -> Any:
+        return when  # timestamptz
+
+    @staticmethod
+    def _from_db(value: Any) -> dt.datetime:
+        return value.astimezone(dt.UTC)
 
     def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url

@@ -36,8 +36,8 @@ from spiegel.endpoint.stores.base import (
     now,
     use_invitation,
 )
+from spiegel.endpoint.stores.outbox import Outbox
 from spiegel.endpoint.stores.sqlite_migrations import SQLITE_MIGRATIONS
-from spiegel.endpoint.stores.sqlite_outbox import SQLiteOutbox
 
 MIN_FREE_BYTES = 16 * 1024 * 1024  # below this, health says the database cannot take writes
 
@@ -47,7 +47,7 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
-class SQLiteStore(SQLiteOutbox):
+class SQLiteStore(Outbox):
     kind = "sqlite"
 
     def __init__(self, path: Path) -> None:
