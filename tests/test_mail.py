@@ -80,6 +80,7 @@ def test_signup_mail_cancel_link_and_promotion(
         html = msg.get_body(("html",)).get_content()  # type: ignore[attr-defined]
         assert "Beste Anna de Vries" in text and "donderdag 14 januari 2027" in text
         assert ORG["phone"] in text and ORG["phone_hours"] in text and "<img" not in html
+        assert f"Heeft u een vraag? Bel {ORG['phone']}" in text  # a sentence, not "? bel"
         [ics] = [p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar"]  # type: ignore[attr-defined]
         assert "DTSTART;TZID=Europe/Amsterdam:20270114T140000" in ics.get_content()
         link = LINK.search(text).group(1)  # type: ignore[union-attr]
@@ -91,6 +92,9 @@ def test_signup_mail_cancel_link_and_promotion(
         assert page.status_code == 200 and "Wilt u zich afmelden?" in page.text
         assert "donderdag 14 januari 2027" in page.text  # the session, found from the seat key
         assert '<form method="post"' in page.text
+        # the organisation's name in the header and its phone as a tel: link (issue 12)
+        assert f"<header><a href=\"/\">Spiegel · {ORG['name']}</a>" in page.text
+        assert 'href="tel:+31' in page.text and "ons ook bel" not in page.text
         assert store.submission(sid).status == CONFIRMED  # type: ignore[union-attr]
         # a forged or altered link finds nothing
         assert httpx.get(link[:-3] + "AAA").status_code == 404

@@ -94,3 +94,9 @@ def session_ics(session: dict[str, Any], organisation: dict[str, Any], page_url:
     )
     cal.add_component(event)
     return cal.to_ical().decode("utf-8")
+
+
+def ways_sentence(ways: list[str]) -> str:
+    """["bel 012 ...", "mail naar ..."] as one sentence: "Bel 012 ... of mail naar ...\"."""
+    text = " of ".join(ways)
+    return text[:1].upper() + text[1:] + "."

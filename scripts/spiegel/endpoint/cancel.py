@@ -27,16 +27,14 @@ log = logging.getLogger("spiegel.endpoint")
 def _reply(request: Request, status: int, title: str, body: str) -> Response:
     state = request.app.state
     site = state.settings.site_url
-    html = page(title, f"<h1>{escape(title)}</h1>{body}", state.registry.site_name(), site + "/")
+    html = page(
+        title,
+        f"<h1>{escape(title)}</h1>{body}",
+        state.registry.site_name(),
+        site + "/",
+        state.registry.organisation(),  # the header's name and the "Vragen?" line with tel:/mailto:
+    )
     return HTMLResponse(html, status, headers=SECURITY_HEADERS)
-
-
-def _contact(request: Request) -> str:
-    org = request.app.state.registry.organisation()
-    ways = [f"bel {escape(org['phone'])}"] if org.get("phone") else []
-    if org.get("email"):
-        ways.append(f'mail naar <a href="mailto:{escape(org["email"])}">{escape(org["email"])}</a>')
-    return f"<p>Lukt het niet? Dan kunt u ons ook {' of '.join(ways)}.</p>" if ways else ""
 
 
 def _what(request: Request, row: StoredRow) -> str:
@@ -67,7 +65,7 @@ def _not_found(request: Request) -> Response:
         404,
         "Deze link werkt niet",
         "<p>Wij kunnen geen aanmelding vinden bij deze link. Kopieer de hele link uit de e-mail"
-        " en probeer het opnieuw.</p>" + _contact(request),
+        " en probeer het opnieuw.</p>",
     )
 
 
@@ -77,7 +75,7 @@ def _unavailable(request: Request) -> Response:
         503,
         "Even niet beschikbaar",
         "<p>Wij kunnen uw afmelding nu niet verwerken. Er is niets veranderd. "
-        "Probeer het over een paar minuten opnieuw.</p>" + _contact(request),
+        "Probeer het over een paar minuten opnieuw.</p>",
     )
     resp.headers["retry-after"] = "30"
     return resp
@@ -88,8 +86,7 @@ def _already(request: Request, row: StoredRow) -> Response:
         request,
         200,
         "U bent al afgemeld",
-        f"<p>U bent al afgemeld. U hoeft niets meer te doen.</p>{_what(request, row)}"
-        + _contact(request),
+        f"<p>U bent al afgemeld. U hoeft niets meer te doen.</p>{_what(request, row)}",
     )
 
 
@@ -110,7 +107,7 @@ async def confirm_page(request: Request) -> Response:
         f'<form method="post" action="{escape(request.url.path)}">'
         '<button type="submit">Ja, meld mij af</button></form>'
         f'<p><a href="{escape(request.app.state.settings.site_url + "/")}">'
-        "Nee, ik blijf aangemeld</a></p>" + _contact(request)
+        "Nee, ik blijf aangemeld</a></p>"
     )
     resp = _reply(request, 200, "Wilt u zich afmelden?", body)
     # With "no-referrer" a browser sends "Origin: null" on the form's POST, which the origin check

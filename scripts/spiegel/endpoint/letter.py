@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from spiegel.content.calendar import datum
+from spiegel.content.calendar import datum, ways_sentence
 
 SUBJECT = "Wat wij doen met uw feedback"  # neutral: nothing about health or a department
 STATUS_TEXT = {
@@ -75,9 +75,7 @@ def letter_text(
     ways = [f"bel {org['phone']}"] if org.get("phone") else []
     if org.get("email"):
         ways.append(f"mail naar {org['email']}")
-    contact = "Heeft u een vraag? " + (
-        " of ".join(ways) + "." if ways else "Neem contact met ons op."
-    )
+    contact = "Heeft u een vraag? " + (ways_sentence(ways) if ways else "Neem contact met ons op.")
     paragraphs = (
         intro,
         *(_action(a) for a in actions),

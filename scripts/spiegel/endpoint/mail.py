@@ -17,7 +17,7 @@ from email.utils import format_datetime, make_msgid
 from html import escape
 from typing import Any
 
-from spiegel.content.calendar import datum, session_ics
+from spiegel.content.calendar import datum, session_ics, ways_sentence
 from spiegel.endpoint.stores.base import (
     CANCELLATION,
     CONFIRMATION,
@@ -61,7 +61,7 @@ def _contact(org: dict[str, Any]) -> str:
         ways.append(f"bel {org['phone']}{hours}")
     if org.get("email"):
         ways.append(f"mail naar {org['email']}")
-    text = "Heeft u een vraag? " + (" of ".join(ways) + "." if ways else "Neem contact met ons op.")
+    text = "Heeft u een vraag? " + (ways_sentence(ways) if ways else "Neem contact met ons op.")
     if org.get("address"):
         text += f"\nOns postadres: {org['address']}."
     return text[0].upper() + text[1:]
