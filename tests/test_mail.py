@@ -93,7 +93,7 @@ def test_signup_mail_cancel_link_and_promotion(
         assert "donderdag 14 januari 2027" in page.text  # the session, found from the seat key
         assert '<form method="post"' in page.text
         # the organisation's name in the header and its phone as a tel: link (issue 12)
-        assert f"<header><a href=\"/\">Spiegel · {ORG['name']}</a>" in page.text
+        assert f'<header><a href="/">Spiegel · {ORG["name"]}</a>' in page.text
         assert 'href="tel:+31' in page.text and "ons ook bel" not in page.text
         assert store.submission(sid).status == CONFIRMED  # type: ignore[union-attr]
         # a forged or altered link finds nothing
