@@ -20,7 +20,7 @@ EVENT = ROOT / "tests" / "fixtures" / "apigw-v2-json.json"
 SPIEGEL = """
 import json, time
 t = time.perf_counter()
-from spiegel.endpoint.lambda_handler import handler
+from spiegel.web.lambda_handler import handler
 t_import = time.perf_counter() - t
 class C:
     def get_remaining_time_in_millis(self): return 30000

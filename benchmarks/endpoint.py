@@ -121,7 +121,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = measure(
             "Spiegel, SQLite",
-            "spiegel.endpoint.asgi:app",
+            "spiegel.web.asgi:app",
             {**common, "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/b.sqlite3"},
             8932,
             args,
@@ -137,7 +137,7 @@ def main() -> None:
             url = f"{PG}?options=-csearch_path%3D{schema}"
             pg = measure(
                 "Spiegel, PostgreSQL",
-                "spiegel.endpoint.asgi:app",
+                "spiegel.web.asgi:app",
                 {**common, "SPIEGEL_DATABASE_URL": url},
                 8933,
                 args,

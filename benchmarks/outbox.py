@@ -25,11 +25,11 @@ from _util import ROOT, median, pct, row
 from aiosmtpd.controller import Controller
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from spiegel.endpoint.loop import make_sender  # noqa: E402
-from spiegel.endpoint.mailsettings import MailSettings  # noqa: E402
-from spiegel.endpoint.settings import Settings  # noqa: E402
-from spiegel.endpoint.stores import open_store  # noqa: E402
-from spiegel.endpoint.stores.base import Submission  # noqa: E402
+from spiegel.config import Settings  # noqa: E402
+from spiegel.db import open_store  # noqa: E402
+from spiegel.db.base import Submission  # noqa: E402
+from spiegel.mailsettings import MailSettings  # noqa: E402
+from spiegel.outbox.worker import make_sender  # noqa: E402
 
 PG = os.environ.get("SPIEGEL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -94,7 +94,7 @@ def throughput(url: str, relay_port: int, rec: Recorder, n: int) -> tuple[float,
 
 
 def sender_message(sender: object, r: object) -> object:
-    from spiegel.endpoint.mail import build_message
+    from spiegel.outbox.messages import build_message
 
     letter, to = sender.compose(r)  # type: ignore[attr-defined]
     return build_message(letter, to=to, sender="spiegel@zorggroep.example", message_id=r.id)  # type: ignore[attr-defined]

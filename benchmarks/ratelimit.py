@@ -43,7 +43,7 @@ RUN = """
 import json, resource, sys, time, tracemalloc
 keys, length, which = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 if which == "new":
-    from spiegel.endpoint.ratelimit import RateLimiter
+    from spiegel.web.ratelimit import RateLimiter
 else:
     ns = {{}}
     exec({old!r}, ns)

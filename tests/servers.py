@@ -59,7 +59,7 @@ def start(
             sys.executable,
             "-m",
             "uvicorn",
-            "spiegel.endpoint.asgi:app",
+            "spiegel.web.asgi:app",
             "--host",
             "127.0.0.1",
             "--port",

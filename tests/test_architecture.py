@@ -9,19 +9,44 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "scripts" / "spiegel"
-# A part may use the parts listed for it, never the other way round.
-ALLOWED = {
+# A part may use the parts listed for it, never the other way round. Layers, top to bottom:
+# cli, web, serve -> signups, outbox, site, check -> results, forms, db, security, snapshot ->
+# content, config, clock.
+BOTTOM = {"content", "config", "clock", "mailsettings"}
+ALLOWED: dict[str, set[str]] = {
     "content": set(),
+    "clock": set(),
+    "config": {"clock", "security"},  # TODO(issue 17): the key check moves out of config
+    "mailsettings": {"config"},
+    "security": {"config", "clock"},
+    "db": {"config", "clock"},
     "forms": {"content"},
-    "results": {"content", "forms"},
-    "site": {"content", "forms", "results"},
-    "endpoint": {"content", "forms", "snapshot"},
     "snapshot": {"content", "forms"},
-    "check": {"content", "forms", "results"},
+    "results": {"content", "forms"},
     "editor": {"content", "forms"},
+    "signups": {"content", "forms", "db", "security", "snapshot"} | BOTTOM,
+    # the outbox renders what the sign-up service queued (cancel links, letters)
+    "outbox": {"content", "forms", "db", "security", "signups"} | BOTTOM,
+    "site": {"content", "forms", "results"},
+    "check": {"content", "forms", "results"},
     # cli/ is a package (one module per group of commands); its modules are all part "cli"
-    "cli": {"content", "forms", "results", "site", "endpoint", "snapshot", "check", "editor"},
-    "serve": {"endpoint"},
+    "cli": {
+        "content",
+        "forms",
+        "results",
+        "site",
+        "db",
+        "security",
+        "signups",
+        "outbox",
+        "snapshot",
+        "check",
+        "editor",
+        "web",  # TODO(issue 17): cli -> web goes with the clock
+    }
+    | BOTTOM,
+    "serve": {"web", "db", "outbox", "signups"} | BOTTOM,
+    "web": {"content", "forms", "db", "security", "signups", "outbox", "snapshot"} | BOTTOM,
 }
 
 
@@ -103,9 +128,9 @@ def test_no_import_cycles() -> None:
 # The HTTP edge: the app's wiring and every module whose functions answer a request.
 EDGE = [
     "app.py",
-    "handlers.py",
-    "cancel.py",
-    "availability.py",
+    "routes/forms.py",
+    "routes/cancel.py",
+    "routes/sessions.py",
     "body.py",
     "replies.py",
     "pages.py",
@@ -119,7 +144,7 @@ EDGE = [
 @pytest.mark.parametrize("name", EDGE)
 def test_http_edge_functions_stay_short(name: str) -> None:
     """No 200-line factory again: every function of the edge fits on a screen (80 lines)."""
-    tree = ast.parse((PACKAGE / "endpoint" / name).read_text())
+    tree = ast.parse((PACKAGE / "web" / name).read_text())
     long = [
         f"{node.name}: {node.end_lineno - node.lineno + 1} lines"
         for node in ast.walk(tree)
@@ -127,4 +152,4 @@ def test_http_edge_functions_stay_short(name: str) -> None:
         and node.end_lineno is not None
         and node.end_lineno - node.lineno + 1 > 80
     ]
-    assert not long, f"endpoint/{name}: {long}"
+    assert not long, f"web/{name}: {long}"

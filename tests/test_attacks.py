@@ -13,9 +13,9 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from spiegel import snapshot
-from spiegel.endpoint.clients import client_address, normalise_origin, origin_allowed
-from spiegel.endpoint.ratelimit import MAX_KEY, RateLimiter
 from spiegel.forms.definitions import Form
+from spiegel.web.clients import client_address, normalise_origin, origin_allowed
+from spiegel.web.ratelimit import MAX_KEY, RateLimiter
 from starlette.testclient import TestClient
 
 from .conftest import ROOT
@@ -282,7 +282,7 @@ def test_documented_uvicorn_command_logs_no_client_address(tmp_path: Any) -> Non
 def test_log_values_are_escaped() -> None:
     import logging
 
-    from spiegel.endpoint.logs import Sanitise
+    from spiegel.web.logs import Sanitise
 
     record = logging.LogRecord(
         "uvicorn.access",
@@ -315,7 +315,7 @@ def _export(capsys: pytest.CaptureFixture[str], form_id: str) -> tuple[int, str,
 def _post(database_url: str, body: dict[str, Any], key: str | None, form_id: str = "vvg") -> None:
     from dataclasses import replace
 
-    from spiegel.endpoint.app import create_app
+    from spiegel.web.app import create_app
 
     from .test_endpoint import settings_for
 
@@ -391,8 +391,8 @@ def test_key_rotation_and_rekey(
     import io
 
     from spiegel.cli import main
-    from spiegel.endpoint.crypto import FieldCipher
-    from spiegel.endpoint.stores import open_store
+    from spiegel.db import open_store
+    from spiegel.security.cipher import FieldCipher
 
     old, new = _key(), _key()
     _post(cli_env, {**VALID["vvg"], "naam": "Oude Sleutel"}, old)
@@ -417,9 +417,9 @@ def test_key_rotation_and_rekey(
 @pytest.fixture
 def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every database wait bounded at 1 s instead of the default WAIT_SECONDS (5 s)."""
-    import spiegel.endpoint.stores.postgres as pg
-    import spiegel.endpoint.stores.sqlite as lite
-    import spiegel.endpoint.threads as threads
+    import spiegel.db.postgres as pg
+    import spiegel.db.sqlite as lite
+    import spiegel.db.threads as threads
 
     for module in (pg, lite, threads):
         monkeypatch.setattr(module, "WAIT_SECONDS", 1.0)
@@ -477,8 +477,8 @@ def test_read_only_database_is_503_and_health_says_so(
     else:
         make_client().app.state.store.migrate()
         ro = database_url + "%20-cdefault_transaction_read_only%3Don"
-        from spiegel.endpoint.app import create_app
-        from spiegel.endpoint.stores import open_store
+        from spiegel.db import open_store
+        from spiegel.web.app import create_app
 
         from .test_endpoint import settings_for
 

@@ -292,8 +292,8 @@ def fill_groepsevaluatie(page: Any, name: str) -> None:
 
 
 def issue_code(database_url: str, group: str = "managers") -> str:
-    from spiegel.endpoint.invites import code_key, new_code, normalise
-    from spiegel.endpoint.stores import open_store
+    from spiegel.db import open_store
+    from spiegel.security.invites import code_key, new_code, normalise
 
     code = new_code()
     store = open_store(database_url)

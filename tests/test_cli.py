@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from spiegel.cli import main, parser
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.export import neutralise
-from spiegel.endpoint.stores import open_store
+from spiegel.db import open_store
+from spiegel.signups.export import neutralise
+from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from .test_endpoint import settings_for
@@ -213,7 +213,7 @@ def test_outbox_lists_without_personal_data_and_sends_as_eml(
 
 
 def test_remind_queues_one_reminder_per_signup(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import spiegel.endpoint.handlers as handlers
+    import spiegel.web.routes.forms as handlers
 
     submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
     monkeypatch.setattr(handlers, "today", lambda: dt.date(2027, 1, 12))
@@ -247,7 +247,7 @@ def signed_up(env: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", key)
-    from spiegel.endpoint.mailsettings import MailSettings
+    from spiegel.mailsettings import MailSettings
 
     app = create_app(
         replace(settings_for(env), encryption_key=key), mail=MailSettings(signups_per_day=0)
@@ -336,8 +336,8 @@ def test_export_stays_out_of_the_endpoint_import_path() -> None:
     import sys
 
     code = (
-        "import sys; import spiegel.endpoint.app;"
-        " print([m for m in ('openpyxl', 'spiegel.endpoint.export') if m in sys.modules])"
+        "import sys; import spiegel.web.app;"
+        " print([m for m in ('openpyxl', 'spiegel.signups.export') if m in sys.modules])"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True

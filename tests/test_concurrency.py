@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from spiegel.endpoint.stores import open_store
-from spiegel.endpoint.stores.base import CONFIRMED, WAITLIST
+from spiegel.db import open_store
+from spiegel.db.base import CONFIRMED, WAITLIST
 
 from . import servers
 from .test_forms import VALID
@@ -135,7 +135,7 @@ def test_concurrent_cancels_and_signups_keep_every_seat_filled(
 ) -> None:
     """Cancels (each promoting someone) racing new sign-ups: never more than 7 seats, and never a
     free seat while someone who agreed to move up is still waiting."""
-    from spiegel.endpoint.signup import cancel_token, link_key
+    from spiegel.signups.prepare import cancel_token, link_key
 
     procs = [servers.start(database_url) for _ in range(instances)]
     urls = [b for _, b in procs]

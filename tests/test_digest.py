@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from spiegel.cli import main
-from spiegel.endpoint.crypto import FieldCipher
-from spiegel.endpoint.digest import queue_digest
-from spiegel.endpoint.loop import make_sender
-from spiegel.endpoint.mailsettings import MailSettings
-from spiegel.endpoint.registry import Registry
-from spiegel.endpoint.signup import enrich, link_key
-from spiegel.endpoint.stores import open_store
-from spiegel.endpoint.stores.base import DIGEST, now
+from spiegel.db import open_store
+from spiegel.db.base import DIGEST, now
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.worker import make_sender
+from spiegel.security.cipher import FieldCipher
+from spiegel.signups.digest import queue_digest
+from spiegel.signups.prepare import enrich, link_key
+from spiegel.signups.registry import Registry
 
 from . import servers
 from .conftest import ROOT

@@ -8,9 +8,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.settings import ConfigError, Settings
-from spiegel.endpoint.stores import open_store
+from spiegel.config import ConfigError, Settings
+from spiegel.db import open_store
+from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from .conftest import ROOT
@@ -289,8 +289,8 @@ def test_form_contents_are_never_logged(
 
 
 def test_migrations_are_idempotent(database_url: str) -> None:
-    from spiegel.endpoint.stores.postgres_migrations import PG_MIGRATIONS
-    from spiegel.endpoint.stores.sqlite_migrations import SQLITE_MIGRATIONS
+    from spiegel.db.postgres_migrations import PG_MIGRATIONS
+    from spiegel.db.sqlite_migrations import SQLITE_MIGRATIONS
 
     assert len(SQLITE_MIGRATIONS) == len(PG_MIGRATIONS) == 5  # the dialects stay in step
     store = open_store(database_url)
@@ -328,8 +328,8 @@ def test_postgres_store_bounds_its_connections(pg_url: str) -> None:
     status. The store now shares a bounded pool: 60 concurrent sign-ups, at most 8 connections."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from spiegel.endpoint.stores.base import Submission
-    from spiegel.endpoint.stores.postgres import POOL_SIZE, PostgresStore
+    from spiegel.db.base import Submission
+    from spiegel.db.postgres import POOL_SIZE, PostgresStore
 
     store = PostgresStore(pg_url)
     store.migrate()
@@ -360,7 +360,7 @@ def test_sessions_endpoint_counts_only_and_is_cacheable(client: TestClient) -> N
 
 
 def test_cap_of_signups_per_client_per_day(database_url: str) -> None:
-    from spiegel.endpoint.mailsettings import MailSettings
+    from spiegel.mailsettings import MailSettings
 
     app = create_app(settings_for(database_url), mail=MailSettings(signups_per_day=3))
     with TestClient(app) as c:
@@ -375,7 +375,7 @@ def test_cap_of_signups_per_client_per_day(database_url: str) -> None:
 
 
 def test_cancel_link_get_changes_nothing_and_bad_tokens_find_nothing(client: TestClient) -> None:
-    from spiegel.endpoint.signup import cancel_token
+    from spiegel.signups.prepare import cancel_token
 
     sid = client.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).json()["id"]
     token = cancel_token(client.app.state.link_key(), sid)  # type: ignore[attr-defined]

@@ -15,9 +15,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.mailsettings import MailSettings
-from spiegel.endpoint.replies import SECURITY_HEADERS
+from spiegel.mailsettings import MailSettings
+from spiegel.web.app import create_app
+from spiegel.web.replies import SECURITY_HEADERS
 from starlette.testclient import TestClient
 
 from .test_endpoint import settings_for

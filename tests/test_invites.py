@@ -12,10 +12,10 @@ from typing import Any
 import httpx2 as httpx
 import pytest
 from spiegel.cli import main
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.invites import ALPHABET, new_code, normalise
-from spiegel.endpoint.registry import CODE_REFUSED, CODE_TYPO
-from spiegel.endpoint.stores import open_store
+from spiegel.db import open_store
+from spiegel.security.invites import ALPHABET, new_code, normalise
+from spiegel.signups.registry import CODE_REFUSED, CODE_TYPO
+from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from . import servers

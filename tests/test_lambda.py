@@ -18,8 +18,8 @@ import pytest
 from mangum import Mangum
 from spiegel import snapshot
 from spiegel.cli import main as cli
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.stores import open_store
+from spiegel.db import open_store
+from spiegel.web.app import create_app
 
 from .conftest import ROOT
 from .test_endpoint import settings_for
@@ -100,7 +100,7 @@ def test_handler_module_reads_the_environment(
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
     monkeypatch.setenv("SPIEGEL_MIN_FILL_SECONDS", "0")
     monkeypatch.setenv("SPIEGEL_ALLOWED_ORIGINS", ",".join(ORIGINS))
-    module = importlib.import_module("spiegel.endpoint.lambda_handler")
+    module = importlib.import_module("spiegel.web.lambda_handler")
     module = importlib.reload(module)
     response = module.handler(event("apigw-v2-json.json"), Context())
     assert response["statusCode"] == 201
@@ -145,7 +145,7 @@ def test_snapshot_round_trip_and_serverless_start(
         "SPIEGEL_SNAPSHOT": str(snap),
         "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite3'}",
     }
-    assert modules_loaded_by("spiegel.endpoint.lambda_handler", env, tmp_path) == []
+    assert modules_loaded_by("spiegel.web.lambda_handler", env, tmp_path) == []
 
 
 def test_endpoint_imports_no_heavy_library(tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_endpoint_imports_no_heavy_library(tmp_path: Path) -> None:
         "SPIEGEL_CONTENT_DIR": str(ROOT / "content"),
         "SPIEGEL_FORMS_DIR": str(ROOT / "forms"),
     }
-    assert modules_loaded_by("spiegel.endpoint.asgi", env, tmp_path) == [
+    assert modules_loaded_by("spiegel.web.asgi", env, tmp_path) == [
         "yaml",
         "spiegel.content.model",
     ]

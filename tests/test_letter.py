@@ -14,13 +14,13 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 from spiegel.cli import main
-from spiegel.endpoint.crypto import FieldCipher
-from spiegel.endpoint.loop import make_sender
-from spiegel.endpoint.mailsettings import MailSettings
-from spiegel.endpoint.registry import Registry
-from spiegel.endpoint.signup import enrich, link_key
-from spiegel.endpoint.stores import open_store
-from spiegel.endpoint.stores.base import CONFIRMED, LETTER
+from spiegel.db import open_store
+from spiegel.db.base import CONFIRMED, LETTER
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.worker import make_sender
+from spiegel.security.cipher import FieldCipher
+from spiegel.signups.prepare import enrich, link_key
+from spiegel.signups.registry import Registry
 
 from .conftest import ROOT
 from .smtp import Relay
@@ -183,7 +183,7 @@ def test_letter_refuses_what_it_cannot_keep(
 
 def test_without_heard_the_letter_names_the_theme() -> None:
     from spiegel.content.model import load_content
-    from spiegel.endpoint.letter import letter_text, session_actions
+    from spiegel.signups.letters import letter_text, session_actions
 
     content = load_content(ROOT / "content")
     [session] = [s for s in content.sessions["sessions"] if s["id"] == SESSION]

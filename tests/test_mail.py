@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 import yaml
-from spiegel.endpoint.stores import open_store
-from spiegel.endpoint.stores.base import (
+from spiegel.db import open_store
+from spiegel.db.base import (
     CANCELLED,
     CONFIRMED,
     PENDING,
@@ -61,7 +61,7 @@ def test_signup_mail_cancel_link_and_promotion(
     """With a key (issue 11) the payload is sealed and the seat key is a keyed hash: the mail,
     the cancel page and the promotion must still find the address and the session."""
     from cryptography.fernet import Fernet
-    from spiegel.endpoint.crypto import FieldCipher, capacity_key
+    from spiegel.security.cipher import FieldCipher, capacity_key
 
     key = Fernet.generate_key().decode() if encrypted else ""
     seat = capacity_key(FieldCipher(key) if key else None, "spiegelbijeenkomst", SIGNUP["sessie"])

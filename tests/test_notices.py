@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.loop import make_sender
-from spiegel.endpoint.mailsettings import MailSettings
-from spiegel.endpoint.notices import queue_notices
-from spiegel.endpoint.registry import Registry
-from spiegel.endpoint.settings import ConfigError
-from spiegel.endpoint.stores.base import NOTICE, PENDING, Store, now
+from spiegel.config import ConfigError
+from spiegel.db.base import NOTICE, PENDING, Store, now
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.worker import make_sender
+from spiegel.signups.notices import queue_notices
+from spiegel.signups.registry import Registry
+from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from .smtp import Relay

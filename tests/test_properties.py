@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spiegel.endpoint.app import create_app
+from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from .test_endpoint import settings_for

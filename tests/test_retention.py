@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from spiegel.endpoint.loop import start_in_process
-from spiegel.endpoint.mailsettings import MailSettings
-from spiegel.endpoint.registry import Registry
-from spiegel.endpoint.stores import open_store
-from spiegel.endpoint.stores.base import Store, now
+from spiegel.db import open_store
+from spiegel.db.base import Store, now
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.worker import start_in_process
+from spiegel.signups.registry import Registry
 
 from .test_endpoint import settings_for
 from .test_forms import VALID

@@ -7,8 +7,8 @@ import asyncio
 import datetime as dt
 
 import httpx2 as httpx
-from spiegel.endpoint.stores import open_store
-from spiegel.endpoint.stores.base import now
+from spiegel.db import open_store
+from spiegel.db.base import now
 
 from . import servers
 from .test_endpoint import person

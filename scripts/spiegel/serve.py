@@ -20,11 +20,11 @@ import uvicorn
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from spiegel.endpoint import logs
-from spiegel.endpoint.app import create_app
-from spiegel.endpoint.mailsettings import MailSettings
-from spiegel.endpoint.settings import ConfigError, Settings
-from spiegel.endpoint.stores import open_store
+from spiegel.config import ConfigError, Settings
+from spiegel.db import open_store
+from spiegel.mailsettings import MailSettings
+from spiegel.web import logs
+from spiegel.web.app import create_app
 
 log = logging.getLogger("spiegel.serve")
 WATCHED = ("content", "forms", "mkdocs.yml", "overrides")
@@ -87,8 +87,8 @@ def create_local_app(
     store.migrate()
     wake = None
     if sender:
-        from spiegel.endpoint.handlers import today
-        from spiegel.endpoint.loop import start_in_process
+        from spiegel.outbox.worker import start_in_process
+        from spiegel.web.routes.forms import today
 
         wake, _ = start_in_process(settings, mail, store, today)
     api = create_app(settings, store, mail, wake)

@@ -10,7 +10,7 @@ OPEN: list[Any] = []  # stores opened by this command, closed when it ends
 
 
 def settings() -> Any:
-    from spiegel.endpoint.settings import ConfigError, Settings
+    from spiegel.config import ConfigError, Settings
 
     try:
         return Settings.from_env()
@@ -19,7 +19,7 @@ def settings() -> Any:
 
 
 def open_store(config: Any = None) -> Any:
-    from spiegel.endpoint.stores import open_store as _open
+    from spiegel.db import open_store as _open
 
     store = _open((config or settings()).database_url)
     OPEN.append(store)
@@ -27,7 +27,7 @@ def open_store(config: Any = None) -> Any:
 
 
 def store_and_forms() -> Any:
-    from spiegel.endpoint.registry import Registry
+    from spiegel.signups.registry import Registry
 
     config = settings()
     store = open_store(config)
@@ -38,14 +38,14 @@ def store_and_forms() -> Any:
 def cipher(config: Any) -> Any:
     if not config.encryption_key:
         return None
-    from spiegel.endpoint.crypto import FieldCipher
+    from spiegel.security.cipher import FieldCipher
 
     return FieldCipher(config.encryption_key)
 
 
 def mail() -> Any:
-    from spiegel.endpoint.mailsettings import MailSettings
-    from spiegel.endpoint.settings import ConfigError
+    from spiegel.config import ConfigError
+    from spiegel.mailsettings import MailSettings
 
     try:
         return MailSettings.from_env()

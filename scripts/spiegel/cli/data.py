@@ -12,7 +12,7 @@ import spiegel.cli.common as common
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel.endpoint import export
+    from spiegel.signups import export
 
     settings, store, forms = common.store_and_forms()
     form = forms.get(args.form)
@@ -68,7 +68,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
     """Re-encrypt every stored value with the first key, and re-key the seat counts."""
-    from spiegel.endpoint.crypto import KeyMismatch, capacity_key
+    from spiegel.security.cipher import KeyMismatch, capacity_key
 
     settings, store, forms = common.store_and_forms()
     cipher = common.cipher(settings)
@@ -100,8 +100,8 @@ def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel.endpoint import retention
-    from spiegel.endpoint.stores.base import now
+    from spiegel.db.base import now
+    from spiegel.signups import retention
 
     _, store, forms = common.store_and_forms()
     if args.dry_run:
@@ -147,7 +147,7 @@ def cmd_audit_log(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel.endpoint.crypto import new_key
+    from spiegel.security.cipher import new_key
 
     print(new_key(), file=out)
     return 0

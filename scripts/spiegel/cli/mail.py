@@ -18,14 +18,14 @@ OUTBOX_LABEL = {
 
 
 def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel.endpoint.loop import make_sender
-    from spiegel.endpoint.stores.base import FAILED, MANUAL, PENDING
+    from spiegel.db.base import FAILED, MANUAL, PENDING
+    from spiegel.outbox.worker import make_sender
 
     settings, store, _ = common.store_and_forms()
     mail = common.mail()
     if args.action == "send":
-        from spiegel.endpoint.notices import queue_notices
-        from spiegel.endpoint.stores.base import now
+        from spiegel.db.base import now
+        from spiegel.signups.notices import queue_notices
 
         sender = make_sender(settings, mail, store)
         # new requests on forms that promise an answer: a notice to the coordinator (once each)
@@ -64,9 +64,9 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel.endpoint.handlers import today
-    from spiegel.endpoint.loop import remind
-    from spiegel.endpoint.registry import Registry
+    from spiegel.outbox.worker import remind
+    from spiegel.signups.registry import Registry
+    from spiegel.web.routes.forms import today
 
     settings, store, _ = common.store_and_forms()
     days = args.days if args.days is not None else common.mail().remind_days
@@ -77,10 +77,10 @@ def cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     """Queue today's digest for the coordinator (cron / serverless; serve does this itself)."""
-    from spiegel.endpoint.digest import queue_digest
-    from spiegel.endpoint.handlers import today
-    from spiegel.endpoint.registry import Registry
-    from spiegel.endpoint.stores.base import now
+    from spiegel.db.base import now
+    from spiegel.signups.digest import queue_digest
+    from spiegel.signups.registry import Registry
+    from spiegel.web.routes.forms import today
 
     settings, store, _ = common.store_and_forms()
     to = common.mail().coordinator
@@ -102,10 +102,10 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
     """The feedback letter of one session: e-mail through the outbox, print files otherwise."""
     from spiegel.content.model import ContentError, load_content
-    from spiegel.endpoint.handlers import today
-    from spiegel.endpoint.letter import letter_text, session_actions
-    from spiegel.endpoint.loop import letters
-    from spiegel.endpoint.registry import Registry
+    from spiegel.outbox.worker import letters
+    from spiegel.signups.letters import letter_text, session_actions
+    from spiegel.signups.registry import Registry
+    from spiegel.web.routes.forms import today
 
     settings, store, _ = common.store_and_forms()
     try:

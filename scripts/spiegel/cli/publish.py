@@ -94,7 +94,7 @@ def cmd_results(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_invite(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.content.model import RESPONDENT_GROUPS, load_content
     from spiegel.content.schema import ContentError
-    from spiegel.endpoint.invites import code_key, new_code, normalise
+    from spiegel.security.invites import code_key, new_code, normalise
 
     try:
         content = load_content(Path(args.content))

@@ -1,0 +1,266 @@
+"""The sender: delivers outbox rows through an SMTP relay, or writes them as .eml files.
+
+Delivery is at least once, with a window as small as SMTP allows: a row is marked sent in its own
+commit right after the relay has accepted the message (250 after DATA). Only a crash between those
+two moments (one database commit, about a millisecond) sends a message again, after its lease
+(SPIEGEL_MAIL_LEASE_SECONDS) runs out; the copy has the same Message-ID, which mail programs use
+to show it once. In the .eml mode a message is a file named after its row, so a resend replaces
+it: exactly once. A relay that is down, or answers 4xx, means: try again later (backoff from
+SPIEGEL_MAIL_RETRY_SECONDS, doubling, at most an hour; after MAX_ATTEMPTS the row is FAILED and
+`spiegel outbox` lists it). A 5xx answer (address refused) fails the row at once.
+
+Runs inside ``python -m spiegel.serve`` (a thread, woken after each sign-up) and as
+``spiegel outbox send`` (cron, serverless).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ipaddress
+import logging
+import os
+import smtplib
+import ssl
+import threading
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from spiegel.db.base import (
+    DIGEST,
+    FAILED,
+    LETTER,
+    MANUAL,
+    MAX_ATTEMPTS,
+    NOTICE,
+    OutboxRow,
+    Store,
+    backoff,
+    now,
+)
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.messages import Letter, build_message, session_letter
+from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
+from spiegel.signups.letters import LetterText, greeting
+from spiegel.signups.prepare import cancel_url, email_field
+from spiegel.signups.registry import Registry
+
+log = logging.getLogger("spiegel.sender")
+
+
+class Permanent(Exception):
+    """The message can never be delivered as it is (address refused, sign-up removed)."""
+
+
+class Transport(Protocol):
+    def send(self, msg: EmailMessage, mid: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class EmlFolder:
+    """No relay (development): each message becomes ``<row id>.eml``, written atomically."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, msg: EmailMessage, mid: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{mid}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(msg.as_bytes())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.folder / f"{mid}.eml")
+
+    def close(self) -> None:
+        return None
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+class SmtpRelay:
+    """smtp:// (STARTTLS when the relay offers it) or smtps:// (TLS from the start), with AUTH."""
+
+    def __init__(self, url: str, timeout: float = 30) -> None:
+        self.url = urlsplit(url)
+        self.timeout = timeout
+        self._conn: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        u = self.url
+        host = u.hostname or "localhost"
+        context = ssl.create_default_context()
+        conn: smtplib.SMTP
+        if u.scheme == "smtps":
+            conn = smtplib.SMTP_SSL(host, u.port or 465, timeout=self.timeout, context=context)
+            secure = True
+        else:
+            conn = smtplib.SMTP(host, u.port or 587, timeout=self.timeout)
+            conn.ehlo()
+            secure = conn.has_extn("starttls")
+            if secure:
+                conn.starttls(context=context)
+                conn.ehlo()
+        if u.username:
+            if not secure and not _loopback(host):
+                conn.close()
+                raise Permanent("the relay offers no TLS; refusing to send the password in clear")
+            conn.login(unquote(u.username), unquote(u.password or ""))
+        return conn
+
+    def send(self, msg: EmailMessage, mid: str) -> None:
+        if self._conn is None:
+            self._conn = self._connect()
+        try:
+            self._conn.send_message(msg)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise Permanent(f"recipient refused: {list(exc.recipients.values())[:1]}") from exc
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:
+                raise Permanent(f"relay refused: {exc.smtp_code}") from exc
+            self.reset()
+            raise
+        except (OSError, smtplib.SMTPException):
+            self.reset()
+            raise
+
+    def reset(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (OSError, smtplib.SMTPException):
+                conn.close()
+
+
+def transport_for(mail: MailSettings) -> Transport:
+    return SmtpRelay(mail.smtp_url) if mail.smtp_url else EmlFolder(mail.outbox_dir)
+
+
+def plain(payload: dict[str, Any], cipher: FieldCipher | None) -> dict[str, str]:
+    """A stored payload opened (the one place the sender reads it); Permanent when it cannot be."""
+    if not is_sealed(payload):
+        return {k: str(v) for k, v in payload.items()}
+    if cipher is None:
+        raise Permanent("the sign-up is encrypted and SPIEGEL_ENCRYPTION_KEY is not set")
+    try:
+        return cipher.open(payload)
+    except KeyMismatch as exc:
+        raise Permanent("no configured key opens this sign-up") from exc
+
+
+class Sender:
+    def __init__(
+        self,
+        store: Store,
+        registry: Registry,
+        mail: MailSettings,
+        cipher: FieldCipher | None,
+        link_key: bytes,
+        transport: Transport | None = None,
+        lease: dt.timedelta = dt.timedelta(seconds=120),
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.mail = mail
+        self.cipher = cipher
+        self.link_key = link_key
+        self.transport = transport or transport_for(mail)
+        self.lease = lease
+
+    def compose(self, row: OutboxRow) -> tuple[Letter, str | None]:
+        """(what to say, to whom); the address comes from the sign-up, opened only here."""
+        if row.submission_id is None:
+            if (
+                row.kind in (DIGEST, NOTICE) and row.recipient
+            ):  # no personal data, configured address
+                text = LetterText.from_json(row.data)
+                return Letter(text.subject, text.paragraphs), row.recipient
+            raise Permanent(f"message kind {row.kind!r} without a sign-up is not supported")
+        sub = self.store.submission(row.submission_id)
+        if sub is None or sub.capacity_key is None:
+            raise Permanent("the sign-up no longer exists")
+        form = self.registry.forms().get(sub.form_id)
+        if form is None:
+            raise Permanent("the form no longer exists")
+        values = plain(sub.payload, self.cipher)
+        field = email_field(form)
+        to = values.get(field) if field else None
+        if row.kind == LETTER:  # the text was fixed by `spiegel letter`; only the name is added
+            text = LetterText.from_json(row.data)
+            return Letter(text.subject, (greeting(values.get("naam", "")), *text.paragraphs)), (
+                to or None
+            )
+        seat = self.registry.seat(sub.form_id, sub.capacity_key, self.cipher)
+        if seat is None:
+            raise Permanent("the session no longer exists")
+        session = seat[1]
+        site = self.registry.settings.site_url
+        letter = session_letter(
+            row.kind,
+            name=values.get("naam", ""),
+            session=session,
+            org=self.registry.organisation(),
+            cancel_link=cancel_url(self.mail.public_url, self.link_key, sub.id),
+            agenda_url=(site or self.mail.public_url) + "/spiegelbijeenkomst/agenda/",
+        )
+        return letter, to or None
+
+    def run_once(self, limit: int = 50) -> int:
+        """Deliver what is due; returns the number of rows handled (sent, retried or failed)."""
+        rows = self.store.claim_outbox(limit, self.lease)
+        for i, row in enumerate(rows):
+            try:
+                letter, to = self.compose(row)
+                if to is None:
+                    self.store.mark_failed(
+                        row.id, "no e-mail address: phone this person", None, MANUAL
+                    )
+                    continue
+                msg = build_message(letter, to=to, sender=self.mail.mail_from, message_id=row.id)
+                self.transport.send(msg, row.id)
+            except Permanent as exc:
+                log.warning("outbox %s %s failed: %s", row.id, row.kind, exc)
+                self.store.mark_failed(row.id, str(exc), None, FAILED)
+                continue
+            except (OSError, smtplib.SMTPException) as exc:
+                # the relay is down or busy: this row and the rest of the batch wait
+                for later in rows[i:]:
+                    self._retry(later, f"{type(exc).__name__}: {exc}")
+                return len(rows)
+            self.store.mark_sent(row.id)  # right after the relay said 250: the window is one commit
+        return len(rows)
+
+    def _retry(self, row: OutboxRow, error: str) -> None:
+        attempts = row.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            self.store.mark_failed(row.id, error, None, FAILED)
+            return
+        wait = backoff(attempts) * (self.mail.retry_seconds / 30)
+        self.store.mark_failed(row.id, error, now() + wait, "pending")
+
+    def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float = 2.0) -> None:
+        """The serve process's sender thread: delivers, then sleeps until woken or ``poll`` passes."""
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:
+                log.exception("outbox sender failed; trying again shortly")
+                handled = 0
+            if not handled:
+                wake.wait(poll)
+                wake.clear()
+        self.transport.close()

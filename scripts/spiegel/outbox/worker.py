@@ -1,0 +1,167 @@
+"""Wiring of the sign-up loop for the commands and the serve process: a ready Sender, the
+reminder that enqueues a message N days before each session (idempotent: once per sign-up), and
+the serve process's housekeeping (retention purge, reminders, digest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from spiegel.config import Settings
+from spiegel.db.base import CONFIRMED, LETTER, RECEIVED, REMINDER, Store, now
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.sender import Permanent, Sender, plain
+from spiegel.security.cipher import FieldCipher, capacity_key
+from spiegel.signups import retention
+from spiegel.signups.digest import queue_digest
+from spiegel.signups.letters import LetterText, printable
+from spiegel.signups.notices import queue_notices
+from spiegel.signups.prepare import email_field, link_key
+from spiegel.signups.registry import Registry
+
+log = logging.getLogger("spiegel.sender")
+ZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def make_sender(settings: Settings, mail: MailSettings, store: Store, **kw: Any) -> Sender:
+    cipher = FieldCipher(settings.encryption_key) if settings.encryption_key else None
+    return Sender(
+        store,
+        Registry(settings),
+        mail,
+        cipher,
+        link_key(settings.encryption_key, store),
+        lease=dt.timedelta(seconds=mail.lease_seconds),
+        **kw,
+    )
+
+
+def remind(
+    store: Store, registry: Registry, days: int, today: dt.date, cipher: FieldCipher | None
+) -> int:
+    """Enqueue a reminder for every confirmed sign-up whose session is ``days`` days (or fewer)
+    away and still to come; a sign-up gets one reminder however often this runs."""
+    added = 0
+    for form in registry.forms().values():
+        if not form.capacity_field:
+            continue
+        for row in store.rows(form.id):
+            seat = registry.seat(form.id, row.capacity_key, cipher)
+            if row.status not in (CONFIRMED, RECEIVED) or seat is None:
+                continue
+            day = dt.date.fromisoformat(seat[1]["date"])
+            if today <= day <= today + dt.timedelta(days=days):
+                added += store.enqueue(REMINDER, row.id)
+    return added
+
+
+def start_in_process(
+    settings: Settings,
+    mail: MailSettings,
+    store: Store,
+    today: Callable[[], dt.date],
+    tick: float = 3600.0,
+    clock: Callable[[], dt.datetime] = now,
+) -> tuple[threading.Event, threading.Event]:
+    """The serve process's sender thread, and a housekeeping thread that wakes every ``tick``
+    seconds (an hour): the purge of what is past its retention period (at start-up, then once
+    per day of ``today()``), the reminders and the coordinator's digest. Returns (wake, stop)."""
+    sender = make_sender(settings, mail, store)
+    wake, stop = threading.Event(), threading.Event()
+    purged_on: list[dt.date] = []  # the day of the last purge that worked
+
+    def housekeeping() -> None:
+        while not stop.is_set():
+            day = today()
+            if not purged_on or purged_on[-1] != day:
+                try:
+                    retention.purge(store, sender.registry.forms(), retention.SERVE_ACTOR, clock())
+                    purged_on[:] = [day]
+                except Exception:
+                    log.exception("purge failed; trying again at the next tick")
+            try:
+                woke = remind(store, sender.registry, mail.remind_days, day, sender.cipher)
+                local = dt.datetime.now(ZONE)
+                if mail.coordinator and local.hour >= mail.digest_hour:
+                    woke += queue_digest(
+                        store, sender.registry, sender.cipher, mail.coordinator, day, now()
+                    )
+                if woke:
+                    wake.set()
+            except Exception:
+                log.exception("reminders or digest failed; trying again at the next tick")
+            stop.wait(tick)
+
+    def notices() -> None:
+        while not stop.is_set():
+            try:
+                if queue_notices(store, sender.registry, mail.coordinator, mail.notify, now()):
+                    wake.set()
+            except Exception:
+                log.exception("notices failed; trying again in a minute")
+            stop.wait(60)
+
+    threading.Thread(target=sender.run_forever, args=(stop, wake), daemon=True).start()
+    threading.Thread(target=housekeeping, daemon=True).start()
+    threading.Thread(target=notices, daemon=True).start()
+    return wake, stop
+
+
+@dataclass
+class LetterRun:
+    mailed: int = 0  # new outbox rows (a sign-up that had its letter already is not counted)
+    already: int = 0
+    printed: list[Path] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # row ids no configured key opens
+
+
+def letters(
+    store: Store,
+    registry: Registry,
+    cipher: FieldCipher | None,
+    session_id: str,
+    text: LetterText,
+    out_dir: Path,
+    today: dt.date,
+) -> LetterRun:
+    """Queue the letter for every participant with an e-mail address (once per sign-up) and write
+    a printable file for everyone else. Participants: confirmed sign-ups of the session, and
+    partners and carers who came with them (never the waiting list or who cancelled)."""
+    run = LetterRun()
+    for form in registry.forms().values():
+        if not form.capacity_field:
+            continue
+        if session_id not in {c.value for c in form.by_name[form.capacity_field].choices}:
+            continue
+        key = capacity_key(cipher, form.id, session_id)
+        field_name = email_field(form)
+        folder = out_dir / session_id
+        for row in store.rows(form.id):
+            if row.capacity_key != key or row.status not in (CONFIRMED, RECEIVED):
+                continue
+            try:
+                values = plain(row.payload, cipher)
+            except Permanent:
+                run.unreadable.append(row.id)
+                continue
+            if field_name and values.get(field_name):
+                if store.enqueue(LETTER, row.id, None, text.to_json()):
+                    run.mailed += 1
+                else:
+                    run.already += 1
+                continue
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path = folder / f"brief-{len(run.printed) + 1:02d}.html"
+            html = printable(values.get("naam", ""), text, registry.organisation(), today)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(html)
+            run.printed.append(path)
+    return run

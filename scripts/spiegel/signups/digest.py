@@ -1,0 +1,98 @@
+"""The coordinator's daily digest: counts per coming session and the state of the outbox.
+
+Counts only, never a name, address or answer (the export holds those): the mail may sit in a
+shared inbox. Sent to ``SPIEGEL_COORDINATOR_EMAIL`` once per day, however many processes try:
+the outbox row carries the key ``digest:<day>``, which the database keeps unique. The serve
+process queues it every day from ``SPIEGEL_DIGEST_HOUR`` (Europe/Amsterdam); cron or a
+serverless schedule runs ``spiegel digest`` instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from spiegel.content.calendar import datum
+from spiegel.db.base import (
+    CANCELLED,
+    CONFIRMED,
+    DIGEST,
+    FAILED,
+    MANUAL,
+    PENDING,
+    RECEIVED,
+    WAITLIST,
+    Store,
+)
+from spiegel.security.cipher import FieldCipher
+from spiegel.signups.letters import LetterText
+from spiegel.signups.registry import Registry
+
+
+def _n(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def digest_text(
+    store: Store, registry: Registry, cipher: FieldCipher | None, today: dt.date, now: dt.datetime
+) -> LetterText:
+    since = now - dt.timedelta(days=1)
+    org = registry.organisation()
+    lines: list[str] = []
+    for form in registry.forms().values():
+        seats = registry.seat_choices(form, cipher)
+        if not seats:
+            continue
+        tally: dict[str, dict[str, int]] = {k: {} for k in seats}
+        for row in store.rows(form.id):  # statuses and times only; payloads stay closed
+            counts = tally.get(row.capacity_key or "")
+            if counts is None:
+                continue
+            counts[row.status] = counts.get(row.status, 0) + 1
+            if row.created_at >= since:
+                counts["new"] = counts.get("new", 0) + 1
+        for key, choice in seats.items():
+            session = registry.seat(form.id, key, cipher)
+            if session is None or dt.date.fromisoformat(session[1]["date"]) < today:
+                continue
+            c = tally[key]
+            taken = c.get(CONFIRMED, 0)
+            line = f"{choice.label}: {taken} van de {choice.capacity} plaatsen bezet"
+            if choice.capacity is not None:
+                line += f", {max(choice.capacity - taken, 0)} vrij"
+            line += (
+                f"; {_n(c.get(RECEIVED, 0), 'partner of mantelzorger', 'partners of mantelzorgers')}"
+                " extra"
+                f"; wachtlijst: {c.get(WAITLIST, 0)}"
+                f"; afgemeld: {c.get(CANCELLED, 0)}"
+                f"; nieuw sinds gisteren: {c.get('new', 0)}."
+            )
+            lines.append(line)
+    pending, failed, manual = (len(store.outbox((s,))) for s in (PENDING, FAILED, MANUAL))
+    outbox = (
+        f"E-mails: {pending} wachten op verzending, {failed} konden niet worden bezorgd. "
+        f"{_n(manual, 'bericht is', 'berichten zijn')} voor iemand zonder e-mailadres: bel deze"
+        " mensen. `spiegel outbox` laat zien welke berichten het zijn."
+    )
+    who = org.get("name") or "Spiegel"
+    return LetterText(
+        f"Dagoverzicht aanmeldingen {datum(today)}",
+        (
+            f"Dagoverzicht van {who}, {datum(today)}. Hierin staan alleen aantallen. Namen en"
+            " gegevens staan in de export: spiegel export spiegelbijeenkomst.",
+            "\n".join(lines) if lines else "Er staan geen bijeenkomsten meer in de agenda.",
+            outbox,
+        ),
+    )
+
+
+def queue_digest(
+    store: Store,
+    registry: Registry,
+    cipher: FieldCipher | None,
+    to: str,
+    today: dt.date,
+    now: dt.datetime,
+) -> bool:
+    """Queue today's digest; False when it was queued already today (by any process)."""
+    text = digest_text(store, registry, cipher, today, now)
+    return store.enqueue(DIGEST, None, to, text.to_json(), once=f"digest:{today.isoformat()}")

@@ -1,0 +1,90 @@
+"""What a sign-up for a session adds to a submission: the keys that make "one person, one seat"
+work, the waiting-list consent, whether to write a message, and the personal cancel link.
+
+Standard library only (hmac, hashlib): this runs on the request path.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+
+from spiegel.db.base import Store, Submission
+from spiegel.forms.model import Form
+from spiegel.security.cipher import split_keys
+
+PROMOTE_FIELD = "doorschuiven"  # the consent "give me a seat when one comes free"
+CANCEL_PATH = "/api/afmelden/"
+
+
+def link_key(encryption_key: str | None, store: Store) -> bytes:
+    """The key that signs cancel links and hashes contact details.
+
+    Derived from SPIEGEL_ENCRYPTION_KEY when set (never stored), from its LAST (oldest) key like
+    the other keyed hashes, so links in sent e-mails keep working across a key rotation; otherwise
+    a random secret kept in the database, so every instance and the CLI agree (development).
+    """
+    if encryption_key and split_keys(encryption_key):
+        oldest = split_keys(encryption_key)[-1]
+        return hashlib.sha256(b"spiegel-link:" + oldest.encode()).digest()
+    return hashlib.sha256(b"spiegel-link:" + store.secret("link").encode()).digest()
+
+
+def _mac(key: bytes, text: str) -> bytes:
+    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+
+
+def cancel_token(key: bytes, sid: str) -> str:
+    """``<submission id>.<signature>``: the id is random (122 bits), the signature proves we made it."""
+    sig = base64.urlsafe_b64encode(_mac(key, "cancel\x00" + sid)[:18]).decode()
+    return f"{sid}.{sig}"
+
+
+def check_token(key: bytes, token: str) -> str | None:
+    sid, _, sig = token.partition(".")
+    if not sid or len(token) > 100 or not sig or not token.isascii():
+        return None  # a real token is ASCII; compare_digest refuses other text with a TypeError
+    return sid if hmac.compare_digest(cancel_token(key, sid).encode(), token.encode()) else None
+
+
+def cancel_url(public_url: str, key: bytes, sid: str) -> str:
+    return public_url + CANCEL_PATH + cancel_token(key, sid)
+
+
+def contact_keys(key: bytes, form: Form, session: str, clean: dict[str, str]) -> tuple[str, ...]:
+    """Keyed hashes of the e-mail address and phone number, per session: never the clear value."""
+    out = []
+    for f in form.fields:
+        value = clean.get(f.name, "")
+        if f.type in ("email", "phone") and value:
+            material = f"contact\x00{form.id}\x00{session}\x00{value.strip().lower()}"
+            out.append(_mac(key, material).hex())
+    return tuple(out)
+
+
+def email_field(form: Form) -> str | None:
+    return next((f.name for f in form.fields if f.type == "email"), None)
+
+
+def enrich(sub: Submission, form: Form, clean: dict[str, str], key: bytes) -> Submission:
+    """Add contact keys, the waiting-list consent and the wish for a message to a sign-up."""
+    if sub.capacity_key is None:
+        return sub
+    return dataclasses.replace(
+        sub,
+        contact_keys=contact_keys(key, form, sub.capacity_key, clean),
+        may_promote=clean.get(PROMOTE_FIELD) == "ja",
+        # without an e-mail address the outbox lists the message for staff to phone (MANUAL)
+        notify=True,
+    )
+
+
+def signup_cap(key: bytes, client: str, day: dt.date, limit: int) -> tuple[str, str, int]:
+    """What the store counts a sign-up under: a keyed hash of the client's address and the day
+    (never the address itself), the day, and the limit. Counted in the database, so every
+    instance shares one count; purge drops the counts after two days."""
+    material = f"signups\x00{day.isoformat()}\x00{client}"
+    return _mac(key, material)[:16].hex(), day.isoformat(), limit

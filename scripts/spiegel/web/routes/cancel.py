@@ -1,0 +1,148 @@
+"""The personal cancel link from the e-mails: ``/api/afmelden/<token>``.
+
+GET only shows "Wilt u zich afmelden?" and changes nothing (mail scanners follow links); the
+button on that page POSTs, which cancels, frees the seat and moves the first person on the
+waiting list who agreed to it up, all in one transaction (see the stores' ``cancel``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from html import escape
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from spiegel.content.calendar import datum
+from spiegel.db.base import CANCELLED, CONFIRMED, WAITLIST, StoredRow, StoreUnavailable
+from spiegel.signups.prepare import check_token
+from spiegel.web.pages import page
+from spiegel.web.replies import SECURITY_HEADERS
+from spiegel.web.routes.forms import origin_allowed
+
+log = logging.getLogger("spiegel.endpoint")
+
+
+def _reply(request: Request, status: int, title: str, body: str) -> Response:
+    state = request.app.state
+    site = state.settings.site_url
+    html = page(
+        title,
+        f"<h1>{escape(title)}</h1>{body}",
+        state.registry.site_name(),
+        site + "/",
+        state.registry.organisation(),  # the header's name and the "Vragen?" line with tel:/mailto:
+    )
+    return HTMLResponse(html, status, headers=SECURITY_HEADERS)
+
+
+def _what(request: Request, row: StoredRow) -> str:
+    state = request.app.state
+    seat = state.registry.seat(row.form_id, row.capacity_key, state.cipher)
+    if seat is None:
+        return ""
+    session = seat[1]
+    day = datum(dt.date.fromisoformat(session["date"]))
+    return (
+        f"<p>Het gaat om de spiegelbijeenkomst van {escape(day)}, van {escape(session['start'])}"
+        f" tot {escape(session['end'])} uur.</p>"
+    )
+
+
+async def _find(request: Request) -> tuple[str | None, StoredRow | None]:
+    state = request.app.state
+    key = await state.write_slots.run(state.link_key)
+    sid = check_token(key, request.path_params["token"])
+    if sid is None:
+        return None, None
+    return sid, await state.write_slots.run(state.store.submission, sid)
+
+
+def _not_found(request: Request) -> Response:
+    return _reply(
+        request,
+        404,
+        "Deze link werkt niet",
+        "<p>Wij kunnen geen aanmelding vinden bij deze link. Kopieer de hele link uit de e-mail"
+        " en probeer het opnieuw.</p>",
+    )
+
+
+def _unavailable(request: Request) -> Response:
+    resp = _reply(
+        request,
+        503,
+        "Even niet beschikbaar",
+        "<p>Wij kunnen uw afmelding nu niet verwerken. Er is niets veranderd. "
+        "Probeer het over een paar minuten opnieuw.</p>",
+    )
+    resp.headers["retry-after"] = "30"
+    return resp
+
+
+def _already(request: Request, row: StoredRow) -> Response:
+    return _reply(
+        request,
+        200,
+        "U bent al afgemeld",
+        f"<p>U bent al afgemeld. U hoeft niets meer te doen.</p>{_what(request, row)}",
+    )
+
+
+async def confirm_page(request: Request) -> Response:
+    """GET: the question, with a button. Changes nothing."""
+    try:
+        _, row = await _find(request)
+    except StoreUnavailable:
+        return _unavailable(request)
+    if row is None:
+        return _not_found(request)
+    if row.status == CANCELLED:
+        return _already(request, row)
+    where = "de wachtlijst" if row.status == WAITLIST else "de bijeenkomst"
+    body = (
+        f"{_what(request, row)}<p>U staat nu aangemeld voor {where}. Wilt u zich afmelden? "
+        "Dan geven wij uw plek aan iemand anders.</p>"
+        f'<form method="post" action="{escape(request.url.path)}">'
+        '<button type="submit">Ja, meld mij af</button></form>'
+        f'<p><a href="{escape(request.app.state.settings.site_url + "/")}">'
+        "Nee, ik blijf aangemeld</a></p>"
+    )
+    resp = _reply(request, 200, "Wilt u zich afmelden?", body)
+    # With "no-referrer" a browser sends "Origin: null" on the form's POST, which the origin check
+    # refuses; "same-origin" sends our own origin to ourselves and nothing to other hosts.
+    resp.headers["referrer-policy"] = "same-origin"
+    return resp
+
+
+async def cancel(request: Request) -> Response:
+    """POST: cancel; the first consenting person on the waiting list gets the seat."""
+    state = request.app.state
+    if not origin_allowed(request):
+        return _reply(request, 403, "Niet toegestaan", "<p>Gebruik de link uit uw e-mail.</p>")
+    try:
+        sid, row = await _find(request)
+        if sid is None or row is None:
+            return _not_found(request)
+        seat = state.registry.seat(row.form_id, row.capacity_key, state.cipher)
+        capacity = seat[0].capacity if seat else None
+        result = await state.write_slots.run(state.store.cancel, sid, capacity)
+    except StoreUnavailable:
+        return _unavailable(request)
+    if result is None:
+        return _not_found(request)
+    if result.before == CANCELLED:
+        return _already(request, row)
+    log.info("cancel form=%s was=%s promoted=%d", row.form_id, result.before, len(result.promoted))
+    if state.outbox_wake is not None:
+        state.outbox_wake.set()
+    seat = " Uw plek gaat naar iemand anders." if result.before == CONFIRMED else ""
+    return _reply(
+        request,
+        200,
+        "U bent afgemeld",
+        f"{_what(request, row)}<p>U bent afgemeld.{seat} Wij sturen u een e-mail ter"
+        " bevestiging, als u een e-mailadres heeft opgegeven.</p>"
+        f'<p><a href="{escape(state.settings.site_url + "/")}">Naar de startpagina</a></p>',
+    )
