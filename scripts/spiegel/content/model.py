@@ -280,7 +280,8 @@ def _check_evaluation_doc(doc: dict[str, Any], path: tuple[Any, ...], ctx: Conte
     ids = [g.get("id") for g in doc["respondent_groups"] if isinstance(g, dict)]
     # An id that is missing or not one of the groups already has its own message (INVALID):
     # compare the set only when every id is one of the known names.
-    if all(isinstance(i, str) for i in ids) and sorted(ids) != sorted(RESPONDENT_GROUPS):
+    names = [i for i in ids if isinstance(i, str)]
+    if len(names) == len(ids) and sorted(names) != sorted(RESPONDENT_GROUPS):
         ctx.error(
             ("respondent_groups",),
             "hier horen precies de groepen "
