@@ -649,3 +649,77 @@ def test_postgres_files_never_hold_a_name_in_clear(
     for name in files:
         with open(name, "rb") as fh:
             assert needle not in fh.read(), name
+
+
+# ---------------------------------------------------------------- issue 20 #4, #11
+
+
+def test_documented_uvicorn_command_ignores_forged_forwarded_for(tmp_path: Any) -> None:
+    """With the README's command a new X-Forwarded-For per request gains nothing: uvicorn runs
+    with proxy headers off and TRUST_PROXY=0 keys the limit on the real peer."""
+    from . import servers
+
+    proc, base = servers.start(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        documented=True,
+        extra={"SPIEGEL_RATE_LIMIT": "10", "SPIEGEL_TRUST_PROXY": "0"},
+    )
+    try:
+        with httpx.Client(base_url=base) as h:
+            codes = [
+                h.post(
+                    "/api/forms/vvg", json=VALID["vvg"], headers={"x-forwarded-for": f"x{i}"}
+                ).status_code
+                for i in range(15)
+            ]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert codes.count(429) >= 5, codes
+
+
+@pytest.mark.parametrize("peer", ["x1", "x2", "", "not an address"])
+def test_a_peer_that_is_no_address_shares_one_key(peer: str) -> None:
+    assert client_address(peer, [f"evil-{peer}"], 1) == "unknown"
+    assert client_address(peer, [], 0) == "unknown"
+
+
+@pytest.fixture(scope="module")
+def local_site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from . import servers
+
+    site = tmp_path_factory.mktemp("static-site")
+    (site / "index.html").write_text("<p>home</p>")
+    (site / "folder").mkdir()
+    (site / "folder" / "index.html").write_text("<p>folder</p>")
+    db = tmp_path_factory.mktemp("static-db") / "db.sqlite3"
+    proc, base = servers.start(f"sqlite:///{db}", site=site)
+    yield base
+    proc.terminate()
+    proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", "/", {}, 200),
+        ("HEAD", "/", {}, 200),
+        ("GET", "/folder", {"host": "evil.example"}, 307),
+        ("GET", "/%00", {}, 400),
+        ("GET", "/" + "a" * 10_000, {}, 404),
+        ("GET", "/" + "a" * 300 + "/b", {}, 404),
+        ("OPTIONS", "/", {}, 405),
+        ("PUT", "/index.html", {}, 405),
+        ("DELETE", "/index.html", {}, 405),
+        ("POST", "/folder/", {}, 405),
+        ("GET", "/..%2f..%2fetc/passwd", {}, 404),
+    ],
+)
+def test_static_files_never_answer_500_or_redirect_elsewhere(
+    local_site: str, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    r = httpx.request(method, local_site + path, headers=headers, follow_redirects=False)
+    assert r.status_code == status, (r.status_code, r.text[:200])
+    if "location" in r.headers:
+        assert r.headers["location"].startswith("/") and "evil" not in r.headers["location"]
+    assert "Traceback" not in r.text

@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import uvicorn
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spiegel.config import ConfigError, Settings
@@ -25,6 +24,7 @@ from spiegel.db import open_store
 from spiegel.mailsettings import MailSettings
 from spiegel.web import logs
 from spiegel.web.app import create_app
+from spiegel.web.static import static_site
 
 log = logging.getLogger("spiegel.serve")
 WATCHED = ("content", "forms", "mkdocs.yml", "overrides")
@@ -92,7 +92,7 @@ def create_local_app(
 
         wake, _ = start_in_process(settings, mail, store, today)
     api = create_app(settings, store, mail, wake)
-    site = StaticFiles(directory=site_dir, html=True, check_dir=False)
+    site = static_site(site_dir)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -130,7 +130,17 @@ def main() -> None:
     print(f"spiegel: e-mails gaan {relay}")
     print("spiegel: gegevens na de bewaartermijn worden nu en daarna elke dag verwijderd")
     logs.install()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 as the
+    # client and bypass the rate limit; SPIEGEL_TRUST_PROXY alone decides (issue 20 #4)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

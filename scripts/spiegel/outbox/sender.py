@@ -169,7 +169,7 @@ def plain(payload: dict[str, Any], cipher: FieldCipher | None) -> dict[str, str]
 def one_address(to: str) -> str:
     """``to`` if it is exactly one plain addr-spec that round-trips through ``Address`` (no
     display name, no RFC 2047 encoded word, no list, no line break); Permanent otherwise."""
-    if "=?" in to or any(c in to for c in ",;<>\r\n\"()") or to != to.strip():
+    if "=?" in to or any(c in to for c in ',;<>\r\n"()') or to != to.strip():
         raise Permanent("the stored address is not one plain e-mail address")
     try:
         parsed = Address(addr_spec=to)
