@@ -14,6 +14,7 @@ from spiegel.config import ConfigError
 from spiegel.db.base import NOTICE, PENDING, Store, now
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
+from spiegel.signups.letters import LetterText
 from spiegel.signups.notices import queue_notices
 from spiegel.signups.registry import Registry
 from spiegel.web.app import create_app
@@ -134,3 +135,33 @@ def test_outbox_send_for_cron_queues_and_delivers_the_notices(
     notices = [f for f in files if "Nieuwe aanvraag via Spiegel" in f]
     assert len(notices) == 3
     assert all("Geheim" not in f for f in notices)
+
+
+def test_a_flood_of_requests_gives_at_most_two_notices_per_window(database_url: str) -> None:
+    """32 peer-support requests in a minute once gave 30 notice mails (issue 20 #6): now the
+    first of a window is announced at once and the rest in one notice when the window ends."""
+    from spiegel.signups.notices import GRACE, WINDOW, window_of
+
+    app = create_app(settings_for(database_url, min_fill_seconds=0, rate_limit=0))
+    with TestClient(app) as client:
+        for i in range(32):
+            body = {**PEER, "naam": f"Aanvrager {i}"}
+            assert client.post("/api/forms/collegiale-ondersteuning", json=body).status_code == 201
+    store = app.state.store
+    registry = Registry(settings_for(database_url))
+    to = "peer@zorggroep.example"
+    windows = {window_of(r.created_at) for r in store.rows("collegiale-ondersteuning")}
+    assert queue_notices(store, registry, to, {}, now()) == len(windows)  # the first ones only
+    later = max(windows) + WINDOW + GRACE
+    queued = len(windows) + queue_notices(store, registry, to, {}, later)
+    assert queued <= 2 * len(windows) <= 4
+    assert queue_notices(store, registry, to, {}, later) == 0  # once, however often it runs
+    texts = [LetterText.from_json(r.data) for r in store.outbox((PENDING,)) if r.kind == NOTICE]
+    mentioned = 0
+    for t in texts:
+        first = t.paragraphs[0]
+        mentioned += int(first.split(" nog ")[1].split()[0]) if " nog " in first else 1
+    assert mentioned == 32  # every request is announced, none twice
+    assert any(t.subject.endswith("nieuwe aanvragen via Spiegel") for t in texts)
+    assert all("Aanvrager" not in t.to_json() for t in texts)
+    store.close()
