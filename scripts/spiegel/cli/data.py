@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 import spiegel.cli.common as common
+from spiegel.security.files import open_private
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -39,9 +40,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     for rid, reason in table.unreadable:  # one bad row never stops the export
         print(f"spiegel export: rij {rid} overgeslagen: {reason}.", file=sys.stderr)
     if args.format == "xlsx":
-        export.write_xlsx(table, Path(args.output), form.id)
+        with open_private(Path(args.output), "wb") as fh:
+            export.write_xlsx(table, fh, form.id)
     elif args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+        with open_private(Path(args.output), encoding="utf-8", newline="") as fh:
             export.write_csv(table, fh, people=args.format == "csv")
     else:
         export.write_csv(table, out, people=args.format == "csv")

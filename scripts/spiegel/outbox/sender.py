@@ -19,7 +19,6 @@ import contextlib
 import datetime as dt
 import ipaddress
 import logging
-import os
 import smtplib
 import ssl
 import threading
@@ -44,6 +43,7 @@ from spiegel.db.base import (
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.messages import Letter, build_message, session_letter
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
+from spiegel.security.files import private_dir, write_private
 from spiegel.signups.letters import LetterText, greeting
 from spiegel.signups.prepare import cancel_url, email_field
 from spiegel.signups.registry import Registry
@@ -67,13 +67,7 @@ class EmlFolder:
         self.folder = folder
 
     def send(self, msg: EmailMessage, mid: str, to: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{mid}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(msg.as_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.folder / f"{mid}.eml")
+        write_private(private_dir(self.folder) / f"{mid}.eml", msg.as_bytes())
 
     def close(self) -> None:
         return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from spiegel.db.base import CONFIRMED, LETTER, RECEIVED, REMINDER, Store, now
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.sender import Permanent, Sender, plain
 from spiegel.security.cipher import FieldCipher, capacity_key
+from spiegel.security.files import open_private, private_dir
 from spiegel.signups import retention
 from spiegel.signups.digest import queue_digest
 from spiegel.signups.letters import LetterText, printable
@@ -157,11 +157,9 @@ def letters(
                 else:
                     run.already += 1
                 continue
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = folder / f"brief-{len(run.printed) + 1:02d}.html"
+            path = private_dir(folder) / f"brief-{len(run.printed) + 1:02d}.html"
             html = printable(values.get("naam", ""), text, registry.organisation(), today)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with open_private(path, encoding="utf-8") as fh:  # personal data
                 fh.write(html)
             run.printed.append(path)
     return run

@@ -151,7 +151,7 @@ def write_csv(table: Table, out: IO[str], people: bool) -> None:
     writer.writerows(table.rows)
 
 
-def write_xlsx(table: Table, path: Path, title: str) -> None:
+def write_xlsx(table: Table, path: Path | IO[Any], title: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
