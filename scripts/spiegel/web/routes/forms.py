@@ -90,7 +90,8 @@ async def submit(request: Request) -> Response:
     try:
         receipt = await state.write_slots.run(state.store.submit, sub)
     except CapReached:
-        return message(request, kind, 429, *TOO_MANY, retry_after=3600)
+        # the cap is per calendar day: "morgen" is when it opens again, and so says the header
+        return message(request, kind, 429, *TOO_MANY, retry_after=seconds_until_midnight())
     except DuplicateError:
         errors = {form.unique_field or "_form": [CODE_REFUSED]}
         return invalid(request, kind, form, data, errors, day)
@@ -235,3 +236,11 @@ async def openapi(request: Request) -> Response:
 
     registry = request.app.state.registry
     return json_reply(openapi_document(registry.forms(), today(), registry.codes_required()))
+
+
+def seconds_until_midnight(now: dt.datetime | None = None) -> int:
+    """Seconds from ``now`` until the next day begins in Amsterdam (the daily cap's day)."""
+    zone = ZoneInfo("Europe/Amsterdam")
+    local = (now or dt.datetime.now(zone)).astimezone(zone)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return max(1, int((midnight - local).total_seconds()))
