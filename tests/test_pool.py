@@ -75,3 +75,20 @@ def test_exhausted_pool_is_store_unavailable_not_a_hang(
             pool.putconn(conn)
     assert store.submit(SUB).status == "confirmed"  # and back once a connection is free
     store.close()
+
+
+def test_unreachable_database_is_store_unavailable_in_the_bounded_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nothing listens: the pool keeps trying in the background, the caller gets its answer."""
+    import spiegel.db.dialects.postgresql as pg
+
+    monkeypatch.setattr(pg, "WAIT_SECONDS", 1.0)
+    store = PostgresStore("postgresql://postgres@127.0.0.1:9/test")  # the discard port
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="connection attempts failed"):
+            store.ping()
+        assert time.monotonic() - started < 3
+    finally:
+        store.close()

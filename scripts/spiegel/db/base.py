@@ -1,4 +1,4 @@
-"""The storage interface both stores implement, and what they share.
+"""The storage interface (implemented once, in sql.py, over a dialect), its constants and rows.
 
 A submission is acknowledged only after its transaction has committed. Capacity (seats per
 session) is checked and the row inserted in one write transaction, so concurrent sign-ups can
@@ -122,7 +122,7 @@ class Store(Protocol):
     def submission(self, sid: str) -> StoredRow | None: ...
     def cancel(self, sid: str, capacity: int | None) -> CancelResult | None: ...
     def session_counts(self, form_id: str) -> dict[str, tuple[int, int]]: ...
-    # the outbox (see endpoint/sender.py)
+    # the outbox (see db/outbox.py; sent by outbox/sender.py)
     def enqueue(
         self,
         kind: str,

@@ -79,8 +79,14 @@ class PostgreSQL:
             ):
                 yield conn
         except PoolTimeout as exc:
+            failed = self.pool.get_stats().get("connections_errors", 0)
+            why = (
+                f" ({failed} connection attempts failed, see the psycopg.pool log)"
+                if failed
+                else ""
+            )
             raise StoreUnavailable(
-                f"no PostgreSQL connection free within {WAIT_SECONDS:g} s"
+                f"no PostgreSQL connection free within {WAIT_SECONDS:g} s{why}"
             ) from exc
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateError() from exc
