@@ -417,8 +417,8 @@ def test_key_rotation_and_rekey(
 @pytest.fixture
 def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every database wait bounded at 1 s instead of the default WAIT_SECONDS (5 s)."""
-    import spiegel.db.postgres as pg
-    import spiegel.db.sqlite as lite
+    import spiegel.db.dialects.postgresql as pg
+    import spiegel.db.dialects.sqlite as lite
     import spiegel.db.threads as threads
 
     for module in (pg, lite, threads):
@@ -439,7 +439,7 @@ def test_disk_full_is_503_and_health_says_so(
     c = make_client()
     store = c.app.state.store
     assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
-    opened = store._conn
+    opened = store.dialect.connection
 
     def full_disk() -> Any:  # every connection, in every worker thread, finds the file full
         conn = opened()
@@ -447,7 +447,7 @@ def test_disk_full_is_503_and_health_says_so(
         conn.execute(f"PRAGMA max_page_count={pages}")
         return conn
 
-    store._conn = full_disk
+    store.dialect.connection = full_disk
     big = {**VALID["vvg"], "naam": "x" * 100}
     caplog.set_level("ERROR")
     for _ in range(20):  # until the last free page is used
@@ -466,14 +466,14 @@ def test_read_only_database_is_503_and_health_says_so(
 ) -> None:
     if database_url.startswith("sqlite"):
         c = make_client()
-        opened = c.app.state.store._conn
+        opened = c.app.state.store.dialect.connection
 
         def read_only() -> Any:  # as a read-only mount or file would (root ignores chmod)
             conn = opened()
             conn.execute("PRAGMA query_only=ON")
             return conn
 
-        c.app.state.store._conn = read_only
+        c.app.state.store.dialect.connection = read_only
     else:
         make_client().app.state.store.migrate()
         ro = database_url + "%20-cdefault_transaction_read_only%3Don"
@@ -529,6 +529,33 @@ def test_held_write_lock_gives_503_not_a_hang(
         other.rollback()
         other.close()
     assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201  # and back
+    assert len(stored(c, "vvg")) == 2
+
+
+def test_exhausted_connection_pool_gives_503_not_a_hang(
+    make_client: Any, database_url: str, short_waits: None
+) -> None:
+    """Every pooled PostgreSQL connection is taken (by slow callers elsewhere in the process):
+    a sign-up waits the bounded time, then 503; with a connection back, 201."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only (SQLite: one connection per thread, the held-lock test)")
+    import time
+
+    from spiegel.db.dialects.postgresql import POOL_SIZE
+
+    c = make_client()
+    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
+    pool = c.app.state.store.dialect.pool
+    held = [pool.getconn() for _ in range(POOL_SIZE)]
+    try:
+        started = time.monotonic()
+        assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
+        assert time.monotonic() - started < 4  # short_waits: 1 s for the pool, not a hang
+        assert c.get("/api/health").status_code == 503
+    finally:
+        for conn in held:
+            pool.putconn(conn)
+    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
     assert len(stored(c, "vvg")) == 2
 
 

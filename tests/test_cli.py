@@ -120,16 +120,11 @@ def test_purge_deletes_only_past_retention(env: str) -> None:
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
     store.purge({})  # no-op
     # age the peer-support request past its 30-day retention
-    if store.kind == "sqlite":
-        store._conn().execute(
-            "UPDATE submissions SET created_at = ? WHERE form_id = ?",
-            (old.isoformat(), "collegiale-ondersteuning"),
-        )  # type: ignore[attr-defined]
-    else:
-        conn = store._conn()  # type: ignore[attr-defined]
+    d = store.dialect  # type: ignore[attr-defined]
+    with d.transaction() as conn:
         conn.execute(
-            "UPDATE submissions SET created_at = %s WHERE form_id = %s",
-            (old, "collegiale-ondersteuning"),
+            f"UPDATE submissions SET created_at = {d.mark} WHERE form_id = {d.mark}",
+            (d.time(old), "collegiale-ondersteuning"),
         )
     assert "collegiale-ondersteuning: 1 zou(den) worden verwijderd" in run("purge", "--dry-run")
     out = run("purge")

@@ -69,10 +69,10 @@ def test_invite_stores_only_keyed_hashes_and_counts(env: str, tmp_path: Path) ->
     store = open_store(env)
     assert store.invited_counts() == {EV: {"managers": 3, "medewerkers": 2}}
     if store.kind == "sqlite":
-        dump = "\n".join(store._conn().iterdump())  # type: ignore[attr-defined]
+        dump = "\n".join(store.dialect.connection().iterdump())  # type: ignore[attr-defined]
     else:
-        rows = store._conn().execute("SELECT * FROM invitations").fetchall()  # type: ignore[attr-defined]
-        dump = json.dumps(rows, default=str)
+        with store.dialect.read() as conn:  # type: ignore[attr-defined]
+            dump = json.dumps(conn.execute("SELECT * FROM invitations").fetchall(), default=str)
     for c in codes:
         assert c not in dump and c.replace("-", "") not in dump
     assert "invite\tgroepsevaluatie\tcardiologie-2026 managers 3" in "\n".join(

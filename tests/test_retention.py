@@ -61,6 +61,7 @@ def test_serve_purges_at_start_up_and_once_a_day(database_url: str, tmp_path: An
         # start-up: the 31-day-old peer-support request is past its 30 days, the VVG is not
         assert _until(lambda: store.submission(old) is None)
         assert store.submission(kept) is not None
+        assert _until(lambda: len(_serve_purges(store)) == 1)  # audited after the purge's commit
         [entry] = _serve_purges(store)
         assert (entry["action"], entry["form_id"]) == ("purge", PEER)
         assert entry["detail"] == "1 rows past retention"
@@ -72,6 +73,7 @@ def test_serve_purges_at_start_up_and_once_a_day(database_url: str, tmp_path: An
         # the next day it goes
         clock["day"] += dt.timedelta(days=1)
         assert _until(lambda: store.submission(fresh) is None)
+        assert _until(lambda: len(_serve_purges(store)) == 2)
         assert [e["form_id"] for e in _serve_purges(store)] == [PEER, PEER]
         assert store.submission(kept) is not None
     finally:

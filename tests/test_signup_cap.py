@@ -33,10 +33,7 @@ async def _burst(urls: list[str], n: int) -> list[int]:
 def _counts(database_url: str) -> list[tuple[str, str, int]]:
     store = open_store(database_url)
     try:
-        if store.kind == "sqlite":
-            conn = store._conn()  # type: ignore[attr-defined]
-            return list(conn.execute("SELECT client_day, day, n FROM signup_counts"))
-        with store._tx() as conn:  # type: ignore[attr-defined]
+        with store.dialect.read() as conn:  # type: ignore[attr-defined]
             return list(conn.execute("SELECT client_day, day, n FROM signup_counts").fetchall())
     finally:
         store.close()
@@ -78,15 +75,10 @@ def test_purge_drops_counts_after_two_days(database_url: str) -> None:
     store.migrate()
     old = (now() - dt.timedelta(days=3)).date().isoformat()
     recent = (now() - dt.timedelta(days=1)).date().isoformat()
-    mark = "?" if store.kind == "sqlite" else "%s"
+    mark = store.dialect.mark  # type: ignore[attr-defined]
     sql = f"INSERT INTO signup_counts (client_day, day, n) VALUES ({mark}, {mark}, 1)"
-    if store.kind == "sqlite":
-        with store._tx() as conn:  # type: ignore[attr-defined]
-            conn.executemany(sql, [("a" * 32, old), ("b" * 32, recent)])
-    else:
-        with store._tx() as conn:  # type: ignore[attr-defined]
-            conn.execute(sql, ("a" * 32, old))
-            conn.execute(sql, ("b" * 32, recent))
+    with store.dialect.transaction() as conn:  # type: ignore[attr-defined]
+        conn.cursor().executemany(sql, [("a" * 32, old), ("b" * 32, recent)])
     store.purge({})
     store.close()
     assert [c[1] for c in _counts(database_url)] == [recent]
