@@ -73,7 +73,7 @@ class FieldType:
     receives_mail: ClassVar[bool] = False  # the address confirmations are sent to
     stored: ClassVar[bool] = True  # False: checked, never kept (one-time codes)
     has_choices: ClassVar[bool] = False  # may have choices:/choices_from:/widget: in YAML
-    takes_max_length: ClassVar[bool] = True
+    free_text: ClassVar[bool] = True  # typed, not chosen: max_length limits it
     default_max: ClassVar[int | None] = 120
     missing: ClassVar[str] = "required"  # the message when a required field is left empty
     # in the privacy statement: None names the field by its label, "" leaves it out (a tick is
@@ -114,7 +114,7 @@ class FieldType:
         constraints = self.constraints(f)
         if f.required:
             constraints["required"] = True
-        if f.max_length and self.takes_max_length:
+        if f.max_length and self.free_text:
             constraints["maxLength"] = f.max_length
         if constraints:
             col["constraints"] = constraints
@@ -229,7 +229,7 @@ class CodeType(FieldType):
 class ChoiceType(FieldType):
     name = yaml_type = "choice"
     has_choices = True
-    takes_max_length = False
+    free_text = False
     default_max = None
     missing = "choose"
 
@@ -286,7 +286,7 @@ class ConsentType(FieldType):
     """A tick: "ja" or nothing. JSON ``true``/``false`` are taken too."""
 
     name = yaml_type = "consent"
-    takes_max_length = False
+    free_text = False
     default_max = None
     privacy_text = ""
     refuses_max_length = "een toestemmingsveld (consent) heeft geen max_length. Haal die regel weg."
@@ -335,7 +335,7 @@ class ScaleType(FieldType):
 
     name = "scale"
     yaml_type = "statements"
-    takes_max_length = False
+    free_text = False
     default_max = None
     privacy_text = "uw antwoorden op de stellingen"
     ANSWERS = ("1", "2", "3", "4", "5")
