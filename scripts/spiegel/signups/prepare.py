@@ -59,14 +59,14 @@ def contact_keys(key: bytes, form: Form, session: str, clean: dict[str, str]) ->
     out = []
     for f in form.fields:
         value = clean.get(f.name, "")
-        if f.type in ("email", "phone") and value:
+        if f.kind.contact and value:
             material = f"contact\x00{form.id}\x00{session}\x00{value.strip().lower()}"
             out.append(_mac(key, material).hex())
     return tuple(out)
 
 
 def email_field(form: Form) -> str | None:
-    return next((f.name for f in form.fields if f.type == "email"), None)
+    return next((f.name for f in form.fields if f.kind.receives_mail), None)
 
 
 def enrich(sub: Submission, form: Form, clean: dict[str, str], key: bytes) -> Submission:
