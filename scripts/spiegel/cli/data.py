@@ -35,7 +35,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "data":
         table = export.data_table(form, rows, cipher)
     else:
-        table = export.people_table(form, rows, cipher)
+        table = export.people_table(form, rows, cipher, common.services().keys)
     for rid, reason in table.unreadable:  # one bad row never stops the export
         print(f"spiegel export: rij {rid} overgeslagen: {reason}.", file=sys.stderr)
     if args.format == "xlsx":
@@ -68,10 +68,10 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
     """Re-encrypt every stored value with the first key, and re-key the seat counts."""
-    from spiegel.security.cipher import KeyMismatch, capacity_key
+    from spiegel.security.cipher import KeyMismatch
 
     settings, store, forms = common.store_and_forms()
-    cipher = common.cipher(settings)
+    cipher, keys = common.cipher(), common.services().keys
     if cipher is None:
         print(
             "spiegel rekey: stel eerst SPIEGEL_ENCRYPTION_KEY in (nieuwe sleutel eerst).",
@@ -91,7 +91,7 @@ def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
                 continue
             seat = None
             if form.capacity_field and form.capacity_field in plain:
-                seat = capacity_key(cipher, form.id, plain[form.capacity_field])
+                seat = keys.seat(form.id, plain[form.capacity_field])
             store.replace_payload(row.id, cipher.seal(plain), seat)
             done += 1
     store.audit(args.actor, "rekey", "*", f"{done} rows re-encrypted, {failed} failed")

@@ -7,10 +7,8 @@ Form contents are never logged.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -43,10 +41,6 @@ from spiegel.web.replies import accepted, invalid, json_reply, message
 log = logging.getLogger("spiegel.endpoint")
 
 
-def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
-
-
 def client_id(request: Request) -> str:
     return client_address(
         request.client.host if request.client else None,
@@ -73,7 +67,7 @@ async def submit(request: Request) -> Response:
     if is_bot(data, state.settings.min_fill_seconds):
         log.info("submission form=%s dropped=bot", form.id)
         return accepted(request, kind, form, new_id(), CONFIRMED)
-    day = today()
+    day = state.clock.today()
     clean, errors = validate_submission(form, data, day)
     sub = None
     if not errors:
@@ -136,7 +130,7 @@ async def _read(request: Request, kind: str, form: Form) -> dict[str, Any] | Res
         return _closing(message(request, kind, 408, msg, "Niet op tijd ontvangen", msg))
     except (ValueError, UnicodeDecodeError):
         errors = {"_form": ["De gegevens konden niet worden gelezen."]}
-        return invalid(request, kind, form, {}, errors, today())
+        return invalid(request, kind, form, {}, errors, request.app.state.clock.today())
 
 
 def _closing(resp: Response) -> Response:
@@ -234,4 +228,8 @@ async def openapi(request: Request) -> Response:
     from spiegel.web.openapi import openapi_document
 
     registry = request.app.state.registry
-    return json_reply(openapi_document(registry.forms(), today(), registry.codes_required()))
+    return json_reply(
+        openapi_document(
+            registry.forms(), request.app.state.clock.today(), registry.codes_required()
+        )
+    )
