@@ -61,14 +61,14 @@ def test_signup_mail_cancel_link_and_promotion(
     """With a key (issue 11) the payload is sealed and the seat key is a keyed hash: the mail,
     the cancel page and the promotion must still find the address and the session."""
     from cryptography.fernet import Fernet
-    from spiegel.security.cipher import FieldCipher, capacity_key
+    from spiegel.security.keys import Keys
 
     key = Fernet.generate_key().decode() if encrypted else ""
-    seat = capacity_key(FieldCipher(key) if key else None, "spiegelbijeenkomst", SIGNUP["sessie"])
     relay = Relay().start()
     extra = mail_env(relay, **({"SPIEGEL_ENCRYPTION_KEY": key} if key else {}))
     proc, base = servers.start(database_url, site=tmp_path, extra=extra)
     store = open_store(database_url)
+    seat = Keys.of(key or None, store).seat("spiegelbijeenkomst", SIGNUP["sessie"])
     try:
         r = httpx.post(base + FORM, data=SIGNUP, follow_redirects=False)
         assert r.status_code == 303

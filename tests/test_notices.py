@@ -15,12 +15,10 @@ from spiegel.db.base import NOTICE, PENDING, Store, now
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
 from spiegel.signups.notices import queue_notices
-from spiegel.signups.registry import Registry
-from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from .smtp import Relay
-from .test_endpoint import settings_for
+from .test_endpoint import app_for, services_for
 from .test_forms import VALID
 
 PEER = {**VALID["collegiale-ondersteuning"], "naam": "Dr. Geheim Voorbeeldnaam"}
@@ -31,6 +29,7 @@ def mail_for(relay: Relay, **kw: Any) -> MailSettings:
         smtp_url=relay.url,
         mail_from="Spiegel <spiegel@zorggroep.example>",
         coordinator="coordinator@zorggroep.example",
+        public_url="https://spiegel.example",
         **kw,
     )
 
@@ -38,7 +37,7 @@ def mail_for(relay: Relay, **kw: Any) -> MailSettings:
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     """The store after one request on each form: three that promise an answer, one sign-up."""
-    app = create_app(settings_for(database_url, min_fill_seconds=0))
+    app = app_for(database_url, min_fill_seconds=0)
     with TestClient(app) as client:
         post_all(client)
     yield app.state.store
@@ -59,14 +58,14 @@ def post_all(client: TestClient) -> None:
 def test_one_notice_per_request_without_personal_data(store: Store, database_url: str) -> None:
     relay = Relay().start()
     try:
-        settings = settings_for(database_url)
         mail = mail_for(relay, notify={"collegiale-ondersteuning": "peer@zorggroep.example"})
-        registry = Registry(settings)
+        services = services_for(database_url, store, mail=mail, migrate=False)
+        registry = services.registry
         assert queue_notices(store, registry, mail.coordinator, mail.notify, now()) == 3
         # every process may run it, as often as it likes: still one notice per request
         assert queue_notices(store, registry, mail.coordinator, mail.notify, now()) == 0
         assert len([r for r in store.outbox((PENDING,)) if r.kind == NOTICE]) == 3
-        sender = make_sender(settings, mail, store)
+        sender = make_sender(services)
         sender.run_once()
         sender.transport.close()
         received = relay.wait_for(4)  # three notices and the sign-up's own confirmation
@@ -86,7 +85,7 @@ def test_one_notice_per_request_without_personal_data(store: Store, database_url
 def test_no_coordinator_means_no_notice_and_old_requests_are_left_alone(
     store: Store, database_url: str
 ) -> None:
-    registry = Registry(settings_for(database_url))
+    registry = services_for(database_url, store).registry
     assert queue_notices(store, registry, "", {}, now()) == 0
     later = now() + dt.timedelta(days=3)  # a new deployment does not mail about old requests
     assert queue_notices(store, registry, "c@zorggroep.example", {}, later) == 0
