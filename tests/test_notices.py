@@ -127,6 +127,7 @@ def test_outbox_send_for_cron_queues_and_delivers_the_notices(
 
     monkeypatch.setenv("SPIEGEL_COORDINATOR_EMAIL", "coordinator@zorggroep.example")
     monkeypatch.setenv("SPIEGEL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("SPIEGEL_SITE_URL", "https://spiegel.example")  # links in the sign-up's mail
     for _ in range(2):
         assert main(["outbox", "send"], io.StringIO()) == 0
     files = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml")]

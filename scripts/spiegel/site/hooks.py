@@ -83,7 +83,7 @@ def build_today() -> dt.date:
         return clock.today(build_settings().today)
     except ConfigError as exc:
         raise PluginError(
-            "SPIEGEL_TODAY: hier hoort een datum als 2026-11-22; " + "; ".join(exc.problems)
+            f"SPIEGEL_TODAY: hier hoort een datum als 2026-11-22 ({'; '.join(exc.problems)})."
         ) from None
 
 
