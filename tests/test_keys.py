@@ -155,6 +155,25 @@ def test_old_rows_with_a_token_per_value_still_open_and_rekey_converts_them(
     services.store.close()
 
 
+def test_rekey_without_a_key_converts_seat_ids_of_older_development_databases(
+    cli_env: str,
+) -> None:
+    """Development databases from before held the session id as the seat key; `spiegel rekey`
+    (no key needed) turns them into the keyed hash, so their seats count again."""
+    from dataclasses import replace
+
+    services = services_for(cli_env)
+    form = services.registry.forms()["spiegelbijeenkomst"]
+    sub, errors = services.registry.prepare(form, dict(SIGNUP), None)
+    assert sub is not None and not errors
+    rid = services.store.submit(replace(sub, capacity_key=SIGNUP["sessie"])).id  # as before
+    out = io.StringIO()
+    assert main(["rekey"], out) == 0 and "1 plaats(en)" in out.getvalue()
+    row: Any = services.store.submission(rid)
+    assert row.capacity_key == services.keys.seat(form.id, SIGNUP["sessie"])
+    services.store.close()
+
+
 def test_one_services_object_per_process(database_url: str) -> None:
     """create_app takes the process's services: one store, one registry, one cipher."""
     services = services_for(database_url, encryption_key=Fernet.generate_key().decode())

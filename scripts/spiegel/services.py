@@ -50,6 +50,8 @@ class Services:
         if migrate:
             store.migrate()
         keys = Keys.of(config.encryption_key, store)
+        if migrate and not config.encryption_key:
+            keys.link()  # the database's secret read now, not on the first request's event loop
         cipher = None
         if config.encryption_key:
             from spiegel.security.cipher import FieldCipher

@@ -73,11 +73,7 @@ def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
     settings, store, forms = common.store_and_forms()
     cipher, keys = common.cipher(), common.services().keys
     if cipher is None:
-        print(
-            "spiegel rekey: stel eerst SPIEGEL_ENCRYPTION_KEY in (nieuwe sleutel eerst).",
-            file=sys.stderr,
-        )
-        return 2
+        return _rekey_seats(args, out)
     done = failed = 0
     for form in forms.values():
         for row in list(store.rows(form.id)):
@@ -97,6 +93,30 @@ def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
     store.audit(args.actor, "rekey", "*", f"{done} rows re-encrypted, {failed} failed")
     print(f"{done} rij(en) opnieuw versleuteld met de eerste sleutel; {failed} mislukt.", file=out)
     return 1 if failed else 0
+
+
+def _rekey_seats(args: argparse.Namespace, out: TextIO) -> int:
+    """Without a key (development): only the seat hashes of unencrypted rows, e.g. rows from
+    before seat keys were keyed hashes in development too (they held the session id)."""
+    from spiegel.security.cipher import is_sealed
+
+    _, store, forms = common.store_and_forms()
+    keys, done = common.services().keys, 0
+    for form in forms.values():
+        field = form.capacity_field
+        for row in list(store.rows(form.id)):
+            if field and not is_sealed(row.payload) and field in row.payload:
+                seat = keys.seat(form.id, row.payload[field])
+                if seat != row.capacity_key:
+                    store.replace_payload(row.id, row.payload, seat)
+                    done += 1
+    store.audit(args.actor, "rekey", "*", f"{done} seat keys re-keyed (no encryption key)")
+    print(
+        f"SPIEGEL_ENCRYPTION_KEY is niet ingesteld: niets versleuteld; {done} plaats(en)"
+        " opnieuw gesleuteld. Voor versleuteling: stel eerst SPIEGEL_ENCRYPTION_KEY in.",
+        file=out,
+    )
+    return 0
 
 
 def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:

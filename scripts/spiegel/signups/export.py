@@ -21,15 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
+from spiegel.clock import ZONE
 from spiegel.db.base import CANCELLED, CONFIRMED, RECEIVED, WAITLIST, StoredRow
 from spiegel.forms.model import NOT_APPLICABLE, Form, table_schema
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.keys import Keys
 
 FORMATS = ("csv", "xlsx", "data")
-ZONE = ZoneInfo("Europe/Amsterdam")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 STATUS = {
     CONFIRMED: "bevestigd",
