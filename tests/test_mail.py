@@ -189,15 +189,18 @@ def test_kill_9_of_the_sender_loses_and_duplicates_nothing(
 ) -> None:
     """Kill the sender mid-batch: every message arrives; at most the one in flight at the kill
     (accepted by the relay, not yet marked) arrives twice, with the same Message-ID."""
+    from spiegel.security.keys import Keys
+
     store = open_store(database_url)
     store.migrate()
+    seat = Keys.of(None, store).seat("spiegelbijeenkomst", "2027-01-cardiologie")
     n = 120
     for i in range(n):
         store.submit(
             Submission(
                 "spiegelbijeenkomst",
                 {"naam": f"P{i}", "email": f"p{i}@example.nl"},
-                "2027-01-cardiologie",
+                seat,
                 1000,
                 notify=True,
             )
