@@ -313,13 +313,10 @@ def _export(capsys: pytest.CaptureFixture[str], form_id: str) -> tuple[int, str,
 
 
 def _post(database_url: str, body: dict[str, Any], key: str | None, form_id: str = "vvg") -> None:
-    from dataclasses import replace
 
-    from spiegel.web.app import create_app
+    from .test_endpoint import app_for
 
-    from .test_endpoint import settings_for
-
-    app = create_app(replace(settings_for(database_url), encryption_key=key))
+    app = app_for(database_url, encryption_key=key)
     with TestClient(app) as c:
         assert c.post(f"/api/forms/{form_id}", json=body).status_code == 201
     app.state.store.close()
@@ -478,12 +475,13 @@ def test_read_only_database_is_503_and_health_says_so(
         make_client().app.state.store.migrate()
         ro = database_url + "%20-cdefault_transaction_read_only%3Don"
         from spiegel.db import open_store
+        from spiegel.services import Services
         from spiegel.web.app import create_app
 
         from .test_endpoint import settings_for
 
         store = open_store(ro)
-        c = TestClient(create_app(settings_for(ro), store=_NoMigrate(store)))
+        c = TestClient(create_app(Services.build(settings_for(ro), store, migrate=False)))
     try:
         assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
         assert c.get("/api/health").status_code == 503

@@ -4,16 +4,29 @@ message still arrives at a real SMTP relay (aiosmtpd)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import aiosmtpd.smtp
 import pytest
-from spiegel.db import open_store
 from spiegel.db.base import FAILED, SENT, Submission
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.sender import Permanent, one_address, transport_error
 from spiegel.outbox.worker import make_sender
 
 from .smtp import Recorder, Relay
-from .test_endpoint import settings_for
+from .test_endpoint import services_for
+
+if TYPE_CHECKING:
+    from spiegel.services import Services
+
+
+def mail_for(relay: Relay) -> MailSettings:
+    return MailSettings(
+        smtp_url=relay.url,
+        mail_from="Spiegel <spiegel@zorggroep.example>",
+        public_url="https://spiegel.example",
+    )
+
 
 SESSION = "2027-01-cardiologie"
 POISON = [
@@ -26,15 +39,15 @@ POISON = [
 ]
 
 
-def signup(store: object, i: int, email: str) -> str:
+def signup(services: Services, i: int, email: str) -> str:
     sub = Submission(
         "spiegelbijeenkomst",
         {"naam": f"Persoon {i}", "email": email},
-        SESSION,
+        services.keys.seat("spiegelbijeenkomst", SESSION),
         1000,
         notify=True,
     )
-    return str(store.submit(sub).id)  # type: ignore[attr-defined]
+    return str(services.store.submit(sub).id)
 
 
 @pytest.mark.parametrize("address", POISON)
@@ -50,15 +63,14 @@ def test_one_address_keeps_a_plain_address(address: str) -> None:
 
 
 def test_poisoned_rows_fail_alone_and_every_other_message_arrives(database_url: str) -> None:
-    store = open_store(database_url)
-    store.migrate()
-    # the poisoned rows are the OLDEST: every run claims them first
-    bad = [signup(store, i, a) for i, a in enumerate(POISON)]
-    good = [signup(store, 100 + i, f"persoon{i}@example.nl") for i in range(5)]
     relay = Relay().start()
+    services = services_for(database_url, mail=mail_for(relay))
+    store = services.store
+    # the poisoned rows are the OLDEST: every run claims them first
+    bad = [signup(services, i, a) for i, a in enumerate(POISON)]
+    good = [signup(services, 100 + i, f"persoon{i}@example.nl") for i in range(5)]
     try:
-        mail = MailSettings(smtp_url=relay.url, mail_from="Spiegel <spiegel@zorggroep.example>")
-        sender = make_sender(settings_for(database_url), mail, store)
+        sender = make_sender(services)
         sender.run_once()
         sender.transport.close()
         received = relay.wait_for(len(good))
@@ -83,15 +95,14 @@ class Refusing(Recorder):
 
 
 def test_a_refused_address_is_kept_as_a_code_only(database_url: str) -> None:
-    store = open_store(database_url)
-    store.migrate()
-    sid = signup(store, 1, "geheim.adres@example.nl")
     relay = Relay()
     relay.recorder = Refusing()
     relay.start()
+    services = services_for(database_url, mail=mail_for(relay))
+    store = services.store
+    sid = signup(services, 1, "geheim.adres@example.nl")
     try:
-        mail = MailSettings(smtp_url=relay.url, mail_from="Spiegel <spiegel@zorggroep.example>")
-        sender = make_sender(settings_for(database_url), mail, store)
+        sender = make_sender(services)
         sender.run_once()
         sender.transport.close()
     finally:

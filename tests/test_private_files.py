@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 from spiegel.cli import main
-from spiegel.db import open_store
 from spiegel.db.base import Submission
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
 from spiegel.security.files import open_private, private_dir, touch_private, write_private
 
-from .test_endpoint import settings_for
+from .test_endpoint import services_for
 
 
 @pytest.fixture
@@ -73,20 +72,22 @@ def test_an_older_wider_export_is_narrowed(cli_env: str, tmp_path: Path, wide_um
 def test_eml_files_and_their_folder_are_owner_only(
     database_url: str, tmp_path: Path, wide_umask: None
 ) -> None:
-    store = open_store(database_url)
-    store.migrate()
+    folder = tmp_path / "outbox"
+    mail = MailSettings(
+        outbox_dir=folder, mail_from="Spiegel <s@zorggroep.example>", public_url="https://s.example"
+    )
+    services = services_for(database_url, mail=mail)
+    store = services.store
     store.submit(
         Submission(
             "spiegelbijeenkomst",
             {"naam": "Anna", "email": "anna@example.nl"},
-            "2027-01-cardiologie",
+            services.keys.seat("spiegelbijeenkomst", "2027-01-cardiologie"),
             100,
             notify=True,
         )
     )
-    folder = tmp_path / "outbox"
-    mail = MailSettings(outbox_dir=folder, mail_from="Spiegel <s@zorggroep.example>")
-    sender = make_sender(settings_for(database_url), mail, store)
+    sender = make_sender(services)
     sender.run_once()
     [eml] = list(folder.glob("*.eml"))
     assert mode(folder) == 0o700 and mode(eml) == 0o600

@@ -222,18 +222,19 @@ class Sender:
             return Letter(text.subject, (greeting(values.get("naam", "")), *text.paragraphs)), (
                 to or None
             )
-        seat = self.registry.seat(sub.form_id, sub.capacity_key, self.cipher)
+        seat = self.registry.seat(sub.form_id, sub.capacity_key)
         if seat is None:
             raise Permanent("the session no longer exists")
         session = seat[1]
-        site = self.registry.settings.site_url
+        public = self.mail.public_address()  # ConfigError rather than a link to nowhere
+        site = self.registry.settings.site_url or public
         letter = session_letter(
             row.kind,
             name=values.get("naam", ""),
             session=session,
             org=self.registry.organisation(),
-            cancel_link=cancel_url(self.mail.public_url, self.link_key, sub.id),
-            agenda_url=(site or self.mail.public_url) + "/spiegelbijeenkomst/agenda/",
+            cancel_link=cancel_url(public, self.link_key, sub.id),
+            agenda_url=site + "/spiegelbijeenkomst/agenda/",
         )
         return letter, to or None
 

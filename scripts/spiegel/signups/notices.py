@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo
 
+from spiegel.clock import ZONE
 from spiegel.db.base import NOTICE, Store
 from spiegel.forms.model import Form
 from spiegel.signups.letters import LetterText
 from spiegel.signups.registry import Registry
 
-ZONE = ZoneInfo("Europe/Amsterdam")
 LOOK_BACK = dt.timedelta(days=2)  # a new deployment does not mail about old requests
 WINDOW = dt.timedelta(minutes=30)  # at most two notices per form in this time
 GRACE = dt.timedelta(minutes=1)  # a request committed just after its window closed still counts

@@ -15,13 +15,14 @@ import re
 import shutil
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from spiegel import clock
+from spiegel.config import ConfigError, build_settings
 from spiegel.content.calendar import datum
 from spiegel.content.examples import Example, examples_in
 from spiegel.content.model import ACTIONS, Content, load_content
@@ -78,15 +79,12 @@ class _Counter(logging.Handler):
 
 def build_today() -> dt.date:
     """The build's idea of today (Europe/Amsterdam); ``SPIEGEL_TODAY=YYYY-MM-DD`` overrides."""
-    fixed = os.environ.get("SPIEGEL_TODAY")
-    if fixed:
-        try:
-            return dt.date.fromisoformat(fixed)
-        except ValueError:
-            raise PluginError(
-                f"SPIEGEL_TODAY: hier hoort een datum als 2026-11-22, maar er staat {fixed!r}."
-            ) from None
-    return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    try:
+        return clock.today(build_settings().today)
+    except ConfigError as exc:
+        raise PluginError(
+            f"SPIEGEL_TODAY: hier hoort een datum als 2026-11-22 ({'; '.join(exc.problems)})."
+        ) from None
 
 
 def _detach_counter() -> None:
@@ -127,7 +125,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     example_logo = logo_example(docs, label, logo)
     examples = content.examples + forms_examples(root / "forms", "forms")
     examples += [example_logo] if example_logo else []
-    if os.environ.get("SPIEGEL_ENV") == "production" and examples:
+    if build_settings().production and examples:
         raise PluginError(refuse_examples(examples))
     config.extra["spiegel_voorbeeld"] = bool(examples)
     config.extra["spiegel_organisation"] = content.site["organisation"]["name"]
