@@ -12,6 +12,7 @@ import httpx2 as httpx
 import pytest
 from spiegel.db import open_store
 from spiegel.db.base import CONFIRMED, WAITLIST
+from spiegel.security.keys import Keys
 
 from . import servers
 from .test_forms import VALID
@@ -63,7 +64,8 @@ def test_capacity_holds_across_instances(database_url: str, instances: int) -> N
     statuses = [r.json()["status"] for r in responses]
     assert statuses.count(CONFIRMED) == 7 and statuses.count(WAITLIST) == 93
     store = open_store(database_url)
-    assert store.count("spiegelbijeenkomst", "2027-01-cardiologie", CONFIRMED) == 7
+    seat = Keys.of(None, store).seat("spiegelbijeenkomst", "2027-01-cardiologie")
+    assert store.count("spiegelbijeenkomst", seat, CONFIRMED) == 7
     assert store.count("spiegelbijeenkomst") == 100
     store.close()
 
@@ -170,8 +172,9 @@ def test_concurrent_cancels_and_signups_keep_every_seat_filled(
             servers.stop(p)
     assert all(r.status_code in (200, 201) for r in answers)
     assert all("status" in r.json() for r in answers[len(cancels) :])
-    confirmed = store.count("spiegelbijeenkomst", "2027-01-cardiologie", CONFIRMED)
-    waiting = store.count("spiegelbijeenkomst", "2027-01-cardiologie", WAITLIST)
+    seat = Keys.of(None, store).seat("spiegelbijeenkomst", "2027-01-cardiologie")
+    confirmed = store.count("spiegelbijeenkomst", seat, CONFIRMED)
+    waiting = store.count("spiegelbijeenkomst", seat, WAITLIST)
     store.close()
     assert confirmed == 7  # 42 people wanted a seat, 6 gave theirs back: all 7 seats are taken
     assert waiting == 12 + 30 - 6 - 7
