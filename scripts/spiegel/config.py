@@ -44,6 +44,8 @@ class MailSettings:
     coordinator: str = ""
     digest_hour: int = 7
     signups_per_day: int = 10
+    # sign-ups that mail one (normalised) address per day, from any client, across forms
+    mails_per_address: int = 3
     notify: dict[str, str] = field(default_factory=dict)  # form id -> address for its notices
 
     def public_address(self) -> str:
@@ -319,6 +321,7 @@ def _mail(r: _Reader) -> MailSettings:
         coordinator=coordinator,
         digest_hour=int(r.number("SPIEGEL_DIGEST_HOUR", 7, 0, 23, whole=False)),
         signups_per_day=int(r.number("SPIEGEL_SIGNUPS_PER_DAY", 10, 0, 10000, whole=False)),
+        mails_per_address=int(r.number("SPIEGEL_MAILS_PER_ADDRESS", 3, 0, 100, whole=False)),
         notify=notify,
     )
 

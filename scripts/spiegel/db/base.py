@@ -27,6 +27,9 @@ CONFIRMATION, WAITLIST_MSG, CANCELLATION, PROMOTION = (
 )
 REMINDER, LETTER, DIGEST = "reminder", "letter", "digest"
 NOTICE = "notice"  # to a coordinator: a new request came in (no personal data)
+# to the address of an earlier sign-up, when the same person signs up for it again: only they
+# learn that it was a repeat (the web answer looks like a new sign-up's, issue 20 #1)
+REPEAT = "repeat"
 ONCE_KINDS = (REMINDER, LETTER)  # at most one per sign-up, however often the command runs
 # The longest a request waits for the database (a lock, a statement, a connection); then 503.
 WAIT_SECONDS = 5.0
@@ -59,13 +62,18 @@ class Submission:
     invitation: tuple[str, str, str] | None = None  # (code key, evaluation, group) to use up
     # (keyed hash of client and day, the day, the limit): counted in the sign-up's transaction
     signup_cap: tuple[str, str, int] | None = None
+    # the same for the address mail would go to (keyed hash of the normalised address and the
+    # day): one address cannot be mailed more than this a day, from any client, across forms
+    recipient_cap: tuple[str, str, int] | None = None
 
 
 @dataclass(frozen=True)
 class Receipt:
     id: str
     status: str
-    repeat: bool = False  # the same person signed up for this session before; nothing was added
+    # the same person signed up for this session before: nothing was added, ``id`` is a fresh
+    # one that names nothing, ``status`` what a new sign-up would have got; they hear by e-mail
+    repeat: bool = False
 
 
 @dataclass(frozen=True)

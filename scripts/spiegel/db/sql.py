@@ -20,6 +20,7 @@ from spiegel.db.base import (
     CONFIRMED,
     PROMOTION,
     RECEIVED,
+    REPEAT,
     WAITLIST,
     WAITLIST_MSG,
     CancelResult,
@@ -49,18 +50,28 @@ class SQLStore(Outbox):
     def submit(self, sub: Submission) -> Receipt:
         d, p, sid = self.dialect, self.dialect.mark, new_id()
         with d.transaction() as conn:
+            # the caps first, before anything is looked up: a repeat counts like any sign-up, so
+            # probing whether someone signed up costs the same as signing up (issue 20 #1)
+            for cap in (sub.signup_cap, sub.recipient_cap):
+                if cap is not None:
+                    self._count_signup(conn, cap)
             status = RECEIVED  # no seat counted: a form without seats, or a partner
             if sub.capacity_key is not None:
                 d.lock_session(conn, sub.form_id, sub.capacity_key)
-                if sub.contact_keys:
-                    earlier = self._earlier(conn, sub)
-                    if earlier:
-                        return Receipt(earlier[0], earlier[1], repeat=True)
-            if sub.signup_cap is not None:
-                self._count_signup(conn, sub.signup_cap)
-            if sub.capacity_key is not None and sub.capacity is not None:
-                taken = self._confirmed(conn, sub.form_id, sub.capacity_key)
-                status = CONFIRMED if taken < sub.capacity else WAITLIST
+                if sub.capacity is not None:
+                    taken = self._confirmed(conn, sub.form_id, sub.capacity_key)
+                    status = CONFIRMED if taken < sub.capacity else WAITLIST
+                earlier = self._earlier(conn, sub) if sub.contact_keys else None
+                if earlier:
+                    # the same person again: nothing is added; the answer is the one a new
+                    # sign-up gets now, with an id that names nothing; the person is told by
+                    # e-mail, at most once a day per sign-up
+                    if sub.notify:
+                        day = now().date().isoformat()
+                        self._enqueue(
+                            conn, REPEAT, earlier[0], None, "", f"repeat:{earlier[0]}:{day}"
+                        )
+                    return Receipt(new_id(), status, repeat=True)
             if sub.invitation and self._use_invitation(conn, sub.invitation) != 1:
                 raise DuplicateError()  # unknown, foreign, mismatching or used code
             conn.execute(

@@ -20,6 +20,8 @@ from spiegel.forms.patterns import (
     CODE_RE,
     EMAIL,
     EMAIL_RE,
+    LINK,
+    LINK_RE,
     MSG,
     PHONE,
     normalise_phone,
@@ -170,7 +172,20 @@ class FieldType:
 
 
 class TextType(FieldType):
-    pass
+    """A name, a department: one line, and never a web address (issue 20 #5). What is typed
+    here comes back in our own e-mails and letters ("Beste ..."), where a mail program would
+    turn an address into a link under our name."""
+
+    def parse(self, f: Field, text: str, today: dt.date) -> Checked:
+        if LINK_RE.search(text):
+            return None, MSG["link"]
+        return super().parse(f, text, today)
+
+    def body_property(
+        self, f: Field, today: dt.date, *, form_encoded: bool, optional: bool
+    ) -> dict[str, Any]:
+        p = super().body_property(f, today, form_encoded=form_encoded, optional=optional)
+        return {**p, "not": {"pattern": LINK}}
 
 
 class TextareaType(FieldType):

@@ -18,7 +18,14 @@ _SEP = r"[\s\-\(\)\.]*"
 PHONE = (
     rf"{_SEP}(?:\+{_SEP}3{_SEP}1|0{_SEP}0{_SEP}3{_SEP}1|0){_SEP}([1-9](?:{_SEP}[0-9]){{8}}){_SEP}"
 )
-EMAIL = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# A dot-atom local part (RFC 5322) without "?": no RFC 2047 encoded word ("=?utf-8?q?...?="),
+# no quotes, no list, no display name; exactly what email.headerregistry.Address round-trips as
+# one plain addr-spec (issue 20 #2, #3; a test checks the round trip).
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=^_`{|}~-]+"
+EMAIL = rf"{_ATOM}(\.{_ATOM})*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}"
+# a web address in a name or a short text: a scheme, or www.
+LINK = r"(://|[Ww][Ww][Ww]\.)"
+LINK_RE = re.compile(LINK)
 CODE = r"[A-Za-z0-9\-]{4,40}"
 
 EMAIL_RE = re.compile(EMAIL)
@@ -92,6 +99,22 @@ def clean_text(text: str) -> str | None:
     return None if _REFUSED_RE.search(text) else text
 
 
+# Providers known to ignore dots in the local part (a.b@gmail.com is ab@gmail.com).
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def normalise_email(address: str) -> str:
+    """One person's address in one form, for "one person, one seat" and the per-address mail
+    cap: lower case, a plus tag dropped (anna+x@ is anna@), dots dropped where the provider
+    ignores them. Never stored or shown: only a keyed hash of it is."""
+    local, _, domain = address.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    domain = DOTLESS_DOMAINS.get(domain, domain)
+    if domain == "gmail.com":
+        local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
 def normalise_phone(text: str) -> str | None:
     """A Dutch phone number as 10 digits (0612345678), or None when it is not one."""
     m = PHONE_RE.fullmatch(text)
@@ -112,6 +135,8 @@ MSG = {
     "control": "Deze tekst bevat onzichtbare of speciale tekens die wij niet kunnen bewaren."
     " Typ de tekst zelf opnieuw in, zonder te kopiëren en te plakken.",
     "one_line": "Gebruik één regel.",
+    "link": "Een internetadres (met www. of ://) kunnen wij hier niet overnemen. Vul alleen uw"
+    " naam of de gevraagde tekst in.",
 }
 
 

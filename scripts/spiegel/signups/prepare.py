@@ -14,6 +14,7 @@ import hmac
 
 from spiegel.db.base import Store, Submission
 from spiegel.forms.model import Form
+from spiegel.forms.patterns import normalise_email
 from spiegel.security.keys import Keys
 
 PROMOTE_FIELD = "doorschuiven"  # the consent "give me a seat when one comes free"
@@ -47,14 +48,23 @@ def cancel_url(public_url: str, key: bytes, sid: str) -> str:
 
 
 def contact_keys(key: bytes, form: Form, session: str, clean: dict[str, str]) -> tuple[str, ...]:
-    """Keyed hashes of the e-mail address and phone number, per session: never the clear value."""
+    """Keyed hashes of the e-mail address and phone number, per session: never the clear value.
+    The address normalised (plus tags, provider dots), so one person is one person."""
     out = []
     for f in form.fields:
         value = clean.get(f.name, "")
         if f.kind.contact and value:
-            material = f"contact\x00{form.id}\x00{session}\x00{value.strip().lower()}"
+            value = normalise_email(value) if f.kind.receives_mail else value.strip().lower()
+            material = f"contact\x00{form.id}\x00{session}\x00{value}"
             out.append(_mac(key, material).hex())
     return tuple(out)
+
+
+def recipient_cap(key: bytes, address: str, day: dt.date, limit: int) -> tuple[str, str, int]:
+    """What the store counts a message-bearing sign-up under for its address: a keyed hash of
+    the normalised address and the day, across forms and clients (issue 20 #8)."""
+    material = f"recipient\x00{day.isoformat()}\x00{normalise_email(address)}"
+    return _mac(key, material)[:16].hex(), day.isoformat(), limit
 
 
 def email_field(form: Form) -> str | None:
@@ -74,9 +84,12 @@ def enrich(sub: Submission, form: Form, clean: dict[str, str], key: bytes) -> Su
     )
 
 
-def signup_cap(key: bytes, client: str, day: dt.date, limit: int) -> tuple[str, str, int]:
-    """What the store counts a sign-up under: a keyed hash of the client's address and the day
-    (never the address itself), the day, and the limit. Counted in the database, so every
-    instance shares one count; purge drops the counts after two days."""
-    material = f"signups\x00{day.isoformat()}\x00{client}"
+def signup_cap(
+    key: bytes, client: str, day: dt.date, limit: int, form_id: str = ""
+) -> tuple[str, str, int]:
+    """What the store counts a sign-up under: a keyed hash of the client's address, the form
+    and the day (never the address itself), the day, and the limit. Counted in the database, so
+    every instance shares one count; purge drops the counts after two days."""
+    scope = f"{form_id}\x00" if form_id else ""
+    material = f"signups\x00{scope}{day.isoformat()}\x00{client}"
     return _mac(key, material)[:16].hex(), day.isoformat(), limit

@@ -20,10 +20,11 @@ from spiegel.db.base import (
     CapReached,
     DuplicateError,
     StoreUnavailable,
+    Submission,
     new_id,
 )
 from spiegel.forms.model import Form, validate_submission
-from spiegel.signups.prepare import enrich, signup_cap
+from spiegel.signups.prepare import email_field, enrich, recipient_cap, signup_cap
 from spiegel.signups.registry import CODE_REFUSED
 from spiegel.web.body import (
     FORM_TYPES,
@@ -76,13 +77,7 @@ async def submit(request: Request) -> Response:
         sub, errors = state.registry.prepare(form, clean, state.cipher)
     if errors or sub is None:
         return invalid(request, kind, form, data, errors, day)
-    if sub.capacity_key is not None:
-        key = await state.write_slots.run(state.link_key)
-        sub = enrich(sub, form, clean, key)
-        limit = state.mail.signups_per_day
-        if limit:  # counted in the database, in the sign-up's own transaction
-            cap = signup_cap(key, client_id(request), day, limit)
-            sub = dataclasses.replace(sub, signup_cap=cap)
+    sub = await _capped(request, form, clean, sub, day)
     try:
         receipt = await state.write_slots.run(state.store.submit, sub)
     except CapReached:
@@ -94,10 +89,33 @@ async def submit(request: Request) -> Response:
     except StoreUnavailable as exc:
         log.error("submission form=%s store unavailable: %s", form.id, exc)
         return message(request, kind, 503, *UNAVAILABLE, retry_after=RETRY_AFTER)
-    log.info("submission form=%s status=%s repeat=%s", form.id, receipt.status, receipt.repeat)
-    if state.outbox_wake is not None and sub.notify and not receipt.repeat:
+    log.info("submission form=%s status=%s", form.id, receipt.status)
+    if state.outbox_wake is not None and sub.notify:  # a repeat writes a message too
         state.outbox_wake.set()
     return accepted(request, kind, form, receipt.id, receipt.status)
+
+
+async def _capped(
+    request: Request, form: Form, clean: dict[str, str], sub: Submission, day: dt.date
+) -> Submission:
+    """The sign-up with what the store counts in its own transaction: seats and contact keys
+    for a session, the client's daily cap on every form but the anonymous questionnaire (its
+    codes limit it, and a department answers from one address), and the address's daily cap
+    when a message will go to it."""
+    state = request.app.state
+    if form.anonymous:
+        return sub
+    key = await state.write_slots.run(state.link_key)
+    if sub.capacity_key is not None:
+        sub = enrich(sub, form, clean, key)
+    if state.mail.signups_per_day:
+        cap = signup_cap(key, client_id(request), day, state.mail.signups_per_day, form.id)
+        sub = dataclasses.replace(sub, signup_cap=cap)
+    address = clean.get(email_field(form) or "", "")
+    if sub.notify and address and state.mail.mails_per_address:
+        cap = recipient_cap(key, address, day, state.mail.mails_per_address)
+        sub = dataclasses.replace(sub, recipient_cap=cap)
+    return sub
 
 
 def _refuse_early(request: Request, kind: str, ctype: str, form: Form | None) -> Response | None:
