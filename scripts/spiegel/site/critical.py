@@ -26,10 +26,10 @@ import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
 from posixpath import join, normpath
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import tinycss2
 from tinycss2 import ast
@@ -89,123 +89,217 @@ def _alternatives(tokens: Sequence[ast.Node]) -> list[list[ast.Node]]:
     return out
 
 
-def _attribute_present(block: ast.SquareBracketsBlock, page: PageTokens) -> bool:
+# A selector is compiled once per stylesheet into what it needs from a page: a tuple of
+# conditions, all of which must hold. ("any", alternatives) holds when one alternative does.
+_Cond: TypeAlias = tuple[Any, ...]  # (kind, name) or (kind, name, value)
+_Needs: TypeAlias = tuple[_Cond, ...]
+
+
+def _attribute_needs(block: ast.SquareBracketsBlock) -> list[_Cond]:
     parts = [t for t in block.content if not isinstance(t, ast.WhitespaceToken | ast.Comment)]
     if not parts or not isinstance(parts[0], ast.IdentToken):
-        return True
-    name = parts[0].value.lower()
-    if name not in page.attrs:
-        return False
+        return []
+    name = parts[0].lower_value
+    needs: list[_Cond] = [("attr", name)]
     # [name=value] (exact, case-sensitive); other operators (^= *= ~= ...) only need the name.
     if len(parts) >= 3 and isinstance(parts[1], ast.LiteralToken) and parts[1].value == "=":
         value = parts[2]
         if isinstance(value, ast.IdentToken | ast.StringToken):
             flags = [p for p in parts[3:] if isinstance(p, ast.IdentToken)]
             if flags and flags[0].lower_value == "i":
-                wanted = value.value.lower()
-                return any(n == name and v.lower() == wanted for n, v in page.values)
-            return (name, value.value) in page.values
-    return True
+                needs.append(("ivalue", name, value.value.lower()))
+            else:
+                needs.append(("value", name, value.value))
+    return needs
 
 
-def _selector_possible(tokens: Sequence[ast.Node], page: PageTokens) -> bool:
-    """False only when the complex selector names something the page does not have."""
+def _selector_needs(tokens: Sequence[ast.Node]) -> _Needs:
+    """What a complex selector names; it can match only a page that has all of it."""
+    needs: list[_Cond] = []
     prev: ast.Node | None = None
     for i, tok in enumerate(tokens):
         after_dot = isinstance(prev, ast.LiteralToken) and prev.value == "."
         after_colon = isinstance(prev, ast.LiteralToken) and prev.value == ":"
         if isinstance(tok, ast.IdentToken):
             if after_dot:
-                if tok.value not in page.classes:
-                    return False
-            elif not after_colon and tok.lower_value not in page.tags:
+                needs.append(("class", tok.value))
+            elif not after_colon:
                 # A type selector (namespaces do not occur in our sheets).
                 nxt = tokens[i + 1] if i + 1 < len(tokens) else None
                 if not (isinstance(nxt, ast.LiteralToken) and nxt.value == "|"):
-                    return False
+                    needs.append(("tag", tok.lower_value))
         elif isinstance(tok, ast.HashToken):
-            if tok.value not in page.ids:
-                return False
+            needs.append(("id", tok.value))
         elif isinstance(tok, ast.SquareBracketsBlock):
-            if not _attribute_present(tok, page):
-                return False
-        elif (
-            isinstance(tok, ast.FunctionBlock)
-            and after_colon
-            and tok.lower_name in _ANY_OF
-            and not any(_selector_possible(alt, page) for alt in _alternatives(tok.arguments))
-        ):
-            return False
+            needs += _attribute_needs(tok)
+        elif isinstance(tok, ast.FunctionBlock) and after_colon and tok.lower_name in _ANY_OF:
+            needs.append(("any", tuple(_selector_needs(a) for a in _alternatives(tok.arguments))))
         # A space is the descendant combinator: what follows it is a new compound selector.
         prev = None if isinstance(tok, ast.WhitespaceToken | ast.Comment) else tok
+    return tuple(needs)
+
+
+def _possible(needs: _Needs, page: PageTokens) -> bool:
+    """False only when the selector names something the page does not have."""
+    for cond in needs:
+        kind = cond[0]
+        if kind == "class":
+            if cond[1] not in page.classes:
+                return False
+        elif kind == "tag":
+            if cond[1] not in page.tags:
+                return False
+        elif kind == "id":
+            if cond[1] not in page.ids:
+                return False
+        elif kind == "attr":
+            if cond[1] not in page.attrs:
+                return False
+        elif kind == "value":
+            if (cond[1], cond[2]) not in page.values:
+                return False
+        elif kind == "ivalue":
+            name, wanted = cond[1], cond[2]
+            if not any(n == name and v.lower() == wanted for n, v in page.values):
+                return False
+        elif kind == "any" and not any(_possible(alt, page) for alt in cond[1]):
+            return False
     return True
-
-
-@dataclass
-class _Block:
-    """A grouping at-rule (``@media print``) with the rules kept inside it."""
-
-    prelude: str
-    rules: list[ast.Node | _Block]
-
-
-_Kept: TypeAlias = "ast.Node | _Block"
-
-
-def _purge(rules: Iterable[ast.Node], page: PageTokens) -> list[_Kept]:
-    out: list[_Kept] = []
-    for rule in rules:
-        if isinstance(rule, ast.QualifiedRule):
-            if any(_selector_possible(alt, page) for alt in _alternatives(rule.prelude)):
-                out.append(rule)
-        elif isinstance(rule, ast.AtRule):
-            if rule.lower_at_keyword == "charset":
-                continue
-            if rule.lower_at_keyword in _GROUPING and rule.content is not None:
-                inner = _purge(_parse_rules(rule.content), page)
-                if inner:
-                    out.append(
-                        _Block(f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}", inner)
-                    )
-            else:
-                out.append(rule)
-    return out
-
-
-def _parse_rules(content: list[ast.Node]) -> list[ast.Node]:
-    return tinycss2.parse_rule_list(content, skip_comments=True, skip_whitespace=True)
-
-
-def _emit(kept: list[_Kept], unused: frozenset[str]) -> str:
-    """CSS text of the kept rules, without declarations of custom properties in ``unused``."""
-    out: list[str] = []
-    for item in kept:
-        if isinstance(item, _Block):
-            out.append(f"{item.prelude}{{{_emit(item.rules, unused)}}}")
-        elif isinstance(item, ast.QualifiedRule) and unused:
-            decls = tinycss2.parse_blocks_contents(
-                item.content, skip_comments=True, skip_whitespace=True
-            )
-            kept_decls = [
-                d.serialize()
-                for d in decls
-                if not (isinstance(d, ast.Declaration) and d.name in unused)
-                and not isinstance(d, ast.ParseError)
-            ]
-            if kept_decls:
-                out.append(f"{tinycss2.serialize(item.prelude)}{{{';'.join(kept_decls)}}}")
-        else:
-            out.append(tinycss2.serialize([item]))
-    return "".join(out)
 
 
 _VAR = re.compile(r"var\(\s*(--[\w-]+)")
 _CUSTOM = re.compile(r"(?<![\w-])(--[\w-]+)\s*:")
 
 
+@dataclass(frozen=True)
+class _Names:
+    """The custom properties a piece of CSS text declares (``--x:``) and uses (``var(--x``)."""
+
+    declared: frozenset[str]
+    used: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> _Names:
+        return cls(frozenset(_CUSTOM.findall(text)), frozenset(_VAR.findall(text)))
+
+
+class _Rule:
+    """A style rule: its selectors' needs, compiled once per build; its text (whole, and
+    declaration by declaration for leaving unused properties out) serialized once, and only
+    when a page keeps it (most of the theme's rules are on no page)."""
+
+    def __init__(self, rule: ast.QualifiedRule) -> None:
+        self.rule = rule
+        self.alternatives = tuple(_selector_needs(alt) for alt in _alternatives(rule.prelude))
+
+    @cached_property
+    def whole(self) -> str:
+        return tinycss2.serialize([self.rule])
+
+    @cached_property
+    def prelude(self) -> str:
+        return tinycss2.serialize(self.rule.prelude)
+
+    @cached_property
+    def declarations(self) -> tuple[tuple[str | None, str, _Names], ...]:
+        decls = tinycss2.parse_blocks_contents(
+            self.rule.content, skip_comments=True, skip_whitespace=True
+        )
+        texts = [
+            (d.name if isinstance(d, ast.Declaration) else None, d.serialize())
+            for d in decls
+            if not isinstance(d, ast.ParseError)
+        ]
+        return tuple((name, text, _Names.of(text)) for name, text in texts)
+
+    @cached_property
+    def names(self) -> _Names:
+        return _Names.of(self.whole)
+
+    @cached_property
+    def prelude_names(self) -> _Names:
+        return _Names.of(self.prelude)
+
+
+@dataclass(frozen=True)
+class _Other:
+    """An at-rule kept whole (``@font-face``, ``@keyframes``, ``@page``)."""
+
+    whole: str
+    names: _Names
+
+
+@dataclass(frozen=True)
+class _Group:
+    """A grouping at-rule (``@media print``) and the rules inside it."""
+
+    prelude: str
+    rules: tuple[_Compiled, ...]
+    names: _Names  # of the prelude
+
+
+_Compiled: TypeAlias = "_Rule | _Other | _Group"
+
+
+def _compile(rules: Iterable[ast.Node]) -> tuple[_Compiled, ...]:
+    out: list[_Compiled] = []
+    for rule in rules:
+        if isinstance(rule, ast.QualifiedRule):
+            out.append(_Rule(rule))
+        elif isinstance(rule, ast.AtRule):
+            if rule.lower_at_keyword == "charset":
+                continue
+            if rule.lower_at_keyword in _GROUPING and rule.content is not None:
+                prelude = f"@{rule.at_keyword}{tinycss2.serialize(rule.prelude)}"
+                inner = _compile(_parse_rules(rule.content))
+                out.append(_Group(prelude, inner, _Names.of(prelude)))
+            else:
+                whole = tinycss2.serialize([rule])
+                out.append(_Other(whole, _Names.of(whole)))
+    return tuple(out)
+
+
+def _parse_rules(content: list[ast.Node]) -> list[ast.Node]:
+    return tinycss2.parse_rule_list(content, skip_comments=True, skip_whitespace=True)
+
+
+_Kept: TypeAlias = "_Rule | _Other | tuple[_Group, list[_Kept]]"
+
+
+def _purge(rules: tuple[_Compiled, ...], page: PageTokens) -> list[_Kept]:
+    out: list[_Kept] = []
+    for rule in rules:
+        if isinstance(rule, _Rule):
+            if any(_possible(alt, page) for alt in rule.alternatives):
+                out.append(rule)
+        elif isinstance(rule, _Group):
+            inner = _purge(rule.rules, page)
+            if inner:
+                out.append((rule, inner))
+        else:
+            out.append(rule)
+    return out
+
+
+def _emit(kept: list[_Kept], unused: frozenset[str]) -> str:
+    """CSS text of the kept rules, without declarations of custom properties in ``unused``."""
+    out: list[str] = []
+    for item in kept:
+        if isinstance(item, tuple):
+            out.append(f"{item[0].prelude}{{{_emit(item[1], unused)}}}")
+        elif isinstance(item, _Rule) and unused:
+            kept_decls = [text for name, text, _ in item.declarations if name not in unused]
+            if kept_decls:
+                out.append(f"{item.prelude}{{{';'.join(kept_decls)}}}")
+        else:
+            out.append(item.whole)
+    return "".join(out)
+
+
 @lru_cache(maxsize=32)
-def _stylesheet(css: str) -> tuple[ast.Node, ...]:
-    return tuple(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+def _stylesheet(css: str) -> tuple[_Compiled, ...]:
+    """A stylesheet parsed and compiled once (per process: ``mkdocs serve`` keeps it)."""
+    return _compile(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
 
 
 def critical_css(sheets: Sequence[str], page: PageTokens) -> str:
@@ -216,14 +310,34 @@ def critical_css(sheets: Sequence[str], page: PageTokens) -> str:
     """
     kept = [_purge(_stylesheet(css), page) for css in sheets]
     unused: frozenset[str] = frozenset()
-    text = ""
     for _ in range(4):  # leaving a property out can leave another one unused
-        text = "\n".join(_emit(k, unused) for k in kept)
-        now = unused | (set(_CUSTOM.findall(text)) - set(_VAR.findall(text)))
+        declared: set[str] = set()
+        used: set[str] = set()
+        for k in kept:
+            _names(k, unused, declared, used)
+        now = unused | (declared - used)
         if now == unused:
             break
         unused = frozenset(now)
-    return text
+    return "\n".join(_emit(k, unused) for k in kept)
+
+
+def _names(kept: list[_Kept], unused: frozenset[str], declared: set[str], used: set[str]) -> None:
+    """The custom properties ``_emit(kept, unused)`` declares and uses, without writing it out."""
+    for item in kept:
+        if isinstance(item, tuple):
+            declared |= item[0].names.declared
+            used |= item[0].names.used
+            _names(item[1], unused, declared, used)
+        elif isinstance(item, _Rule) and unused:
+            decls = [names for name, _, names in item.declarations if name not in unused]
+            if decls:
+                for names in (item.prelude_names, *decls):
+                    declared |= names.declared
+                    used |= names.used
+        else:
+            declared |= item.names.declared
+            used |= item.names.used
 
 
 _HEAD = re.compile(r"<head>.*?</head>", re.S)
