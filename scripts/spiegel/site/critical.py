@@ -22,19 +22,21 @@ its selectors stays, so nothing is rewritten, only left out.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from html.parser import HTMLParser
+from pathlib import Path
 from posixpath import join, normpath
 from typing import Any, TypeAlias
 
 import tinycss2
 from tinycss2 import ast
 
-__all__ = ["PageTokens", "critical_css", "inline_critical", "page_tokens"]
+__all__ = ["PageTokens", "SheetStore", "critical_css", "inline_critical", "page_tokens"]
 
 # Blocks holding rules: their content is purged recursively; other at-rules are kept whole.
 _GROUPING = {"media", "supports", "layer", "container", "document"}
@@ -139,30 +141,44 @@ def _selector_needs(tokens: Sequence[ast.Node]) -> _Needs:
     return tuple(needs)
 
 
-def _possible(needs: _Needs, page: PageTokens) -> bool:
+# A compiled alternative: the plain names it needs (a set, checked against the page's in one
+# subset test) and the few conditions that need more (``[x=y i]``, ``:is(...)``).
+_Alternative: TypeAlias = "tuple[frozenset[_Cond], tuple[_Cond, ...]]"
+_SIMPLE = {"class", "tag", "id", "attr", "value"}
+
+
+def _split(needs: _Needs) -> _Alternative:
+    simple = frozenset(c for c in needs if c[0] in _SIMPLE)
+    rest = tuple(
+        ("any", tuple(_split(alt) for alt in c[1])) if c[0] == "any" else c
+        for c in needs
+        if c[0] not in _SIMPLE
+    )
+    return simple, rest
+
+
+def _atoms(page: PageTokens) -> frozenset[_Cond]:
+    """The page's names in the form of the simple conditions."""
+    return frozenset(
+        [("class", c) for c in page.classes]
+        + [("tag", t) for t in page.tags]
+        + [("id", i) for i in page.ids]
+        + [("attr", a) for a in page.attrs]
+        + [("value", n, v) for n, v in page.values]
+    )
+
+
+def _possible(alt: _Alternative, page: PageTokens, atoms: frozenset[_Cond]) -> bool:
     """False only when the selector names something the page does not have."""
-    for cond in needs:
-        kind = cond[0]
-        if kind == "class":
-            if cond[1] not in page.classes:
-                return False
-        elif kind == "tag":
-            if cond[1] not in page.tags:
-                return False
-        elif kind == "id":
-            if cond[1] not in page.ids:
-                return False
-        elif kind == "attr":
-            if cond[1] not in page.attrs:
-                return False
-        elif kind == "value":
-            if (cond[1], cond[2]) not in page.values:
-                return False
-        elif kind == "ivalue":
+    simple, rest = alt
+    if not simple <= atoms:
+        return False
+    for cond in rest:
+        if cond[0] == "ivalue":
             name, wanted = cond[1], cond[2]
             if not any(n == name and v.lower() == wanted for n, v in page.values):
                 return False
-        elif kind == "any" and not any(_possible(alt, page) for alt in cond[1]):
+        elif cond[0] == "any" and not any(_possible(a, page, atoms) for a in cond[1]):
             return False
     return True
 
@@ -190,7 +206,24 @@ class _Rule:
 
     def __init__(self, rule: ast.QualifiedRule) -> None:
         self.rule = rule
-        self.alternatives = tuple(_selector_needs(alt) for alt in _alternatives(rule.prelude))
+        self.alternatives = tuple(
+            _split(_selector_needs(alt)) for alt in _alternatives(rule.prelude)
+        )
+
+    @classmethod
+    def restored(
+        cls,
+        alternatives: tuple[_Alternative, ...],
+        whole: str,
+        prelude: str,
+        declarations: tuple[tuple[str | None, str, _Names], ...],
+    ) -> _Rule:
+        """A rule read back from the store: its texts known, no syntax tree."""
+        rule = cls.__new__(cls)
+        rule.alternatives = alternatives
+        # cached_property reads the instance's __dict__ first: these are never computed again
+        rule.__dict__.update(whole=whole, prelude=prelude, declarations=declarations)
+        return rule
 
     @cached_property
     def whole(self) -> str:
@@ -266,14 +299,14 @@ def _parse_rules(content: list[ast.Node]) -> list[ast.Node]:
 _Kept: TypeAlias = "_Rule | _Other | tuple[_Group, list[_Kept]]"
 
 
-def _purge(rules: tuple[_Compiled, ...], page: PageTokens) -> list[_Kept]:
+def _purge(rules: tuple[_Compiled, ...], page: PageTokens, atoms: frozenset[_Cond]) -> list[_Kept]:
     out: list[_Kept] = []
     for rule in rules:
         if isinstance(rule, _Rule):
-            if any(_possible(alt, page) for alt in rule.alternatives):
+            if any(_possible(alt, page, atoms) for alt in rule.alternatives):
                 out.append(rule)
         elif isinstance(rule, _Group):
-            inner = _purge(rule.rules, page)
+            inner = _purge(rule.rules, page, atoms)
             if inner:
                 out.append((rule, inner))
         else:
@@ -302,24 +335,150 @@ def _stylesheet(css: str) -> tuple[_Compiled, ...]:
     return _compile(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
 
 
-def critical_css(sheets: Sequence[str], page: PageTokens) -> str:
+Compiler: TypeAlias = Callable[[str], "tuple[_Compiled, ...]"]
+
+# ------------------------------------------------------------------ kept between builds
+# Parsing the theme's 138 KB stylesheet is the largest part of the work (tinycss2 is pure
+# Python) and the sheet is the same in every build. ``SheetStore`` keeps the compiled form as
+# JSON in the project's ``.cache/spiegel/`` (where Material's own plugins keep theirs), keyed by
+# the stylesheet's SHA-256 and this format's version; a missing or unreadable file is compiled
+# again. What is kept is only what the compiler made from the stylesheet text.
+_FORMAT = 1
+
+
+def _cond_data(c: _Cond) -> list[Any]:
+    if c[0] == "any":
+        return ["any", [_alt_data(a) for a in c[1]]]
+    return list(c)
+
+
+def _alt_data(alt: _Alternative) -> list[Any]:
+    return [sorted(list(c) for c in alt[0]), [_cond_data(c) for c in alt[1]]]
+
+
+def _names_data(n: _Names) -> list[list[str]]:
+    return [sorted(n.declared), sorted(n.used)]
+
+
+def _data(items: tuple[_Compiled, ...]) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, _Rule):
+            decls = [[name, text, _names_data(n)] for name, text, n in item.declarations]
+            alts = [_alt_data(a) for a in item.alternatives]
+            out.append(["r", alts, item.whole, item.prelude, decls])
+        elif isinstance(item, _Group):
+            out.append(["g", item.prelude, _data(item.rules)])
+        else:
+            out.append(["o", item.whole])
+    return out
+
+
+def _cond(d: list[Any]) -> _Cond:
+    return ("any", tuple(_alt(a) for a in d[1])) if d[0] == "any" else tuple(d)
+
+
+def _alt(d: list[Any]) -> _Alternative:
+    return frozenset(tuple(c) for c in d[0]), tuple(_cond(c) for c in d[1])
+
+
+def _from_data(data: list[Any]) -> tuple[_Compiled, ...]:
+    out: list[_Compiled] = []
+    for item in data:
+        if item[0] == "r":
+            out.append(
+                _Rule.restored(
+                    tuple(_alt(a) for a in item[1]),
+                    item[2],
+                    item[3],
+                    tuple((n, t, _Names(frozenset(x[0]), frozenset(x[1]))) for n, t, x in item[4]),
+                )
+            )
+        elif item[0] == "g":
+            out.append(_Group(item[1], _from_data(item[2]), _Names.of(item[1])))
+        else:
+            out.append(_Other(item[1], _Names.of(item[1])))
+    return tuple(out)
+
+
+class SheetStore:
+    """Compiled stylesheets for one build: from memory, from ``folder``, or compiled now.
+
+    ``save()`` (after the build) writes what had to be compiled, so the next build reads it.
+    """
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.compiled: dict[str, tuple[_Compiled, ...]] = {}
+        self.new: set[str] = set()
+
+    def _path(self, key: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"css-{_FORMAT}-{key}.json"
+
+    def __call__(self, css: str) -> tuple[_Compiled, ...]:
+        key = hashlib.sha256(css.encode()).hexdigest()[:32]
+        hit = self.compiled.get(key)
+        if hit is not None:
+            return hit
+        path = self._path(key)
+        try:
+            if path is None:
+                raise OSError
+            hit = _from_data(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, IndexError):
+            hit = _stylesheet(css)
+            self.new.add(key)
+        self.compiled[key] = hit
+        return hit
+
+    def save(self) -> None:
+        for key in sorted(self.new):
+            path = self._path(key)
+            if path is None:
+                continue
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(_data(self.compiled[key])), encoding="utf-8")
+                tmp.replace(path)
+            except OSError:
+                pass  # a read-only project: the next build compiles again
+        self.new.clear()
+
+
+def critical_css(sheets: Sequence[str], page: PageTokens, compiled: Compiler = _stylesheet) -> str:
     """The rules of ``sheets`` (in order) that can apply to a page with these tokens.
 
     Custom properties that no kept rule uses (the theme's icons for admonitions, diagrams,
     tooltips) are left out too; the full stylesheets define them again when they arrive.
     """
-    kept = [_purge(_stylesheet(css), page) for css in sheets]
+    atoms = _atoms(page)
+    kept = [_purge(compiled(css), page, atoms) for css in sheets]
+    named = [_with_names(k) for k in kept]  # most rules have no custom properties at all
     unused: frozenset[str] = frozenset()
     for _ in range(4):  # leaving a property out can leave another one unused
         declared: set[str] = set()
         used: set[str] = set()
-        for k in kept:
+        for k in named:
             _names(k, unused, declared, used)
         now = unused | (declared - used)
         if now == unused:
             break
         unused = frozenset(now)
     return "\n".join(_emit(k, unused) for k in kept)
+
+
+def _with_names(kept: list[_Kept]) -> list[_Kept]:
+    """Only the kept rules (and blocks) whose text declares or uses a custom property."""
+    out: list[_Kept] = []
+    for item in kept:
+        if isinstance(item, tuple):
+            inner = _with_names(item[1])
+            if inner or item[0].names.declared or item[0].names.used:
+                out.append((item[0], inner))
+        elif item.names.declared or item.names.used:
+            out.append(item)
+    return out
 
 
 def _names(kept: list[_Kept], unused: frozenset[str], declared: set[str], used: set[str]) -> None:
@@ -369,12 +528,18 @@ def _js_list(items: list[str]) -> str:
     return json.dumps(items).replace("</", "<\\/")
 
 
-def inline_critical(html: str, page_url: str, read: Callable[[str], str | None]) -> str:
+def inline_critical(
+    html: str,
+    page_url: str,
+    read: Callable[[str], str | None],
+    compiled: Compiler = _stylesheet,
+) -> str:
     """Inline the critical CSS of a page; load its stylesheets and scripts without blocking.
 
     ``page_url`` is the page's URL relative to the site root (``spiegelbijeenkomst/``);
     ``read(path)`` gives a stylesheet's text by its path from the site root, or None when the
-    stylesheet is not ours (then the page is left as it is).
+    stylesheet is not ours (then the page is left as it is); ``compiled`` gives a stylesheet's
+    compiled form (a ``SheetStore`` keeps it between builds).
     """
     head_match = _HEAD.search(html)
     if not head_match:
@@ -384,7 +549,7 @@ def inline_critical(html: str, page_url: str, read: Callable[[str], str | None])
     sheets = [read(normpath(join(page_url, m.group(1))).lstrip("/")) for m in links]
     if not links or any(s is None for s in sheets):
         return html
-    css = critical_css([s for s in sheets if s is not None], page_tokens(html))
+    css = critical_css([s for s in sheets if s is not None], page_tokens(html), compiled)
     if "</style" in css.lower():  # would end the <style> element early
         return html
     hrefs = [m.group(1) for m in links]

@@ -124,11 +124,20 @@ class SiteInput:
     forms: dict[str, Form]
     today: dt.date
     published_results: tuple[str, ...] = ()  # evaluations with a results page
+    cache_dir: Path | None = None  # compiled templates kept between builds (.cache/spiegel)
 
 
-def environment() -> jinja2.Environment:
+def environment(cache_dir: Path | None = None) -> jinja2.Environment:
+    bytecode = None
+    if cache_dir is not None:
+        try:
+            (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
+        except OSError:
+            bytecode = None  # a read-only project: templates are compiled every build
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -154,7 +163,7 @@ def form_action(endpoint: str, form: Form) -> str:
 
 def generate(inp: SiteInput) -> dict[str, str]:
     c, forms, today = inp.content, inp.forms, inp.today
-    env = environment()
+    env = environment(inp.cache_dir)
     site = c.site
     common: dict[str, Any] = {
         "site": site,

@@ -37,7 +37,8 @@ from spiegel.project import Project, load_project
 from spiegel.results.package import Published
 from spiegel.results.pages import result_pages
 from spiegel.site.audit import audit_findings
-from spiegel.site.critical import inline_critical
+from spiegel.site.cache import cache_dir, load_words, save_words
+from spiegel.site.critical import SheetStore, inline_critical
 from spiegel.site.generate import SiteInput, brand_css, generate
 from spiegel.site.logo import logo_example, logo_info
 from spiegel.site.messages import overdue_reviews, refuse_examples
@@ -88,10 +89,14 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
 
     def __init__(self) -> None:
         self.build: _Build | None = None
+        self.sheets = SheetStore(None)  # compiled stylesheets; kept across `mkdocs serve` builds
 
     def _end(self) -> None:
         if self.build is not None:
             self.build.warnings.detach()
+            self.sheets.save()  # what this build had to compile, for the next one
+            if self.sheets.folder is not None:
+                save_words(self.sheets.folder)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self._end()
@@ -99,6 +104,10 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         root = Path(config.config_file_path).parent
         docs = Path(config.docs_dir)
         today = build_today()
+        cache = cache_dir(root)
+        if self.sheets.folder != cache:
+            self.sheets = SheetStore(cache)
+        load_words(cache)
         try:
             project = load_project(docs, root / "forms")
         except ContentError as exc:
@@ -123,7 +132,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             Sources.read([(docs, label), (root / "forms", project.forms_label)]), label
         )
         warnings.attach()
-        self.build = _Build(final, warnings, *_pages(project, today))
+        self.build = _Build(final, warnings, *_pages(project, today, cache))
         for message in overdue_reviews(project.content, today, label):
             review_log.warning(message)  # shown, but not counted by strict mode: publishing goes on
         return config
@@ -157,7 +166,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         )
 
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
-        return inline_critical(polish(output), page.url, self._site_text)
+        return inline_critical(polish(output), page.url, self._site_text, self.sheets)
 
     def on_post_template(
         self, output_content: str, /, *, template_name: str, config: MkDocsConfig
@@ -206,11 +215,11 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         return None if file is None else file.content_string
 
 
-def _pages(project: Project, today: dt.date) -> tuple[Published, dict[str, str], str]:
+def _pages(project: Project, today: dt.date, cache: Path) -> tuple[Published, dict[str, str], str]:
     """The published results, every generated page, and the brand stylesheet."""
     published = project.published or Published()
     content = project.content
-    site_input = SiteInput(content, project.forms, today, tuple(published.evaluations()))
+    site_input = SiteInput(content, project.forms, today, tuple(published.evaluations()), cache)
     pages = generate(site_input) | result_pages(published, content)
     return published, pages, brand_css(content.site["brand_colour"])
 
