@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from html.parser import HTMLParser
+from html import unescape
 from pathlib import Path
 from posixpath import join, normpath
 from typing import Any, TypeAlias
@@ -53,30 +53,36 @@ class PageTokens:
     values: set[tuple[str, str]] = field(default_factory=set)
 
 
-class _Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tokens = PageTokens()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        t = self.tokens
-        t.tags.add(tag.lower())
-        for name, value in attrs:
-            t.attrs.add(name)
-            t.values.add((name, value or ""))
-            if name == "class" and value:
-                t.classes.update(value.split())
-            elif name == "id" and value:
-                t.ids.add(value)
-
-    handle_startendtag = handle_starttag
+# The page's start tags and attributes, read as ``html.parser`` reads them (its tolerant
+# attribute pattern; names in lower case, values unquoted and unescaped, nothing inside
+# comments, scripts and styles) but three to four times faster: one pass of regular expressions
+# instead of a parser object per page.
+_RAWTEXT = re.compile(r"<(script|style)\b([^>]*)>.*?</\1\s*>", re.S | re.I)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TAG = re.compile(r"""<([a-zA-Z][^\t\n\r\f />\x00]*)((?:"[^"]*"|'[^']*'|[^'">])*)>""")
+_ATTR = re.compile(
+    r"""((?<=['"\s/])[^\s/>][^\s/=>]*)(\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?"""
+)
 
 
 def page_tokens(html: str) -> PageTokens:
-    collector = _Collector()
-    collector.feed(html)
-    collector.close()
-    tokens = collector.tokens
+    tokens = PageTokens()
+    text = _RAWTEXT.sub(r"<\1\2>", _COMMENT.sub("", html))
+    for tag in _TAG.finditer(text):
+        tokens.tags.add(tag.group(1).lower())
+        for attr in _ATTR.finditer(" " + tag.group(2)):
+            name, rest, value = attr.group(1).lower(), attr.group(2), attr.group(3)
+            if not rest:
+                value = ""
+            elif value[:1] == "'" == value[-1:] or value[:1] == '"' == value[-1:]:
+                value = value[1:-1]
+            value = unescape(value) if value else ""
+            tokens.attrs.add(name)
+            tokens.values.add((name, value))
+            if name == "class" and value:
+                tokens.classes.update(value.split())
+            elif name == "id" and value:
+                tokens.ids.add(value)
     tokens.tags.update({"html", "head", "body"})
     return tokens
 
@@ -300,11 +306,14 @@ _Kept: TypeAlias = "_Rule | _Other | tuple[_Group, list[_Kept]]"
 
 
 def _purge(rules: tuple[_Compiled, ...], page: PageTokens, atoms: frozenset[_Cond]) -> list[_Kept]:
+    """The rules that can match on the page (the inner loop of the build: kept flat and inline)."""
     out: list[_Kept] = []
     for rule in rules:
         if isinstance(rule, _Rule):
-            if any(_possible(alt, page, atoms) for alt in rule.alternatives):
-                out.append(rule)
+            for simple, rest in rule.alternatives:
+                if simple <= atoms and (not rest or _possible((simple, rest), page, atoms)):
+                    out.append(rule)
+                    break
         elif isinstance(rule, _Group):
             inner = _purge(rule.rules, page, atoms)
             if inner:

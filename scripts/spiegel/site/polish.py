@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from spiegel.content.hyphen import SHY, hyphenate_text
+from spiegel.content.hyphen import _WORD, SHY, hyphenate_word
 
 __all__ = ["SHY", "hyphenate_html", "polish", "valid_theme_markup"]
 
@@ -26,16 +26,23 @@ def hyphenate_html(html: str) -> str:
     head, sep, body = html.partition("<body")
     if not sep:
         return html
-    parts = _RAW.split(body)
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        text = parts[i]
-        out.append(hyphenate_text(text) if i else text)  # parts[0] is the rest of the <body> tag
-        if i + 1 < len(parts):
-            out.append(parts[i + 1])
-        i += 3  # split() returns text, the whole match, and the inner group
-    return head + sep + "".join(out)
+    first = _RAW.search(body)
+    if not first:
+        return html
+    # The rest of the <body> tag and what follows it up to the next tag stay as they are. Then
+    # one pass: markup (group 1) is kept, a long word (group 3) gets its soft hyphens; a word's
+    # edges see the same characters as in the text between the tags.
+    rest = _MARKUP_OR_WORD.sub(_hyphenate_match, body[first.start() :])
+    return head + sep + body[: first.start()] + rest
+
+
+# _RAW's flags only for its own part: the word pattern is matched exactly as on its own.
+_MARKUP_OR_WORD = re.compile(f"(?si:{_RAW.pattern})|({_WORD.pattern})")
+
+
+def _hyphenate_match(m: re.Match[str]) -> str:
+    word = m.group(3)
+    return m.group(0) if word is None else hyphenate_word(word)
 
 
 _THEME_SKIP = re.compile(r'(<div data-md-component="skip">).*?(</div>)', re.S)
