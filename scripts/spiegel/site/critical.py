@@ -350,9 +350,10 @@ Compiler: TypeAlias = Callable[[str], "tuple[_Compiled, ...]"]
 # Parsing the theme's 138 KB stylesheet is the largest part of the work (tinycss2 is pure
 # Python) and the sheet is the same in every build. ``SheetStore`` keeps the compiled form as
 # JSON in the project's ``.cache/spiegel/`` (where Material's own plugins keep theirs), keyed by
-# the stylesheet's SHA-256 and this format's version; a missing or unreadable file is compiled
+# the SHA-256 of the stylesheet and of this module's code; a missing or unreadable file is compiled
 # again. What is kept is only what the compiler made from the stylesheet text.
 _FORMAT = 1
+_CODE = Path(__file__).read_bytes()  # a change to the compiler makes new files
 
 
 def _cond_data(c: _Cond) -> list[Any]:
@@ -419,13 +420,16 @@ class SheetStore:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.compiled: dict[str, tuple[_Compiled, ...]] = {}
+        self.keys: dict[str, str] = {}  # stylesheet text -> key
         self.new: set[str] = set()
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"css-{_FORMAT}-{key}.json"
 
     def __call__(self, css: str) -> tuple[_Compiled, ...]:
-        key = hashlib.sha256(css.encode()).hexdigest()[:32]
+        key = self.keys.get(css)
+        if key is None:
+            key = self.keys[css] = hashlib.sha256(_CODE + css.encode()).hexdigest()[:32]
         hit = self.compiled.get(key)
         if hit is not None:
             return hit
