@@ -2,8 +2,8 @@
 
 Material's own plugins keep their caches in ``.cache/``; ours sits beside them and holds only
 what is the same from build to build and costly to redo: the theme's stylesheets compiled for
-the critical CSS (``site/critical.py``), our page templates compiled by Jinja2, and the long
-Dutch words already hyphenated. Every entry is checked or keyed by what it was made from, and a
+the critical CSS (``site/critical.py``), our page templates compiled by Jinja2, the sessions'
+``.ics`` files (``site/generate.py``) and the long Dutch words already hyphenated. Every entry is checked or keyed by what it was made from, and a
 missing, stale or unreadable cache only means the work is done again. Delete the folder at
 will.
 """
