@@ -96,6 +96,14 @@ def test_compiled_stylesheets_kept_between_builds_give_the_same_css(tmp_path: Pa
     broken = critical.SheetStore(tmp_path)
     assert critical.critical_css([SHEET], tokens, broken) == fresh and broken.new
     assert ".md-tabs" not in fresh and "--b" not in fresh and "size:A4" in fresh
+    pages = critical.SheetStore(tmp_path)
+    assert pages.critical([SHEET], tokens) == fresh
+    pages.save()
+    assert len(list((tmp_path / "pages").glob("*.css"))) == 1
+    other = critical.page_tokens(PAGE.replace("md-header", "md-tabs"))  # a page unlike it
+    again = critical.SheetStore(tmp_path)
+    assert again.critical([SHEET], tokens) == fresh  # read back
+    assert again.critical([SHEET], other) == critical.critical_css([SHEET], other) != fresh
 
 
 def test_page_tokens_read_html_as_the_html_parser_does() -> None:

@@ -22,6 +22,7 @@ its selectors stays, so nothing is rewritten, only left out.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -411,6 +412,40 @@ def _from_data(data: list[Any]) -> tuple[_Compiled, ...]:
     return tuple(out)
 
 
+_VOCABULARY: dict[int, tuple[tuple[_Compiled, ...], frozenset[_Cond], frozenset[str]]] = {}
+
+
+def _vocabulary(compiled: tuple[_Compiled, ...]) -> tuple[frozenset[_Cond], frozenset[str]]:
+    """Every plain name a stylesheet's selectors ask about, and the attributes they compare
+    case-insensitively: all of a page that can change what is kept."""
+    hit = _VOCABULARY.get(id(compiled))
+    if hit is not None and hit[0] is compiled:
+        return hit[1], hit[2]
+    atoms: set[_Cond] = set()
+    inames: set[str] = set()
+
+    def alternative(alt: _Alternative) -> None:
+        atoms.update(alt[0])
+        for cond in alt[1]:
+            if cond[0] == "any":
+                for inner in cond[1]:
+                    alternative(inner)
+            else:
+                inames.add(cond[1])
+
+    def walk(items: tuple[_Compiled, ...]) -> None:
+        for item in items:
+            if isinstance(item, _Rule):
+                for alt in item.alternatives:
+                    alternative(alt)
+            elif isinstance(item, _Group):
+                walk(item.rules)
+
+    walk(compiled)
+    _VOCABULARY[id(compiled)] = (compiled, frozenset(atoms), frozenset(inames))
+    return frozenset(atoms), frozenset(inames)
+
+
 class SheetStore:
     """Compiled stylesheets for one build: from memory, from ``folder``, or compiled now.
 
@@ -422,6 +457,9 @@ class SheetStore:
         self.compiled: dict[str, tuple[_Compiled, ...]] = {}
         self.keys: dict[str, str] = {}  # stylesheet text -> key
         self.new: set[str] = set()
+        self.pages: dict[str, str] = {}  # what a page's tokens ask -> its critical CSS
+        self.new_pages: dict[Path, str] = {}
+        self.used: set[str] = set()  # page files this build used; the others are removed
 
     def _path(self, key: str) -> Path | None:
         return None if self.folder is None else self.folder / f"css-{_FORMAT}-{key}.json"
@@ -444,7 +482,48 @@ class SheetStore:
         self.compiled[key] = hit
         return hit
 
+    def critical(self, sheets: Sequence[str], page: PageTokens) -> str:
+        """``critical_css(sheets, page)``, kept by everything in the page the stylesheets ask
+        about: pages alike give the same CSS, and an unchanged page is not purged again."""
+        compiled = [self(css) for css in sheets]
+        atoms = set(_atoms(page))
+        inames: set[str] = set()
+        relevant: list[Any] = [self.keys[css] for css in sheets]
+        for c in compiled:
+            vocab, names = _vocabulary(c)
+            relevant.append(sorted(list(a) for a in atoms & vocab))
+            inames |= names
+        relevant.append(sorted({(n, v.lower()) for n, v in page.values if n in inames}))
+        key = hashlib.sha256(json.dumps(relevant).encode()).hexdigest()[:32]
+        hit = self.pages.get(key)
+        path = None if self.folder is None else self.folder / "pages" / f"{key}.css"
+        if hit is None and path is not None:
+            try:
+                hit = path.read_bytes().decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                hit = None
+        if hit is None:
+            hit = critical_css(sheets, page, self)
+            if path is not None:
+                self.new_pages[path] = hit
+        self.pages[key] = hit
+        self.used.add(f"{key}.css")
+        return hit
+
     def save(self) -> None:
+        for page_path, css in self.new_pages.items():
+            try:
+                page_path.parent.mkdir(parents=True, exist_ok=True)
+                page_path.write_bytes(css.encode("utf-8"))
+            except OSError:
+                pass
+        self.new_pages.clear()
+        if self.used and self.folder is not None:
+            for old in (self.folder / "pages").glob("*.css"):
+                if old.name not in self.used:
+                    with contextlib.suppress(OSError):
+                        old.unlink()
+        self.used.clear()
         for key in sorted(self.new):
             path = self._path(key)
             if path is None:
@@ -545,14 +624,14 @@ def inline_critical(
     html: str,
     page_url: str,
     read: Callable[[str], str | None],
-    compiled: Compiler = _stylesheet,
+    store: SheetStore | None = None,
 ) -> str:
     """Inline the critical CSS of a page; load its stylesheets and scripts without blocking.
 
     ``page_url`` is the page's URL relative to the site root (``spiegelbijeenkomst/``);
     ``read(path)`` gives a stylesheet's text by its path from the site root, or None when the
-    stylesheet is not ours (then the page is left as it is); ``compiled`` gives a stylesheet's
-    compiled form (a ``SheetStore`` keeps it between builds).
+    stylesheet is not ours (then the page is left as it is); a ``SheetStore`` keeps the compiled
+    stylesheets and the critical CSS of pages alike between builds.
     """
     head_match = _HEAD.search(html)
     if not head_match:
@@ -562,7 +641,8 @@ def inline_critical(
     sheets = [read(normpath(join(page_url, m.group(1))).lstrip("/")) for m in links]
     if not links or any(s is None for s in sheets):
         return html
-    css = critical_css([s for s in sheets if s is not None], page_tokens(html), compiled)
+    texts, tokens = [s for s in sheets if s is not None], page_tokens(html)
+    css = store.critical(texts, tokens) if store else critical_css(texts, tokens)
     if "</style" in css.lower():  # would end the <style> element early
         return html
     hrefs = [m.group(1) for m in links]
