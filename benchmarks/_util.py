@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import sys
 from pathlib import Path
@@ -21,3 +22,10 @@ def pct(values: list[float], p: float) -> float:
 
 def row(label: str, value: str, ratio: str = "") -> None:
     print(f"  {label:<46} {value:>16} {ratio}")
+
+
+def free_port() -> int:
+    """A port nobody listens on now (the suite runs the benchmarks beside other servers)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,7 +1,9 @@
 """Endpoint throughput and latency at 50 concurrent clients on loopback, SQLite and PostgreSQL,
-against a bare Starlette app answering the same request (no validation, no storage).
+against two baselines measured in the same run: a bare Starlette app answering the same request
+(no validation, no storage), and a minimal durable endpoint (benchmarks/durable_app.py: the body
+parsed, one SQLite INSERT with ``synchronous=FULL`` committed before the 201).
 
-    .venv/bin/python benchmarks/endpoint.py [--requests 3000] [--clients 50]
+    .venv/bin/python benchmarks/endpoint.py [--requests 3000] [--clients 50] [--no-postgres]
 
 Each server is one uvicorn process; the load comes from one asyncio client process (httpx2), so the
 figures include the client's cost; the ratio to the baseline measured in the same run is the point.
@@ -19,7 +21,7 @@ import time
 import uuid
 
 import httpx2 as httpx
-from _util import ROOT, median, pct, row
+from _util import ROOT, free_port, median, pct, row
 
 BODY = {
     "rol": "coassistent",
@@ -101,6 +103,8 @@ def measure(name: str, app: str, env: dict[str, str], port: int, args: argparse.
         f"{median(lat) * 1000:.1f} / {pct(lat, 99) * 1000:.1f} ms",
         f"({len(lat)} requests, {failures} not 201)",
     )
+    if failures:  # a benchmark of refused requests measures nothing
+        raise SystemExit(f"{name}: {failures} of {len(lat)} requests were not answered 201")
     return rps
 
 
@@ -108,6 +112,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--requests", type=int, default=3000)
     p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = p.parse_args()
     common = {
         "SPIEGEL_RATE_LIMIT": "0",
@@ -117,16 +122,41 @@ def main() -> None:
     print(
         f"endpoint: {args.requests} valid submissions, {args.clients} concurrent clients, loopback, {os.cpu_count()} cores"
     )
-    base = measure("bare Starlette (baseline)", "bare_app:app", common, 8931, args)
+    base = measure("bare Starlette (baseline)", "bare_app:app", common, free_port(), args)
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
     with tempfile.TemporaryDirectory() as tmp:
-        sqlite = measure(
-            "Spiegel, SQLite",
-            "spiegel.web.asgi:app",
-            {**common, "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/b.sqlite3"},
-            8932,
+        durable = measure(
+            "minimal durable endpoint (baseline)",
+            "durable_app:app",
+            {**common, "DURABLE_DB": f"{tmp}/d.sqlite3"},
+            free_port(),
             args,
         )
-    row("SQLite / baseline throughput", f"{sqlite / base:.2f}x")
+        sqlite = measure(
+            "Spiegel, SQLite, no key",
+            "spiegel.web.asgi:app",
+            {**common, "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/b.sqlite3"},
+            free_port(),
+            args,
+        )
+        keyed = measure(
+            "Spiegel, SQLite, encryption key",
+            "spiegel.web.asgi:app",
+            {
+                **common,
+                "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/k.sqlite3",
+                "SPIEGEL_ENCRYPTION_KEY": key,
+            },
+            free_port(),
+            args,
+        )
+    row("durable baseline / bare throughput", f"{durable / base:.2f}x")
+    row("SQLite, no key / durable baseline", f"{sqlite / durable:.2f}x")
+    row("SQLite, key / durable baseline", f"{keyed / durable:.2f}x")
+    if args.no_postgres:
+        return
     try:
         import psycopg
 
@@ -139,10 +169,10 @@ def main() -> None:
                 "Spiegel, PostgreSQL",
                 "spiegel.web.asgi:app",
                 {**common, "SPIEGEL_DATABASE_URL": url},
-                8933,
+                free_port(),
                 args,
             )
-            row("PostgreSQL / baseline throughput", f"{pg / base:.2f}x")
+            row("PostgreSQL / durable SQLite baseline", f"{pg / durable:.2f}x")
         finally:
             with psycopg.connect(PG, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -6,6 +6,7 @@
 #   benchmarks/lighthouse.sh REF          this tree and git revision REF (the baseline), same run
 #
 # RUNS=n (default 3) runs per page and version; the median by performance score is printed.
+# PAGES="/ /x/" (default: home, leaflet, sign-up) measures other pages (the suite's tiny mode: one).
 # PYTHON=/path/to/python uses that interpreter instead of the project's .venv (created if missing).
 # Lighthouse 12.8.2 comes from benchmarks/package-lock.json (`npm ci`; 13.x needs Node 22).
 set -euo pipefail
@@ -64,7 +65,7 @@ summary='
     s("best-practices"), s("seo"), (a["total-byte-weight"].numericValue / 1024).toFixed(0) + " KiB"].join("\t"));'
 printf '%-32s %-5s %5s %8s %8s %7s %5s %5s %5s %9s\n' \
   page build perf FCP LCP TBT a11y bp seo weight
-for path in / /spiegelbijeenkomst/ /spiegelbijeenkomst/aanmelden/; do
+for path in ${PAGES:-/ /spiegelbijeenkomst/ /spiegelbijeenkomst/aanmelden/}; do
   for v in "${versions[@]}"; do : >"$work/rows-$v"; done
   for _ in $(seq 1 "$runs"); do
     for v in "${versions[@]}"; do  # interleaved, so a busy moment hits both versions

@@ -30,6 +30,8 @@ from spiegel.db import open_store  # noqa: E402
 from spiegel.db.base import Submission  # noqa: E402
 from spiegel.mailsettings import MailSettings  # noqa: E402
 from spiegel.outbox.worker import make_sender  # noqa: E402
+from spiegel.security.keys import Keys  # noqa: E402
+from spiegel.services import Services  # noqa: E402
 
 PG = os.environ.get("SPIEGEL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -58,12 +60,13 @@ def free_port() -> int:
 def fill(url: str, n: int) -> None:
     store = open_store(url)
     store.migrate()
+    seat = Keys.of(None, store).seat("spiegelbijeenkomst", "2027-01-cardiologie")
     for i in range(n):
         store.submit(
             Submission(
                 "spiegelbijeenkomst",
                 {"naam": f"P{i}", "email": f"p{i}@example.nl"},
-                "2027-01-cardiologie",
+                seat,
                 100000,
                 notify=True,
             )
@@ -73,14 +76,16 @@ def fill(url: str, n: int) -> None:
 
 def throughput(url: str, relay_port: int, rec: Recorder, n: int) -> tuple[float, list[object]]:
     fill(url, n)
-    settings = Settings(database_url=url, content_dir=ROOT / "content", forms_dir=ROOT / "forms")
     mail = MailSettings(
         smtp_url=f"smtp://127.0.0.1:{relay_port}",
         mail_from="Spiegel <spiegel@zorggroep.example>",
         public_url="https://spiegel.example",
     )
+    settings = Settings(
+        database_url=url, content_dir=ROOT / "content", forms_dir=ROOT / "forms", mail=mail
+    )
     store = open_store(url)
-    sender = make_sender(settings, mail, store)
+    sender = make_sender(Services.build(settings, store))
     start, before = time.perf_counter(), rec.count
     while sender.run_once(100):
         pass

@@ -1,4 +1,4 @@
-"""`spiegel results` on generated responses (10k and 1M) against frictionless' own validate() of the
+"""`spiegel results` on generated responses (10k and 50k: two evaluations of five groups with up to 5,000 codes each) against frictionless' own validate() of the
 same file with the same Table Schema, measured in the same run. Time and peak memory (max RSS) of
 each, in separate processes.
 
@@ -12,6 +12,7 @@ import csv
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,12 +34,12 @@ def header() -> list[str]:
     ]
 
 
+EVALUATIONS = ["cardiologie-2026", "longziekten-2026"]
 GROUPS = ["eigen-groep", "collega-specialisten", "medewerkers", "managers", "verwijzers"]
 FRICTIONLESS = """
 import sys
 from pathlib import Path
 from frictionless import Resource, Schema, system
-sys.path.insert(0, {root!r})
 from spiegel.content.model import load_content
 from spiegel.results.package import raw_schema
 content = load_content(Path({root!r}) / "content")
@@ -64,8 +65,8 @@ def generate(path: Path, n: int) -> None:
                     f"{i:032x}",
                     "2026-11-01T10:00:00+00:00",
                     "received",
-                    rnd.choice(["cardiologie-2026", "longziekten-2026"]),
-                    rnd.choice(GROUPS),
+                    EVALUATIONS[i % 2],
+                    GROUPS[(i // 2) % len(GROUPS)],
                     *(rnd.choice(answers) for _ in statements),
                     "tekst" if i % 7 == 0 else "",
                     "",
@@ -74,9 +75,38 @@ def generate(path: Path, n: int) -> None:
             )
 
 
-def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+def closed_copy(dest: Path) -> Path:
+    """content/ and forms/ with every evaluation closed: results are published only for those."""
+    for part in ("content", "forms"):
+        shutil.copytree(ROOT / part, dest / part)
+    ge = dest / "content" / "groepsevaluatie.yaml"
+    ge.write_text(ge.read_text(encoding="utf-8").replace("open: true", "open: false"), "utf-8")
+    return dest
+
+
+def invite(n: int, env: dict[str, str], cwd: Path) -> None:
+    """Issue as many codes per evaluation and group as the generated file has answers: results
+    are published only for answers given with codes (at most 5,000 per group and call)."""
+    per_pair = -(-n // (len(EVALUATIONS) * len(GROUPS)))
+    for ev in EVALUATIONS:
+        for group in GROUPS:
+            left = per_pair
+            while left > 0:
+                count = min(left, 5000)
+                subprocess.run(
+                    [sys.executable, "-m", "spiegel.cli", "invite", ev, "--group", group]
+                    + ["--count", str(count), "--out", str(cwd / f"codes-{ev}-{group}-{left}.csv")],
+                    cwd=cwd,
+                    env=env,
+                    check=True,
+                    capture_output=True,
+                )
+                left -= count
+
+
+def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t
     out = proc.stdout.read().decode() if proc.stdout else ""
@@ -87,11 +117,13 @@ def measure(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
     args = p.parse_args()
-    env = {**os.environ}
     with tempfile.TemporaryDirectory() as tmp:
+        project = closed_copy(Path(tmp) / "project")
         for n in args.sizes:
+            env = {**os.environ, "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/results-{n}.sqlite3"}
+            invite(n, env, project)
             raw = Path(tmp) / f"raw-{n}.csv"
             generate(raw, n)
             ours = measure(
@@ -105,9 +137,12 @@ def main() -> None:
                     f"{tmp}/out-{n}",
                 ],
                 env,
+                project,
             )
             theirs = measure(
-                [sys.executable, "-c", FRICTIONLESS.format(root=str(ROOT), path=str(raw))], env
+                [sys.executable, "-c", FRICTIONLESS.format(root=str(project), path=str(raw))],
+                env,
+                project,
             )
             print(f"results, {n:,} responses ({raw.stat().st_size / 1e6:.0f} MB CSV)")
             row(

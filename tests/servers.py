@@ -64,6 +64,7 @@ def start(
             "127.0.0.1",
             "--port",
             str(port),
+            "--no-proxy-headers",
         ]
         if not documented:
             cmd += ["--log-level", "warning", "--no-access-log"]

@@ -313,13 +313,10 @@ def _export(capsys: pytest.CaptureFixture[str], form_id: str) -> tuple[int, str,
 
 
 def _post(database_url: str, body: dict[str, Any], key: str | None, form_id: str = "vvg") -> None:
-    from dataclasses import replace
 
-    from spiegel.web.app import create_app
+    from .test_endpoint import app_for
 
-    from .test_endpoint import settings_for
-
-    app = create_app(replace(settings_for(database_url), encryption_key=key))
+    app = app_for(database_url, encryption_key=key)
     with TestClient(app) as c:
         assert c.post(f"/api/forms/{form_id}", json=body).status_code == 201
     app.state.store.close()
@@ -417,8 +414,8 @@ def test_key_rotation_and_rekey(
 @pytest.fixture
 def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every database wait bounded at 1 s instead of the default WAIT_SECONDS (5 s)."""
-    import spiegel.db.postgres as pg
-    import spiegel.db.sqlite as lite
+    import spiegel.db.dialects.postgresql as pg
+    import spiegel.db.dialects.sqlite as lite
     import spiegel.db.threads as threads
 
     for module in (pg, lite, threads):
@@ -439,7 +436,7 @@ def test_disk_full_is_503_and_health_says_so(
     c = make_client()
     store = c.app.state.store
     assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
-    opened = store._conn
+    opened = store.dialect.connection
 
     def full_disk() -> Any:  # every connection, in every worker thread, finds the file full
         conn = opened()
@@ -447,7 +444,7 @@ def test_disk_full_is_503_and_health_says_so(
         conn.execute(f"PRAGMA max_page_count={pages}")
         return conn
 
-    store._conn = full_disk
+    store.dialect.connection = full_disk
     big = {**VALID["vvg"], "naam": "x" * 100}
     caplog.set_level("ERROR")
     for _ in range(20):  # until the last free page is used
@@ -466,24 +463,25 @@ def test_read_only_database_is_503_and_health_says_so(
 ) -> None:
     if database_url.startswith("sqlite"):
         c = make_client()
-        opened = c.app.state.store._conn
+        opened = c.app.state.store.dialect.connection
 
         def read_only() -> Any:  # as a read-only mount or file would (root ignores chmod)
             conn = opened()
             conn.execute("PRAGMA query_only=ON")
             return conn
 
-        c.app.state.store._conn = read_only
+        c.app.state.store.dialect.connection = read_only
     else:
         make_client().app.state.store.migrate()
         ro = database_url + "%20-cdefault_transaction_read_only%3Don"
         from spiegel.db import open_store
+        from spiegel.services import Services
         from spiegel.web.app import create_app
 
         from .test_endpoint import settings_for
 
         store = open_store(ro)
-        c = TestClient(create_app(settings_for(ro), store=_NoMigrate(store)))
+        c = TestClient(create_app(Services.build(settings_for(ro), store, migrate=False)))
     try:
         assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
         assert c.get("/api/health").status_code == 503
@@ -529,6 +527,33 @@ def test_held_write_lock_gives_503_not_a_hang(
         other.rollback()
         other.close()
     assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201  # and back
+    assert len(stored(c, "vvg")) == 2
+
+
+def test_exhausted_connection_pool_gives_503_not_a_hang(
+    make_client: Any, database_url: str, short_waits: None
+) -> None:
+    """Every pooled PostgreSQL connection is taken (by slow callers elsewhere in the process):
+    a sign-up waits the bounded time, then 503; with a connection back, 201."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only (SQLite: one connection per thread, the held-lock test)")
+    import time
+
+    from spiegel.db.dialects.postgresql import POOL_SIZE
+
+    c = make_client()
+    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
+    pool = c.app.state.store.dialect.pool
+    held = [pool.getconn() for _ in range(POOL_SIZE)]
+    try:
+        started = time.monotonic()
+        assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
+        assert time.monotonic() - started < 4  # short_waits: 1 s for the pool, not a hang
+        assert c.get("/api/health").status_code == 503
+    finally:
+        for conn in held:
+            pool.putconn(conn)
+    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
     assert len(stored(c, "vvg")) == 2
 
 
@@ -649,3 +674,77 @@ def test_postgres_files_never_hold_a_name_in_clear(
     for name in files:
         with open(name, "rb") as fh:
             assert needle not in fh.read(), name
+
+
+# ---------------------------------------------------------------- issue 20 #4, #11
+
+
+def test_documented_uvicorn_command_ignores_forged_forwarded_for(tmp_path: Any) -> None:
+    """With the README's command a new X-Forwarded-For per request gains nothing: uvicorn runs
+    with proxy headers off and TRUST_PROXY=0 keys the limit on the real peer."""
+    from . import servers
+
+    proc, base = servers.start(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        documented=True,
+        extra={"SPIEGEL_RATE_LIMIT": "10", "SPIEGEL_TRUST_PROXY": "0"},
+    )
+    try:
+        with httpx.Client(base_url=base) as h:
+            codes = [
+                h.post(
+                    "/api/forms/vvg", json=VALID["vvg"], headers={"x-forwarded-for": f"x{i}"}
+                ).status_code
+                for i in range(15)
+            ]
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+    assert codes.count(429) >= 5, codes
+
+
+@pytest.mark.parametrize("peer", ["x1", "x2", "", "not an address"])
+def test_a_peer_that_is_no_address_shares_one_key(peer: str) -> None:
+    assert client_address(peer, [f"evil-{peer}"], 1) == "unknown"
+    assert client_address(peer, [], 0) == "unknown"
+
+
+@pytest.fixture(scope="module")
+def local_site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from . import servers
+
+    site = tmp_path_factory.mktemp("static-site")
+    (site / "index.html").write_text("<p>home</p>")
+    (site / "folder").mkdir()
+    (site / "folder" / "index.html").write_text("<p>folder</p>")
+    db = tmp_path_factory.mktemp("static-db") / "db.sqlite3"
+    proc, base = servers.start(f"sqlite:///{db}", site=site)
+    yield base
+    proc.terminate()
+    proc.communicate(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", "/", {}, 200),
+        ("HEAD", "/", {}, 200),
+        ("GET", "/folder", {"host": "evil.example"}, 307),
+        ("GET", "/%00", {}, 400),
+        ("GET", "/" + "a" * 10_000, {}, 404),
+        ("GET", "/" + "a" * 300 + "/b", {}, 404),
+        ("OPTIONS", "/", {}, 405),
+        ("PUT", "/index.html", {}, 405),
+        ("DELETE", "/index.html", {}, 405),
+        ("POST", "/folder/", {}, 405),
+        ("GET", "/..%2f..%2fetc/passwd", {}, 404),
+    ],
+)
+def test_static_files_never_answer_500_or_redirect_elsewhere(
+    local_site: str, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    r = httpx.request(method, local_site + path, headers=headers, follow_redirects=False)
+    assert r.status_code == status, (r.status_code, r.text[:200])
+    if "location" in r.headers:
+        assert r.headers["location"].startswith("/") and "evil" not in r.headers["location"]
+    assert "Traceback" not in r.text

@@ -294,10 +294,12 @@ def fill_groepsevaluatie(page: Any, name: str) -> None:
 def issue_code(database_url: str, group: str = "managers") -> str:
     from spiegel.db import open_store
     from spiegel.security.invites import code_key, new_code, normalise
+    from spiegel.security.keys import Keys
 
     code = new_code()
     store = open_store(database_url)
-    store.add_invitations("cardiologie-2026", group, [code_key(None, normalise(code) or "")])
+    keys = Keys.of(None, store)  # the server has no key: the database's own secret
+    store.add_invitations("cardiologie-2026", group, [code_key(keys, normalise(code) or "")])
     store.close()
     return code.lower()  # typed in lower case: still accepted
 

@@ -15,10 +15,9 @@ import pytest
 from spiegel.cli import main, parser
 from spiegel.db import open_store
 from spiegel.signups.export import neutralise
-from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
-from .test_endpoint import settings_for
+from .test_endpoint import app_for
 from .test_forms import VALID
 
 
@@ -34,7 +33,7 @@ def run(*args: str) -> str:
 
 
 def submit(database_url: str, form_id: str, body: dict[str, Any]) -> None:
-    app = create_app(settings_for(database_url))
+    app = app_for(database_url)
     with TestClient(app) as c:
         assert c.post(f"/api/forms/{form_id}", json=body).status_code == 201
     app.state.store.close()
@@ -89,9 +88,8 @@ def test_export_decrypts_with_the_key(env: str, monkeypatch: pytest.MonkeyPatch)
 
     key = Fernet.generate_key().decode()
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", key)
-    from dataclasses import replace
 
-    app = create_app(replace(settings_for(env), encryption_key=key))
+    app = app_for(env, encryption_key=key)
     with TestClient(app) as c:
         assert (
             c.post("/api/forms/spiegelbijeenkomst", json=VALID["spiegelbijeenkomst"]).status_code
@@ -120,16 +118,11 @@ def test_purge_deletes_only_past_retention(env: str) -> None:
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
     store.purge({})  # no-op
     # age the peer-support request past its 30-day retention
-    if store.kind == "sqlite":
-        store._conn().execute(
-            "UPDATE submissions SET created_at = ? WHERE form_id = ?",
-            (old.isoformat(), "collegiale-ondersteuning"),
-        )  # type: ignore[attr-defined]
-    else:
-        conn = store._conn()  # type: ignore[attr-defined]
+    d = store.dialect  # type: ignore[attr-defined]
+    with d.transaction() as conn:
         conn.execute(
-            "UPDATE submissions SET created_at = %s WHERE form_id = %s",
-            (old, "collegiale-ondersteuning"),
+            f"UPDATE submissions SET created_at = {d.mark} WHERE form_id = {d.mark}",
+            (d.time(old), "collegiale-ondersteuning"),
         )
     assert "collegiale-ondersteuning: 1 zou(den) worden verwijderd" in run("purge", "--dry-run")
     out = run("purge")
@@ -213,16 +206,49 @@ def test_outbox_lists_without_personal_data_and_sends_as_eml(
 
 
 def test_remind_queues_one_reminder_per_signup(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    import spiegel.web.routes.forms as handlers
-
     submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
-    monkeypatch.setattr(handlers, "today", lambda: dt.date(2027, 1, 12))
+    monkeypatch.setenv("SPIEGEL_TODAY", "2027-01-12")  # the one clock honours it
     assert "1 herinnering(en) klaargezet" in run("remind")
     assert "0 herinnering(en) klaargezet" in run("remind")
-    monkeypatch.setattr(handlers, "today", lambda: dt.date(2027, 1, 1))
     store = open_store(env)
     assert [r.kind for r in store.outbox(("pending",))].count("reminder") == 1
     store.close()
+
+
+def test_cron_commands_never_mail_links_without_a_host(
+    env: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`spiegel remind && spiegel outbox send` without SPIEGEL_SITE_URL mailed cancel links
+    "/api/afmelden/..." and an .ics saying "Aanmelden: /spiegelbijeenkomst/agenda/". Now the
+    sender refuses, says why, and keeps the messages for when the address is set."""
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
+    outbox = tmp_path / "outbox"
+    monkeypatch.setenv("SPIEGEL_OUTBOX_DIR", str(outbox))
+    for name in ("SPIEGEL_SITE_URL", "SPIEGEL_PUBLIC_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPIEGEL_TODAY", "2027-01-12")
+    submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
+    assert "1 herinnering(en) klaargezet" in run("remind")
+    assert main(["outbox", "send"], io.StringIO()) == 2
+    said = capsys.readouterr().err
+    assert "niets verstuurd" in said and "SPIEGEL_SITE_URL" in said
+    assert not outbox.exists() or not list(outbox.glob("*.eml"))
+    assert "2 bericht(en) niet verstuurd" in run("outbox")  # kept, not failed
+    monkeypatch.setenv("SPIEGEL_SITE_URL", "https://spiegel.example.nl")
+    assert "2 bericht(en) afgehandeld" in run("outbox", "send")
+    for path in outbox.glob("*.eml"):
+        msg = email.message_from_bytes(path.read_bytes(), EmailMessage, policy=email.policy.default)
+        text = "\n".join(
+            part.get_content() for part in msg.walk() if part.get_content_maintype() == "text"
+        )
+        assert "https://spiegel.example.nl/api/afmelden/" in text
+        assert 'href="/' not in text and " /api/afmelden/" not in text
+        assert "/spiegelbijeenkomst/agenda/" not in text.replace(
+            "https://spiegel.example.nl/spiegelbijeenkomst/agenda/", ""
+        )
 
 
 # ---------------------------------------------------------------- issue 10: an export people can open
@@ -241,7 +267,6 @@ def _people(i: int, **kw: str) -> dict[str, str]:
 def signed_up(env: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Seven patients and a partner for cardiologie, three on its waiting list, one of the seven
     cancelled (the first consenting waiter moves up), one for the kinderafdeling; with a key."""
-    from dataclasses import replace
 
     from cryptography.fernet import Fernet
 
@@ -249,9 +274,7 @@ def signed_up(env: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", key)
     from spiegel.mailsettings import MailSettings
 
-    app = create_app(
-        replace(settings_for(env), encryption_key=key), mail=MailSettings(signups_per_day=0)
-    )
+    app = app_for(env, encryption_key=key, mail=MailSettings(signups_per_day=0))
     ids: dict[str, str] = {}
     with TestClient(app) as c:
 
@@ -268,9 +291,7 @@ def signed_up(env: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         post("w2", _people(31, doorschuiven="ja"))
         post("w3", _people(32))
         store = app.state.store
-        seat = app.state.registry.seat_choices(
-            app.state.registry.forms()["spiegelbijeenkomst"], app.state.cipher
-        )
+        seat = app.state.registry.seat_choices(app.state.registry.forms()["spiegelbijeenkomst"])
         capacity = next(
             ch.capacity for k, ch in seat.items() if store.submission(ids["p1"]).capacity_key == k
         )

@@ -159,6 +159,42 @@ BAD_EDITS = [
         "content/vvg.yaml:4: aan het begin van deze regel staat een tab",
         id="tab",
     ),
+    # issue 22 #5: the right line and the right advice for what Word and e-mail paste
+    pytest.param(
+        "sessions.yaml",
+        "    department: Oncologie",
+        "\u00a0\u00a0  department: Oncologie",
+        "content/sessions.yaml:17: aan het begin van deze regel staat een vaste spatie (U+00A0, vaak gekopieerd uit Word of een e-mail) in plaats van gewone spaties.",
+        id="nbsp-indent",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "    department: Oncologie",
+        "    department: Onco\u200blogie",
+        "content/sessions.yaml:17: op deze regel staat een onzichtbare spatie (zero-width space) (U+200B)",
+        id="zero-width-space",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "    audience: Ouders en verzorgers",
+        '    audience: "Ouders" en verzorgers',
+        "content/sessions.yaml:25: deze tekst begint met een woord tussen aanhalingstekens; YAML denkt dan dat de tekst na dat woord ophoudt. Zet de hele tekst tussen aanhalingstekens, zo: audience: '\"Ouders\" en verzorgers van kinderen die zijn opgenomen op de kinderafdeling'",
+        id="quoted-first-word",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        '    start: "10:00"',
+        '    start: "10:00\u201311:30"',
+        'content/sessions.yaml:14: de tweede bijeenkomst, start: hier staat een tijdvak ("10:00\u201311:30"); bij start hoort één tijd. Zet de begintijd bij start en de eindtijd bij end, zo: start: "10:00" en op de regel eronder end: "11:30"',
+        id="time-range-en-dash",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        '    start: "10:00"',
+        '    start: "10.00 uur"',
+        'content/sessions.yaml:14: de tweede bijeenkomst, start: schrijf de tijd met een dubbele punt en zonder "uur", zo: start: "10:00"',
+        id="time-with-dot",
+    ),
     pytest.param(
         "sessions.yaml",
         "    capacity: 6",

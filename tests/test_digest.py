@@ -7,25 +7,23 @@ import datetime as dt
 import io
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 from spiegel.cli import main
-from spiegel.db import open_store
 from spiegel.db.base import DIGEST, now
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
-from spiegel.security.cipher import FieldCipher
 from spiegel.signups.digest import queue_digest
-from spiegel.signups.prepare import enrich, link_key
-from spiegel.signups.registry import Registry
+from spiegel.signups.prepare import enrich
 
 from . import servers
 from .conftest import ROOT
 from .smtp import Relay
-from .test_endpoint import settings_for
+from .test_endpoint import services_for
 from .test_forms import VALID
 
 COORDINATOR = "coordinator@zorggroep.example"
@@ -48,19 +46,17 @@ def _people(i: int, **kw: str) -> dict[str, str]:
 def filled(database_url: str) -> Any:
     """Eight patients (seven seats: one waits), a partner, one of the seven cancelled."""
     secret = Fernet.generate_key().decode()
-    settings = settings_for(database_url, encryption_key=secret)
-    store = open_store(database_url)
-    store.migrate()
-    registry, cipher = Registry(settings), FieldCipher(secret)
+    services = services_for(database_url, encryption_key=secret)
+    store, registry, cipher = services.store, services.registry, services.cipher
     form = registry.forms()["spiegelbijeenkomst"]
-    key = link_key(secret, store)
+    key = services.keys.link()
     ids = []
     for i, body in enumerate([*(_people(i) for i in range(8)), _people(9, rol="partner")]):
         sub, errors = registry.prepare(form, body, cipher)
         assert sub is not None and not errors, (i, errors)
         ids.append(store.submit(enrich(sub, form, body, key)).id)
     store.cancel(ids[0], 7)  # the waiter did not ask to move up: a seat is free
-    yield store, registry, cipher, settings
+    yield store, registry, cipher, services
     store.close()
 
 
@@ -86,7 +82,8 @@ def test_digest_counts_without_personal_data_once_a_day(filled: Any) -> None:
 def test_spiegel_digest_for_cron_and_delivery(
     filled: Any, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    store, _, _, settings = filled
+    store, _, _, services = filled
+    settings = services.config
     for name, value in {
         "SPIEGEL_DATABASE_URL": database_url,
         "SPIEGEL_CONTENT_DIR": str(ROOT / "content"),
@@ -102,8 +99,12 @@ def test_spiegel_digest_for_cron_and_delivery(
     out = io.StringIO()
     assert main(["digest"], out) == 0 and "stond al klaar" in out.getvalue()
     relay = Relay().start()
-    mail = MailSettings(smtp_url=relay.url, mail_from="Spiegel <spiegel@zorggroep.example>")
-    sender = make_sender(settings, mail, store)
+    mail = MailSettings(
+        smtp_url=relay.url,
+        mail_from="Spiegel <spiegel@zorggroep.example>",
+        public_url="https://spiegel.example",
+    )
+    sender = make_sender(replace(services, config=replace(settings, mail=mail)))
     try:
         sender.run_once()
         [digest] = [m for m in relay.wait_for(1) if m["To"] == COORDINATOR]

@@ -16,18 +16,16 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from spiegel.mailsettings import MailSettings
-from spiegel.web.app import create_app
 from spiegel.web.replies import SECURITY_HEADERS
 from starlette.testclient import TestClient
 
-from .test_endpoint import settings_for
+from .test_endpoint import app_for
 from .test_forms import VALID
 
 _DIR = tempfile.TemporaryDirectory(prefix="spiegel-fuzz-")
 # no daily cap of sign-ups per client (issue 10): every fuzzed post comes from the same client
-APP = create_app(
-    settings_for(f"sqlite:///{_DIR.name}/db.sqlite3", min_fill_seconds=0),
-    mail=MailSettings(signups_per_day=0),
+APP = app_for(
+    f"sqlite:///{_DIR.name}/db.sqlite3", min_fill_seconds=0, mail=MailSettings(signups_per_day=0)
 )
 SCHEMA = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 CANCEL = "/api/afmelden/{token}"  # the personal cancel link: its token cannot be guessed

@@ -15,11 +15,10 @@ from spiegel.cli import main
 from spiegel.db import open_store
 from spiegel.security.invites import ALPHABET, new_code, normalise
 from spiegel.signups.registry import CODE_REFUSED, CODE_TYPO
-from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from . import servers
-from .test_endpoint import settings_for
+from .test_endpoint import app_for
 
 ANSWERS = {f"s{i:02d}": "3" for i in range(1, 13)}
 EV, OTHER_EV = "cardiologie-2026", "longziekten-2026"
@@ -69,10 +68,10 @@ def test_invite_stores_only_keyed_hashes_and_counts(env: str, tmp_path: Path) ->
     store = open_store(env)
     assert store.invited_counts() == {EV: {"managers": 3, "medewerkers": 2}}
     if store.kind == "sqlite":
-        dump = "\n".join(store._conn().iterdump())  # type: ignore[attr-defined]
+        dump = "\n".join(store.dialect.connection().iterdump())  # type: ignore[attr-defined]
     else:
-        rows = store._conn().execute("SELECT * FROM invitations").fetchall()  # type: ignore[attr-defined]
-        dump = json.dumps(rows, default=str)
+        with store.dialect.read() as conn:  # type: ignore[attr-defined]
+            dump = json.dumps(conn.execute("SELECT * FROM invitations").fetchall(), default=str)
     for c in codes:
         assert c not in dump and c.replace("-", "") not in dump
     assert "invite\tgroepsevaluatie\tcardiologie-2026 managers 3" in "\n".join(
@@ -88,7 +87,7 @@ def test_padding_with_invented_codes_is_refused(env: str) -> None:
     real = issue(EV, "managers", 1)[0]
     foreign = issue(OTHER_EV, "managers", 1)[0]
     other_group = issue(EV, "medewerkers", 1)[0]
-    app = create_app(settings_for(env))
+    app = app_for(env)
     with TestClient(app) as c:
         post = lambda b: c.post("/api/forms/groepsevaluatie", json=b)  # noqa: E731
         refused = [

@@ -19,10 +19,9 @@ from mangum import Mangum
 from spiegel import snapshot
 from spiegel.cli import main as cli
 from spiegel.db import open_store
-from spiegel.web.app import create_app
 
 from .conftest import ROOT
-from .test_endpoint import settings_for
+from .test_endpoint import app_for
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # the pages that post in the recorded events (the site's origin is configured, never guessed)
@@ -58,7 +57,7 @@ def event_loop_of_this_test() -> Iterator[None]:
 
 @pytest.fixture
 def handler(database_url: str) -> Any:
-    app = create_app(settings_for(database_url, min_fill_seconds=0, allowed_origins=ORIGINS))
+    app = app_for(database_url, min_fill_seconds=0, allowed_origins=ORIGINS)
     yield Mangum(app, lifespan="off")
     app.state.store.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,15 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 from spiegel.cli import main
-from spiegel.db import open_store
 from spiegel.db.base import CONFIRMED, LETTER
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
-from spiegel.security.cipher import FieldCipher
-from spiegel.signups.prepare import enrich, link_key
+from spiegel.signups.prepare import enrich
 from spiegel.signups.registry import Registry
 
 from .conftest import ROOT
 from .smtp import Relay
-from .test_endpoint import settings_for
+from .test_endpoint import services_for
 from .test_forms import VALID
 
 SESSION = "2026-10-orthopedie"  # in the past (today is later), with an action in content/
@@ -78,15 +77,13 @@ def session(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
         "SPIEGEL_ACTOR": "test-coordinator",
     }.items():
         monkeypatch.setenv(name, value)
-    settings = settings_for(database_url, encryption_key=secret)
-    store = open_store(database_url)
-    store.migrate()
-    registry, cipher = Registry(settings), FieldCipher(secret)
-    key = link_key(secret, store)
+    services = services_for(database_url, encryption_key=secret)
+    store, registry, cipher = services.store, services.registry, services.cipher
+    key = services.keys.link()
     ids = {p[0]: _sign_up(store, registry, cipher, key, p) for p in PEOPLE}
     gone = _sign_up(store, registry, cipher, key, CANCELLED)
     assert store.cancel(gone, 7) is not None
-    yield {"store": store, "settings": settings, "ids": ids, "out": tmp_path / "brieven"}
+    yield {"store": store, "services": services, "ids": ids, "out": tmp_path / "brieven"}
     store.close()
 
 
@@ -104,8 +101,14 @@ def _others(token: str) -> list[str]:
 def test_letters_by_mail_and_print_name_only_their_reader(session: dict[str, Any]) -> None:
     relay = Relay().start()
     store = session["store"]
-    mail = MailSettings(smtp_url=relay.url, mail_from="Spiegel <spiegel@zorggroep.example>")
-    sender = make_sender(session["settings"], mail, store)
+    mail = MailSettings(
+        smtp_url=relay.url,
+        mail_from="Spiegel <spiegel@zorggroep.example>",
+        public_url="https://spiegel.example",
+    )
+    sender = make_sender(
+        replace(session["services"], config=replace(session["services"].config, mail=mail))
+    )
     try:
         sender.run_once()  # the sign-ups' own messages first (confirmation, cancellation)
         before = len(relay.messages)

@@ -61,14 +61,14 @@ def test_signup_mail_cancel_link_and_promotion(
     """With a key (issue 11) the payload is sealed and the seat key is a keyed hash: the mail,
     the cancel page and the promotion must still find the address and the session."""
     from cryptography.fernet import Fernet
-    from spiegel.security.cipher import FieldCipher, capacity_key
+    from spiegel.security.keys import Keys
 
     key = Fernet.generate_key().decode() if encrypted else ""
-    seat = capacity_key(FieldCipher(key) if key else None, "spiegelbijeenkomst", SIGNUP["sessie"])
     relay = Relay().start()
     extra = mail_env(relay, **({"SPIEGEL_ENCRYPTION_KEY": key} if key else {}))
     proc, base = servers.start(database_url, site=tmp_path, extra=extra)
     store = open_store(database_url)
+    seat = Keys.of(key or None, store).seat("spiegelbijeenkomst", SIGNUP["sessie"])
     try:
         r = httpx.post(base + FORM, data=SIGNUP, follow_redirects=False)
         assert r.status_code == 303
@@ -189,15 +189,18 @@ def test_kill_9_of_the_sender_loses_and_duplicates_nothing(
 ) -> None:
     """Kill the sender mid-batch: every message arrives; at most the one in flight at the kill
     (accepted by the relay, not yet marked) arrives twice, with the same Message-ID."""
+    from spiegel.security.keys import Keys
+
     store = open_store(database_url)
     store.migrate()
+    seat = Keys.of(None, store).seat("spiegelbijeenkomst", "2027-01-cardiologie")
     n = 120
     for i in range(n):
         store.submit(
             Submission(
                 "spiegelbijeenkomst",
                 {"naam": f"P{i}", "email": f"p{i}@example.nl"},
-                "2027-01-cardiologie",
+                seat,
                 1000,
                 notify=True,
             )

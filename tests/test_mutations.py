@@ -99,6 +99,28 @@ def test_any_edit_gives_clean_messages_or_a_site(base: Path, m: tuple[str, str, 
         assert generate(SiteInput(content, forms, dt.date(2026, 11, 22)))
 
 
+# Found by the property test with some seeds only (issue 17): ids of another type or missing
+# crashed the cross-check of the respondent groups with a TypeError instead of a message.
+@pytest.mark.parametrize(
+    "line",
+    [
+        "  - {id: Eigen Groep, name: Eigen groep}",
+        "  - {id: 5, name: Eigen groep}",
+        "  - {name: Eigen groep}",
+        "  - {id: [eigen-groep], name: Eigen groep}",
+        "  - {id: null, name: Eigen groep}",
+        "  - {id: true, name: Eigen groep}",
+    ],
+)
+def test_a_respondent_group_without_a_proper_id_gives_a_message(base: Path, line: str) -> None:
+    project = copy_project(base / uuid.uuid4().hex)
+    project.edit("content/groepsevaluatie.yaml", "  - {id: eigen-groep, name: Eigen groep}", line)
+    issues = check(project.content, project.root / "forms")
+    assert issues, "the broken id is reported"
+    assert all(i.file == "content/groepsevaluatie.yaml" and i.line == 22 for i in issues), issues
+    assert all("Traceback" not in i.message for i in issues)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = copy_project(tmp_path_factory.mktemp("built-mutations") / "project")

@@ -14,13 +14,12 @@ from spiegel.config import ConfigError
 from spiegel.db.base import NOTICE, PENDING, Store, now
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
+from spiegel.signups.letters import LetterText
 from spiegel.signups.notices import queue_notices
-from spiegel.signups.registry import Registry
-from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
 from .smtp import Relay
-from .test_endpoint import settings_for
+from .test_endpoint import app_for, services_for
 from .test_forms import VALID
 
 PEER = {**VALID["collegiale-ondersteuning"], "naam": "Dr. Geheim Voorbeeldnaam"}
@@ -31,6 +30,7 @@ def mail_for(relay: Relay, **kw: Any) -> MailSettings:
         smtp_url=relay.url,
         mail_from="Spiegel <spiegel@zorggroep.example>",
         coordinator="coordinator@zorggroep.example",
+        public_url="https://spiegel.example",
         **kw,
     )
 
@@ -38,7 +38,7 @@ def mail_for(relay: Relay, **kw: Any) -> MailSettings:
 @pytest.fixture
 def store(database_url: str) -> Iterator[Store]:
     """The store after one request on each form: three that promise an answer, one sign-up."""
-    app = create_app(settings_for(database_url, min_fill_seconds=0))
+    app = app_for(database_url, min_fill_seconds=0)
     with TestClient(app) as client:
         post_all(client)
     yield app.state.store
@@ -59,14 +59,14 @@ def post_all(client: TestClient) -> None:
 def test_one_notice_per_request_without_personal_data(store: Store, database_url: str) -> None:
     relay = Relay().start()
     try:
-        settings = settings_for(database_url)
         mail = mail_for(relay, notify={"collegiale-ondersteuning": "peer@zorggroep.example"})
-        registry = Registry(settings)
+        services = services_for(database_url, store, mail=mail, migrate=False)
+        registry = services.registry
         assert queue_notices(store, registry, mail.coordinator, mail.notify, now()) == 3
         # every process may run it, as often as it likes: still one notice per request
         assert queue_notices(store, registry, mail.coordinator, mail.notify, now()) == 0
         assert len([r for r in store.outbox((PENDING,)) if r.kind == NOTICE]) == 3
-        sender = make_sender(settings, mail, store)
+        sender = make_sender(services)
         sender.run_once()
         sender.transport.close()
         received = relay.wait_for(4)  # three notices and the sign-up's own confirmation
@@ -86,7 +86,7 @@ def test_one_notice_per_request_without_personal_data(store: Store, database_url
 def test_no_coordinator_means_no_notice_and_old_requests_are_left_alone(
     store: Store, database_url: str
 ) -> None:
-    registry = Registry(settings_for(database_url))
+    registry = services_for(database_url, store).registry
     assert queue_notices(store, registry, "", {}, now()) == 0
     later = now() + dt.timedelta(days=3)  # a new deployment does not mail about old requests
     assert queue_notices(store, registry, "c@zorggroep.example", {}, later) == 0
@@ -128,9 +128,40 @@ def test_outbox_send_for_cron_queues_and_delivers_the_notices(
 
     monkeypatch.setenv("SPIEGEL_COORDINATOR_EMAIL", "coordinator@zorggroep.example")
     monkeypatch.setenv("SPIEGEL_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("SPIEGEL_SITE_URL", "https://spiegel.example")  # links in the sign-up's mail
     for _ in range(2):
         assert main(["outbox", "send"], io.StringIO()) == 0
     files = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml")]
     notices = [f for f in files if "Nieuwe aanvraag via Spiegel" in f]
     assert len(notices) == 3
     assert all("Geheim" not in f for f in notices)
+
+
+def test_a_flood_of_requests_gives_at_most_two_notices_per_window(database_url: str) -> None:
+    """32 peer-support requests in a minute once gave 30 notice mails (issue 20 #6): now the
+    first of a window is announced at once and the rest in one notice when the window ends."""
+    from spiegel.signups.notices import GRACE, WINDOW, window_of
+
+    app = app_for(database_url, min_fill_seconds=0, rate_limit=0)
+    with TestClient(app) as client:
+        for i in range(32):
+            body = {**PEER, "naam": f"Aanvrager {i}"}
+            assert client.post("/api/forms/collegiale-ondersteuning", json=body).status_code == 201
+    store = app.state.store
+    registry = app.state.services.registry
+    to = "peer@zorggroep.example"
+    windows = {window_of(r.created_at) for r in store.rows("collegiale-ondersteuning")}
+    assert queue_notices(store, registry, to, {}, now()) == len(windows)  # the first ones only
+    later = max(windows) + WINDOW + GRACE
+    queued = len(windows) + queue_notices(store, registry, to, {}, later)
+    assert queued <= 2 * len(windows) <= 4
+    assert queue_notices(store, registry, to, {}, later) == 0  # once, however often it runs
+    texts = [LetterText.from_json(r.data) for r in store.outbox((PENDING,)) if r.kind == NOTICE]
+    mentioned = 0
+    for t in texts:
+        first = t.paragraphs[0]
+        mentioned += int(first.split(" nog ")[1].split()[0]) if " nog " in first else 1
+    assert mentioned == 32  # every request is announced, none twice
+    assert any(t.subject.endswith("nieuwe aanvragen via Spiegel") for t in texts)
+    assert all("Aanvrager" not in t.to_json() for t in texts)
+    store.close()

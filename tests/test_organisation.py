@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from spiegel.content.examples import find_examples
-from spiegel.site.generate import bewaartermijn, tel_href
+from spiegel.site.generate import bewaartermijn, tel, tel_href
 from spiegel.site.polish import SHY, hyphenate_html, valid_theme_markup
 
 from .conftest import TODAY, Project
@@ -256,10 +256,22 @@ def test_session_capacity_must_match_the_leaflet(project: Project) -> None:
 
 @pytest.mark.parametrize(
     ("number", "href"),
-    [("012 345 67 89", "tel:+31123456789"), ("113", "tel:113"), ("0800 0113", "tel:08000113")],
+    [
+        ("012 345 67 89", "tel:+31123456789"),
+        ("113", "tel:113"),
+        ("0800 0113", "tel:08000113"),
+        ("+31 71 123 45 67", "tel:+31711234567"),
+    ],
 )
 def test_tel_links(number: str, href: str) -> None:
+    """Issue 17: the site and the endpoint's own pages (cancel, errors) link a number alike;
+    the endpoint's copy dropped the + (``tel:31711234567``)."""
+    from spiegel.web.pages import page
+
     assert tel_href(number) == href
+    assert f'href="{href}"' in str(tel(number))
+    org = {"name": "Org", "email": "a@b.nl", "phone": number, "phone_hours": "9-17 uur"}
+    assert f'<a href="{href}">{number}</a>' in page("T", "", "Spiegel", "/", org)
 
 
 def test_hyphenation_leaves_markup_alone() -> None:

@@ -10,10 +10,9 @@ from urllib.parse import urlencode
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spiegel.web.app import create_app
 from starlette.testclient import TestClient
 
-from .test_endpoint import settings_for
+from .test_endpoint import app_for
 
 FORMS = [
     "spiegelbijeenkomst",
@@ -55,7 +54,7 @@ json_values = st.recursive(
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = Path(tmp_path_factory.mktemp("prop")) / "db.sqlite3"
-    app = create_app(settings_for(f"sqlite:///{db}", min_fill_seconds=0))
+    app = app_for(f"sqlite:///{db}", min_fill_seconds=0)
     with TestClient(app, raise_server_exceptions=True) as c:
         yield c
     app.state.store.close()

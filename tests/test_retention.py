@@ -8,13 +8,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from spiegel.db import open_store
 from spiegel.db.base import Store, now
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import start_in_process
 from spiegel.signups.registry import Registry
 
-from .test_endpoint import settings_for
+from .test_endpoint import services_for
 from .test_forms import VALID
 
 PEER = "collegiale-ondersteuning"  # kept 30 days
@@ -41,26 +40,20 @@ def _serve_purges(store: Store) -> list[dict[str, Any]]:
 
 
 def test_serve_purges_at_start_up_and_once_a_day(database_url: str, tmp_path: Any) -> None:
-    settings = settings_for(database_url)
-    store = open_store(database_url)
-    store.migrate()
-    registry = Registry(settings)
+    mail = MailSettings(outbox_dir=tmp_path / "outbox", public_url="http://127.0.0.1:8000")
+    services = services_for(database_url, mail=mail)
+    store, registry = services.store, services.registry
     old = _submit(store, registry, PEER)
     kept = _submit(store, registry, "vvg")  # kept 365 days
     clock = {"now": now() + dt.timedelta(days=31), "day": dt.date(2026, 11, 22)}
-    mail = MailSettings(outbox_dir=tmp_path / "outbox")
     _, stop = start_in_process(
-        settings,
-        mail,
-        store,
-        lambda: clock["day"],
-        tick=0.02,
-        clock=lambda: clock["now"],
+        services, tick=0.02, today=lambda: clock["day"], clock=lambda: clock["now"]
     )
     try:
         # start-up: the 31-day-old peer-support request is past its 30 days, the VVG is not
         assert _until(lambda: store.submission(old) is None)
         assert store.submission(kept) is not None
+        assert _until(lambda: len(_serve_purges(store)) == 1)  # audited after the purge's commit
         [entry] = _serve_purges(store)
         assert (entry["action"], entry["form_id"]) == ("purge", PEER)
         assert entry["detail"] == "1 rows past retention"
@@ -72,6 +65,7 @@ def test_serve_purges_at_start_up_and_once_a_day(database_url: str, tmp_path: An
         # the next day it goes
         clock["day"] += dt.timedelta(days=1)
         assert _until(lambda: store.submission(fresh) is None)
+        assert _until(lambda: len(_serve_purges(store)) == 2)
         assert [e["form_id"] for e in _serve_purges(store)] == [PEER, PEER]
         assert store.submission(kept) is not None
     finally:

@@ -7,8 +7,10 @@ import asyncio
 import datetime as dt
 
 import httpx2 as httpx
+import pytest
 from spiegel.db import open_store
 from spiegel.db.base import now
+from spiegel.web.routes.forms import seconds_until_midnight
 
 from . import servers
 from .test_endpoint import person
@@ -31,10 +33,7 @@ async def _burst(urls: list[str], n: int) -> list[int]:
 def _counts(database_url: str) -> list[tuple[str, str, int]]:
     store = open_store(database_url)
     try:
-        if store.kind == "sqlite":
-            conn = store._conn()  # type: ignore[attr-defined]
-            return list(conn.execute("SELECT client_day, day, n FROM signup_counts"))
-        with store._tx() as conn:  # type: ignore[attr-defined]
+        with store.dialect.read() as conn:  # type: ignore[attr-defined]
             return list(conn.execute("SELECT client_day, day, n FROM signup_counts").fetchall())
     finally:
         store.close()
@@ -52,7 +51,9 @@ def test_two_instances_share_one_daily_cap(database_url: str) -> None:
         for url in urls:
             r = httpx.post(f"{url}/api/forms/spiegelbijeenkomst", json=person(50), timeout=10)
             assert r.status_code == 429 and "morgen" in r.json()["error"]
-            assert r.headers["retry-after"] == "3600"
+            # "morgen": the header says when tomorrow begins in Amsterdam, not "in an hour"
+            wait = int(r.headers["retry-after"])
+            assert abs(wait - seconds_until_midnight()) <= 60, wait
             assert (
                 httpx.post(f"{url}/api/forms/vvg", json=VALID["vvg"], timeout=10).status_code == 201
             )
@@ -74,15 +75,26 @@ def test_purge_drops_counts_after_two_days(database_url: str) -> None:
     store.migrate()
     old = (now() - dt.timedelta(days=3)).date().isoformat()
     recent = (now() - dt.timedelta(days=1)).date().isoformat()
-    mark = "?" if store.kind == "sqlite" else "%s"
+    mark = store.dialect.mark  # type: ignore[attr-defined]
     sql = f"INSERT INTO signup_counts (client_day, day, n) VALUES ({mark}, {mark}, 1)"
-    if store.kind == "sqlite":
-        with store._tx() as conn:  # type: ignore[attr-defined]
-            conn.executemany(sql, [("a" * 32, old), ("b" * 32, recent)])
-    else:
-        with store._tx() as conn:  # type: ignore[attr-defined]
-            conn.execute(sql, ("a" * 32, old))
-            conn.execute(sql, ("b" * 32, recent))
+    with store.dialect.transaction() as conn:  # type: ignore[attr-defined]
+        conn.cursor().executemany(sql, [("a" * 32, old), ("b" * 32, recent)])
     store.purge({})
     store.close()
     assert [c[1] for c in _counts(database_url)] == [recent]
+
+
+@pytest.mark.parametrize(
+    ("now", "seconds"),
+    [
+        ("2026-12-01T22:59:00+00:00", 60),  # 23:59 in Amsterdam (winter, UTC+1)
+        ("2026-12-01T23:00:00+00:00", 86400),  # midnight exactly: a whole day to go
+        ("2027-06-01T21:30:00+00:00", 1800),  # 23:30 in summer (UTC+2)
+        ("2027-03-28T00:30:00+00:00", 81000),  # 01:30 on the day the clocks go forward: 23h day
+    ],
+)
+def test_retry_after_of_the_daily_cap_is_the_next_amsterdam_midnight(
+    now: str, seconds: int
+) -> None:
+
+    assert seconds_until_midnight(dt.datetime.fromisoformat(now)) == seconds

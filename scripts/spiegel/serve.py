@@ -8,7 +8,6 @@ For live reload while writing, staff can also run `mkdocs serve` (forms then pos
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import subprocess
 import sys
@@ -17,14 +16,13 @@ import time
 from pathlib import Path
 
 import uvicorn
-from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from spiegel.config import ConfigError, Settings
-from spiegel.db import open_store
-from spiegel.mailsettings import MailSettings
+from spiegel.config import Config, ConfigError
+from spiegel.services import Services
 from spiegel.web import logs
 from spiegel.web.app import create_app
+from spiegel.web.static import static_site
 
 log = logging.getLogger("spiegel.serve")
 WATCHED = ("content", "forms", "mkdocs.yml", "overrides")
@@ -73,26 +71,21 @@ def watch(root: Path, interval: float = 1.0) -> None:
             rebuild(root)
 
 
-def create_local_app(
-    settings: Settings, site_dir: Path, mail: MailSettings | None = None, sender: bool = True
-) -> ASGIApp:
+def create_local_app(services: Services, site_dir: Path, sender: bool = True) -> ASGIApp:
     """/api/* goes to the endpoint, everything else to the static site (same origin).
 
     With ``sender``, the outbox sender runs in this process: woken by each sign-up, it writes
     .eml files under .spiegel/outbox/ (no relay) or sends through SPIEGEL_SMTP_URL; and so does
     the housekeeping: the retention purge (at start-up, then daily), reminders and the digest.
+    The same ``services`` (one store, one registry, one cipher) serve both.
     """
-    mail = mail or MailSettings()
-    store = open_store(settings.database_url)
-    store.migrate()
     wake = None
     if sender:
         from spiegel.outbox.worker import start_in_process
-        from spiegel.web.routes.forms import today
 
-        wake, _ = start_in_process(settings, mail, store, today)
-    api = create_app(settings, store, mail, wake)
-    site = StaticFiles(directory=site_dir, html=True, check_dir=False)
+        wake, _ = start_in_process(services)
+    api = create_app(services, wake)
+    site = static_site(site_dir)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -112,16 +105,16 @@ def main() -> None:
     p.add_argument("--no-watch", action="store_true")
     args = p.parse_args()
     try:
-        settings = Settings.from_env()
-        mail = MailSettings.from_env()
+        # links in e-mails point at this server unless SPIEGEL_PUBLIC_URL/SITE_URL say otherwise
+        config = Config.from_env().with_public_url(f"http://{args.host}:{args.port}")
+        services = Services.build(config)
     except ConfigError as exc:
         sys.exit(str(exc))
-    if not mail.public_url:  # links in e-mails point at this server
-        mail = dataclasses.replace(mail, public_url=f"http://{args.host}:{args.port}")
+    settings, mail = config, config.mail
     root = Path.cwd()
     if not args.no_watch:
         threading.Thread(target=watch, args=(root,), daemon=True).start()
-    app = create_local_app(settings, root / args.site, mail)
+    app = create_local_app(services, root / args.site)
     print(
         f"spiegel: site en formulieren op http://{args.host}:{args.port}/"
         f" (database {settings.database_url})"
@@ -129,8 +122,18 @@ def main() -> None:
     relay = "via de SMTP-server" if mail.smtp_url else f"als .eml-bestanden in {mail.outbox_dir}/"
     print(f"spiegel: e-mails gaan {relay}")
     print("spiegel: gegevens na de bewaartermijn worden nu en daarna elke dag verwijderd")
-    logs.install()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    logs.install(config.log_clients)
+    # proxy_headers=False: uvicorn would otherwise take X-Forwarded-For from 127.0.0.1 as the
+    # client and bypass the rate limit; SPIEGEL_TRUST_PROXY alone decides (issue 20 #4)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,6 @@ Aanmeldingen en gegevens:
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import re
 import sys
 from collections.abc import Sequence
@@ -66,9 +64,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def parser() -> argparse.ArgumentParser:
-    actor = os.environ.get("SPIEGEL_ACTOR") or getpass.getuser()
-    content = os.environ.get("SPIEGEL_CONTENT_DIR", "content")
-    forms = os.environ.get("SPIEGEL_FORMS_DIR", "forms")
+    from spiegel.config import command_defaults
+
+    defaults = command_defaults()
+    actor, content, forms = defaults["actor"], defaults["content"], defaults["forms"]
     p = Parser(prog="spiegel", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True, title="opdrachten", metavar="OPDRACHT")
 

@@ -1,24 +1,44 @@
-"""What every `spiegel` command shares: settings, the store (closed when the command ends), the
-cipher and the mail settings. A configuration mistake ends the command with its Dutch message."""
+"""What every `spiegel` command shares: the process's ``Services`` (configuration, store, form
+definitions, keys, cipher, clock), built once and closed when the command ends. A configuration
+mistake ends the command with its message."""
 
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from spiegel.config import Config, MailSettings
+    from spiegel.db.base import Store
+    from spiegel.security.cipher import FieldCipher
+    from spiegel.services import Services
 
 OPEN: list[Any] = []  # stores opened by this command, closed when it ends
+BUILT: list[Services] = []  # the one Services of this command
 
 
-def settings() -> Any:
-    from spiegel.config import ConfigError, Settings
+def settings() -> Config:
+    from spiegel.config import Config, ConfigError
 
     try:
-        return Settings.from_env()
+        return Config.from_env()
     except ConfigError as exc:
         sys.exit(str(exc))
 
 
-def open_store(config: Any = None) -> Any:
+def services() -> Services:
+    """Built on first use (commands such as `spiegel check` need no database), then shared."""
+    if not BUILT:
+        from spiegel.services import Services
+
+        config = settings()
+        store = open_store(config)
+        BUILT.append(Services.build(config, store))
+    return BUILT[0]
+
+
+def open_store(config: Config | None = None) -> Store:
+    """A store without migrations (`spiegel migrate`, `spiegel schema`)."""
     from spiegel.db import open_store as _open
 
     store = _open((config or settings()).database_url)
@@ -27,32 +47,19 @@ def open_store(config: Any = None) -> Any:
 
 
 def store_and_forms() -> Any:
-    from spiegel.signups.registry import Registry
-
-    config = settings()
-    store = open_store(config)
-    store.migrate()
-    return config, store, Registry(config).forms()
+    s = services()
+    return s.config, s.store, s.registry.forms()
 
 
-def cipher(config: Any) -> Any:
-    if not config.encryption_key:
-        return None
-    from spiegel.security.cipher import FieldCipher
-
-    return FieldCipher(config.encryption_key)
+def cipher(config: Any = None) -> FieldCipher | None:
+    return services().cipher
 
 
-def mail() -> Any:
-    from spiegel.config import ConfigError
-    from spiegel.mailsettings import MailSettings
-
-    try:
-        return MailSettings.from_env()
-    except ConfigError as exc:
-        sys.exit(str(exc))
+def mail() -> MailSettings:
+    return services().config.mail
 
 
 def close_all() -> None:
+    BUILT.clear()
     while OPEN:
         OPEN.pop().close()

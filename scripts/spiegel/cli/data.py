@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 import spiegel.cli.common as common
+from spiegel.security.files import open_private
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -35,13 +36,14 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if args.format == "data":
         table = export.data_table(form, rows, cipher)
     else:
-        table = export.people_table(form, rows, cipher)
+        table = export.people_table(form, rows, cipher, common.services().keys)
     for rid, reason in table.unreadable:  # one bad row never stops the export
         print(f"spiegel export: rij {rid} overgeslagen: {reason}.", file=sys.stderr)
     if args.format == "xlsx":
-        export.write_xlsx(table, Path(args.output), form.id)
+        with open_private(Path(args.output), "wb") as fh:
+            export.write_xlsx(table, fh, form.id)
     elif args.output:
-        with open(args.output, "w", encoding="utf-8", newline="") as fh:
+        with open_private(Path(args.output), encoding="utf-8", newline="") as fh:
             export.write_csv(table, fh, people=args.format == "csv")
     else:
         export.write_csv(table, out, people=args.format == "csv")
@@ -68,16 +70,12 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
     """Re-encrypt every stored value with the first key, and re-key the seat counts."""
-    from spiegel.security.cipher import KeyMismatch, capacity_key
+    from spiegel.security.cipher import KeyMismatch
 
     settings, store, forms = common.store_and_forms()
-    cipher = common.cipher(settings)
+    cipher, keys = common.cipher(), common.services().keys
     if cipher is None:
-        print(
-            "spiegel rekey: stel eerst SPIEGEL_ENCRYPTION_KEY in (nieuwe sleutel eerst).",
-            file=sys.stderr,
-        )
-        return 2
+        return _rekey_seats(args, out)
     done = failed = 0
     for form in forms.values():
         for row in list(store.rows(form.id)):
@@ -91,12 +89,36 @@ def cmd_rekey(args: argparse.Namespace, out: TextIO) -> int:
                 continue
             seat = None
             if form.capacity_field and form.capacity_field in plain:
-                seat = capacity_key(cipher, form.id, plain[form.capacity_field])
+                seat = keys.seat(form.id, plain[form.capacity_field])
             store.replace_payload(row.id, cipher.seal(plain), seat)
             done += 1
     store.audit(args.actor, "rekey", "*", f"{done} rows re-encrypted, {failed} failed")
     print(f"{done} rij(en) opnieuw versleuteld met de eerste sleutel; {failed} mislukt.", file=out)
     return 1 if failed else 0
+
+
+def _rekey_seats(args: argparse.Namespace, out: TextIO) -> int:
+    """Without a key (development): only the seat hashes of unencrypted rows, e.g. rows from
+    before seat keys were keyed hashes in development too (they held the session id)."""
+    from spiegel.security.cipher import is_sealed
+
+    _, store, forms = common.store_and_forms()
+    keys, done = common.services().keys, 0
+    for form in forms.values():
+        field = form.capacity_field
+        for row in list(store.rows(form.id)):
+            if field and not is_sealed(row.payload) and field in row.payload:
+                seat = keys.seat(form.id, row.payload[field])
+                if seat != row.capacity_key:
+                    store.replace_payload(row.id, row.payload, seat)
+                    done += 1
+    store.audit(args.actor, "rekey", "*", f"{done} seat keys re-keyed (no encryption key)")
+    print(
+        f"SPIEGEL_ENCRYPTION_KEY is niet ingesteld: niets versleuteld; {done} plaats(en)"
+        " opnieuw gesleuteld. Voor versleuteling: stel eerst SPIEGEL_ENCRYPTION_KEY in.",
+        file=out,
+    )
+    return 0
 
 
 def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:

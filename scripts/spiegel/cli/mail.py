@@ -18,16 +18,21 @@ OUTBOX_LABEL = {
 
 
 def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.config import ConfigError
     from spiegel.db.base import FAILED, MANUAL, PENDING
     from spiegel.outbox.worker import make_sender
 
-    settings, store, _ = common.store_and_forms()
-    mail = common.mail()
+    services = common.services()
+    store, mail = services.store, services.mail
     if args.action == "send":
-        from spiegel.db.base import now
         from spiegel.signups.notices import queue_notices
 
-        sender = make_sender(settings, mail, store)
+        try:
+            sender = make_sender(services)
+        except ConfigError as exc:  # no message goes out with links that lead nowhere
+            print(f"spiegel outbox send: niets verstuurd.\n{exc}", file=sys.stderr)
+            return 2
+        now = services.clock.now
         # new requests on forms that promise an answer: a notice to the coordinator (once each)
         queue_notices(store, sender.registry, mail.coordinator, mail.notify, now())
         total = 0
@@ -44,7 +49,7 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
         )
         return 0
     rows = store.outbox((PENDING, FAILED, MANUAL))
-    opener = make_sender(settings, mail, store) if args.personal else None
+    opener = make_sender(services, require_address=False) if args.personal else None
     if args.personal:
         store.audit(args.actor, "outbox", "-", f"{len(rows)} rows shown with addresses")
     for r in rows:
@@ -65,25 +70,20 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.outbox.worker import remind
-    from spiegel.signups.registry import Registry
-    from spiegel.web.routes.forms import today
 
-    settings, store, _ = common.store_and_forms()
-    days = args.days if args.days is not None else common.mail().remind_days
-    added = remind(store, Registry(settings), days, today(), common.cipher(settings))
+    s = common.services()
+    days = args.days if args.days is not None else s.mail.remind_days
+    added = remind(s.store, s.registry, days, s.clock.today())
     print(f"{added} herinnering(en) klaargezet; `spiegel outbox send` verstuurt ze", file=out)
     return 0
 
 
 def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     """Queue today's digest for the coordinator (cron / serverless; serve does this itself)."""
-    from spiegel.db.base import now
     from spiegel.signups.digest import queue_digest
-    from spiegel.signups.registry import Registry
-    from spiegel.web.routes.forms import today
 
-    settings, store, _ = common.store_and_forms()
-    to = common.mail().coordinator
+    s = common.services()
+    to = s.mail.coordinator
     if not to:
         print(
             "spiegel digest: er is geen adres voor het dagoverzicht. Zet het e-mailadres van de"
@@ -92,7 +92,7 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
-    if queue_digest(store, Registry(settings), common.cipher(settings), to, today(), now()):
+    if queue_digest(s.store, s.registry, s.cipher, to, s.clock.today(), s.clock.now()):
         print("dagoverzicht klaargezet; `spiegel outbox send` verstuurt het", file=out)
     else:
         print("het dagoverzicht van vandaag stond al klaar (of is al verstuurd)", file=out)
@@ -104,12 +104,11 @@ def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.content.model import ContentError, load_content
     from spiegel.outbox.worker import letters
     from spiegel.signups.letters import letter_text, session_actions
-    from spiegel.signups.registry import Registry
-    from spiegel.web.routes.forms import today
 
-    settings, store, _ = common.store_and_forms()
+    s = common.services()
+    store, today = s.store, s.clock.today
     try:
-        content = load_content(settings.content_dir)
+        content = load_content(s.config.content_dir)
     except ContentError as exc:
         print(f"spiegel letter: de inhoud in content/ klopt niet:\n{exc}", file=sys.stderr)
         return 2
@@ -139,9 +138,8 @@ def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
         )
         return 2
     org = content.site["organisation"]
-    text = letter_text(session, actions, org, str(content.site.get("site_url") or ""))
-    cipher = common.cipher(settings)
-    run = letters(store, Registry(settings), cipher, args.session, text, Path(args.out), today())
+    text = letter_text(session, actions, org, s.config.site_address)
+    run = letters(store, s.registry, s.cipher, args.session, text, Path(args.out), today())
     detail = f"{args.session}: {run.mailed} mailed, {len(run.printed)} printed"
     store.audit(args.actor, "letter", "-", detail)
     print(

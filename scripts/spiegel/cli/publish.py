@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 import spiegel.cli.common as common
+from spiegel.security.files import open_private
 
 
 def cmd_results(args: argparse.Namespace, out: TextIO) -> int:
@@ -121,13 +122,13 @@ def cmd_invite(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
-    settings, store, _ = common.store_and_forms()
-    cipher = common.cipher(settings)
+    services = common.services()
+    store = services.store
     codes = [new_code() for _ in range(args.count)]
     assert all(normalise(c) for c in codes)
-    keys = [code_key(cipher, normalise(c) or "") for c in codes]
+    keys = [code_key(services.keys, normalise(c) or "") for c in codes]
     # the file first: if it cannot be written, no code exists that nobody can hand out
-    fh = target.open("x", newline="", encoding="utf-8") if target else out
+    fh = open_private(target, exclusive=True, newline="", encoding="utf-8") if target else out
     try:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(["evaluatie", "respondentgroep", "code"])

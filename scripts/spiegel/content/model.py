@@ -277,8 +277,11 @@ VVG = Obj(
 def _check_evaluation_doc(doc: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> None:
     unique(doc["statements"], "id", ("statements",), ctx)
     unique(doc["evaluations"], "id", ("evaluations",), ctx)
-    ids = [g["id"] for g in doc["respondent_groups"] if isinstance(g, dict)]
-    if sorted(ids) != sorted(RESPONDENT_GROUPS):
+    ids = [g.get("id") for g in doc["respondent_groups"] if isinstance(g, dict)]
+    # An id that is missing or not one of the groups already has its own message (INVALID):
+    # compare the set only when every id is one of the known names.
+    names = [i for i in ids if isinstance(i, str)]
+    if len(names) == len(ids) and sorted(names) != sorted(RESPONDENT_GROUPS):
         ctx.error(
             ("respondent_groups",),
             "hier horen precies de groepen "

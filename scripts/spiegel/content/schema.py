@@ -178,14 +178,49 @@ def Email() -> Str:  # noqa: N802
     )
 
 
+_RANGE = re.compile(
+    r"\s*(\d{1,2}[:.]\d{2})\s*(?:-|\u2013|\u2014|tot)\s*(\d{1,2}[:.]\d{2})\s*(?:uur)?\s*"
+)
+_DOTTED = re.compile(r"\s*(\d{1,2})\.(\d{2})\s*(?:uur)?\s*")
+
+
+class TimeOfDay(Str):
+    """A time "14:30". A range pasted from Word ("14:00–15:30") or a Dutch "14.30 uur" is
+    explained (where the end time goes, which sign to use) instead of "too long"."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            4,
+            5,
+            r"([01]?\d|2[0-3]):[0-5]\d",
+            "een tijd van 00:00 tot 23:59, tussen aanhalingstekens",
+            example='"14:30"',
+        )
+
+    def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
+        if isinstance(value, str):
+            key = path[-1] if path else "start"
+            if m := _RANGE.fullmatch(value):
+                begin, end = (t.replace(".", ":") for t in m.groups())
+                ctx.error(
+                    path,
+                    f'hier staat een tijdvak ("{value.strip()}"); bij {key} hoort één tijd. Zet de'
+                    f' begintijd bij start en de eindtijd bij end, zo: start: "{begin}" en op de'
+                    f' regel eronder end: "{end}"',
+                )
+                return INVALID
+            if m := _DOTTED.fullmatch(value):
+                ctx.error(
+                    path,
+                    f'schrijf de tijd met een dubbele punt en zonder "uur", zo: {key}:'
+                    f' "{m.group(1)}:{m.group(2)}"',
+                )
+                return INVALID
+        return super().__call__(value, path, ctx)
+
+
 def Time() -> Str:  # noqa: N802
-    return Str(
-        4,
-        5,
-        r"([01]?\d|2[0-3]):[0-5]\d",
-        "een tijd van 00:00 tot 23:59, tussen aanhalingstekens",
-        example='"14:30"',
-    )
+    return TimeOfDay()
 
 
 class Int(Validator):

@@ -96,8 +96,67 @@ def _walk(loader: Any, node: yaml.Node, path: tuple[Any, ...], lines: Lines, nam
     return _scalar(loader, node)
 
 
+# Spaces that look like spaces but are not (Word and e-mail paste them), and characters that
+# cannot be seen at all. YAML reads them as text, so the mistake shows up lines later.
+_ODD_SPACES = {
+    "\u00a0": "een vaste spatie",
+    "\u2007": "een vaste spatie",
+    "\u202f": "een smalle vaste spatie",
+    "\u3000": "een brede spatie",
+    **{chr(c): "een spatie uit een ander lettertype" for c in range(0x2000, 0x200B)},
+}
+_INVISIBLE = {
+    "\u200b": "een onzichtbare spatie (zero-width space)",
+    "\u200c": "een onzichtbaar teken",
+    "\u200d": "een onzichtbaar teken",
+    "\u2060": "een onzichtbaar teken",
+    "\ufeff": "een onzichtbaar teken (BOM)",
+    "\u00ad": "een onzichtbaar afbreekstreepje",
+    "\u2028": "een onzichtbare regelovergang",
+    "\u2029": "een onzichtbare alinea-overgang",
+}
+
+
+def invisible_characters(text: str, name: str) -> list[Issue]:
+    """One issue per line whose indentation holds a space that is not a plain space, or that
+    holds a character nobody can see (a BOM at the very start of the file is fine)."""
+    issues = []
+    for number, line in enumerate(text.split("\n"), 1):
+        body = line[1:] if number == 1 and line.startswith("\ufeff") else line
+        indent = body[: len(body) - len(body.lstrip(" \t" + "".join(_ODD_SPACES)))]
+        odd = next((c for c in indent if c in _ODD_SPACES), None)
+        if odd:
+            issues.append(
+                Issue(
+                    name,
+                    number,
+                    "",
+                    f"aan het begin van deze regel staat {_ODD_SPACES[odd]} (U+{ord(odd):04X}, vaak"
+                    " gekopieerd uit Word of een e-mail) in plaats van gewone spaties. Haal de"
+                    " spaties aan het begin van de regel weg en typ ze opnieuw met de spatiebalk.",
+                )
+            )
+            continue
+        hidden = next((c for c in body if c in _INVISIBLE), None)
+        if hidden:
+            issues.append(
+                Issue(
+                    name,
+                    number,
+                    "",
+                    f"op deze regel staat {_INVISIBLE[hidden]} (U+{ord(hidden):04X}), vaak uit een"
+                    " gekopieerde tekst. Typ de regel opnieuw, of haal het teken weg met de"
+                    " pijltjestoetsen en Backspace.",
+                )
+            )
+    return issues
+
+
 def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
     """Parse one YAML document; return the data and a map from field path to line number."""
+    odd = invisible_characters(text, name)
+    if odd:  # the cause of whatever YAML would say, on the line where it is
+        raise ContentError(odd)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -147,6 +206,10 @@ def load_yaml(path: Path, name: str | None = None) -> tuple[Any, Lines]:
 GENERIC = (
     "de opmaak (YAML) klopt hier niet. Kijk naar de spaties aan het begin van de regel, "
     "naar dubbele punten in de tekst en naar aanhalingstekens die niet gesloten zijn."
+)
+# key: "Ouders" en verzorgers -- a value that starts with a closed quote and goes on after it
+_QUOTED_START = re.compile(
+    r"^(?P<key>\s*(?:-\s+)?[^\s#'\"][^:#]*:\s+)(?P<q>[\"'])[^\"']*(?P=q)\s*[^\s#,\]}]"
 )
 _QUOTE_OPEN = re.compile(r"^\s*(?:-\s+)?(?:[^\s#'\"][^#]*?:\s+)?(?P<q>[\"'])")
 
@@ -201,6 +264,18 @@ def explain(exc: yaml.MarkedYAMLError, text: str, name: str) -> Issue:
             "op deze regel begint een tekst met een aanhalingsteken (\" of ') dat niet wordt "
             f"gesloten. Zet hetzelfde teken aan het einde van de tekst, zo: {example}",
         )
+    for number in dict.fromkeys([exc.context_mark.line + 1 if exc.context_mark else 0, line]):
+        bad = lines[number - 1] if 0 < number <= len(lines) else ""
+        if m := _QUOTED_START.match(bad):
+            whole = bad[m.end("key") :].strip()
+            return Issue(
+                name,
+                number,
+                "",
+                "deze tekst begint met een woord tussen aanhalingstekens; YAML denkt dan dat de"
+                " tekst na dat woord ophoudt. Zet de hele tekst tussen aanhalingstekens, zo: "
+                + f"{m.group('key').strip()} '{whole.replace(chr(39), chr(39) * 2)}'",
+            )
     for number in dict.fromkeys([exc.context_mark.line + 1 if exc.context_mark else 0, line]):
         bad = lines[number - 1] if 0 < number <= len(lines) else ""
         key, sep, value = bad.strip().lstrip("- ").partition(": ")

@@ -1,4 +1,4 @@
-"""The storage interface both stores implement, and what they share.
+"""The storage interface (implemented once, in sql.py, over a dialect), its constants and rows.
 
 A submission is acknowledged only after its transaction has committed. Capacity (seats per
 session) is checked and the row inserted in one write transaction, so concurrent sign-ups can
@@ -122,7 +122,7 @@ class Store(Protocol):
     def submission(self, sid: str) -> StoredRow | None: ...
     def cancel(self, sid: str, capacity: int | None) -> CancelResult | None: ...
     def session_counts(self, form_id: str) -> dict[str, tuple[int, int]]: ...
-    # the outbox (see endpoint/sender.py)
+    # the outbox (see db/outbox.py; sent by outbox/sender.py)
     def enqueue(
         self,
         kind: str,
@@ -144,52 +144,12 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def count_query(
-    form_id: str, capacity_key: str | None, status: str | None, ph: str
-) -> tuple[str, list[str]]:
-    """The count of both stores; ``ph`` is the driver's placeholder (``?`` or ``%s``)."""
-    # only fixed column names and the placeholder are formatted in; every value is bound
-    sql, args = f"SELECT count(*) FROM submissions WHERE form_id = {ph}", [form_id]  # noqa: S608
-    for column, value in (("capacity_key", capacity_key), ("status", status)):
-        if value is not None:
-            sql, args = f"{sql} AND {column} = {ph}", [*args, value]
-    return sql, args
-
-
 def backoff(attempts: int) -> dt.timedelta:
     """Wait before the next try: 30 s, 1, 2, 4 ... minutes, at most an hour."""
     return dt.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
 
 
 MAX_ATTEMPTS = 12  # about seven hours of retries, then FAILED (listed by `spiegel outbox`)
-
-
-def use_invitation(conn: Any, invitation: tuple[str, str, str], ph: str) -> int:
-    """Mark an issued code used, inside the submit transaction; 1 when it was valid and unused."""
-    cur = conn.execute(
-        f"UPDATE invitations SET used = 1 WHERE code_key = {ph} AND evaluation = {ph}"  # noqa: S608
-        f" AND respondent_group = {ph} AND used = 0",
-        invitation,
-    )
-    return int(cur.rowcount)
-
-
-def count_signup(conn: Any, cap: tuple[str, str, int], ph: str) -> None:
-    """One more sign-up from this client today, inside the submit transaction; past the limit
-    CapReached, and the transaction (this count with it) rolls back. Shared by every instance."""
-    key, day, limit = cap
-    (n,) = conn.execute(
-        f"INSERT INTO signup_counts (client_day, day, n) VALUES ({ph}, {ph}, 1)"  # noqa: S608
-        " ON CONFLICT (client_day) DO UPDATE SET n = signup_counts.n + 1 RETURNING n",
-        (key, day),
-    ).fetchone()
-    if n > limit:
-        raise CapReached()
-
-
-def count_cutoff() -> str:
-    """Sign-up counts of days before this one (ISO date) are no longer needed: purge drops them."""
-    return (now() - dt.timedelta(days=2)).date().isoformat()
 
 
 def now() -> dt.datetime:

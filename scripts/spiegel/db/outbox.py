@@ -1,19 +1,21 @@
 """The outbox half of both stores: queue, lease, mark and list messages, and the secret behind
 the links in them.
 
-A mixin of SQLiteStore and PostgresStore. It uses the store's ``_tx()`` (one write transaction)
-and three facts about its dialect: the parameter mark, how a time is written to the database and
-how it is read back, and whether a claim can skip rows another sender has locked.
+A mixin of the SQL store (sql.py). It uses three facts about the store's dialect: the parameter
+mark, how a time is written to the database and read back, and whether a claim can skip rows
+another sender has locked; every write is one ``dialect.transaction()``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from spiegel.db.base import PENDING, SENT, OutboxRow, new_id, now
+
+if TYPE_CHECKING:
+    from spiegel.db.dialects import Dialect
 
 OUTBOX_COLUMNS = (
     "id, kind, submission_id, recipient, data, status, attempts, created_at, next_attempt_at,"
@@ -22,24 +24,10 @@ OUTBOX_COLUMNS = (
 
 
 class Outbox:
-    PH = "?"  # the parameter mark: "?" (sqlite3) or "%s" (psycopg)
-    CLAIM_LOCK = ""  # PostgreSQL: " FOR UPDATE SKIP LOCKED", so several senders share the work
-
-    if TYPE_CHECKING:
-
-        def _tx(self) -> AbstractContextManager[Any]: ...
-
-    @staticmethod
-    def _to_db(when: dt.datetime) -> Any:
-        """A time as the database stores it (SQLite: ISO text, which sorts as time does)."""
-        return when.isoformat()
-
-    @staticmethod
-    def _from_db(value: Any) -> dt.datetime:
-        return dt.datetime.fromisoformat(value)
+    dialect: Dialect
 
     def _row(self, r: tuple[Any, ...]) -> OutboxRow:
-        created, due = self._from_db(r[7]), self._from_db(r[8])
+        created, due = self.dialect.read_time(r[7]), self.dialect.read_time(r[8])
         return OutboxRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], created, due, r[9])
 
     def _enqueue(
@@ -52,8 +40,8 @@ class Outbox:
         once: str | None = None,
     ) -> bool:
         """Add a message inside the caller's transaction; False when it was there already."""
-        stamp = self._to_db(now())
-        marks = ", ".join([self.PH] * 8)
+        stamp = self.dialect.time(now())
+        marks = ", ".join([self.dialect.mark] * 8)
         cur = conn.execute(
             "INSERT INTO outbox (id, created_at, kind, submission_id, recipient, data,"  # noqa: S608
             f" next_attempt_at, once_key) VALUES ({marks}) ON CONFLICT DO NOTHING",
@@ -69,38 +57,38 @@ class Outbox:
         data: str = "",
         once: str | None = None,
     ) -> bool:
-        with self._tx() as conn:
+        with self.dialect.transaction() as conn:
             return self._enqueue(conn, kind, submission_id, recipient, data, once)
 
     def claim_outbox(self, limit: int, lease: dt.timedelta) -> list[OutboxRow]:
         """Due messages, leased to this sender so another sender does not take them meanwhile."""
-        p, stamp = self.PH, now()
-        with self._tx() as conn:
+        p, stamp = self.dialect.mark, now()
+        with self.dialect.transaction() as conn:
             rows = conn.execute(
                 f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = {p}"  # noqa: S608
                 f" AND next_attempt_at <= {p} AND (claimed_until IS NULL OR claimed_until <= {p})"
-                f" ORDER BY next_attempt_at, id LIMIT {p}{self.CLAIM_LOCK}",
-                (PENDING, self._to_db(stamp), self._to_db(stamp), limit),
+                f" ORDER BY next_attempt_at, id LIMIT {p}{self.dialect.claim_lock}",
+                (PENDING, self.dialect.time(stamp), self.dialect.time(stamp), limit),
             ).fetchall()
             conn.cursor().executemany(
                 f"UPDATE outbox SET claimed_until = {p} WHERE id = {p}",  # noqa: S608
-                [(self._to_db(stamp + lease), r[0]) for r in rows],
+                [(self.dialect.time(stamp + lease), r[0]) for r in rows],
             )
         return [self._row(r) for r in rows]
 
     def mark_sent(self, mid: str) -> None:
-        p = self.PH
-        with self._tx() as conn:
+        p = self.dialect.mark
+        with self.dialect.transaction() as conn:
             conn.execute(
                 f"UPDATE outbox SET status = {p}, sent_at = {p}, attempts = attempts + 1,"  # noqa: S608
                 f" claimed_until = NULL, last_error = NULL WHERE id = {p}",
-                (SENT, self._to_db(now()), mid),
+                (SENT, self.dialect.time(now()), mid),
             )
 
     def mark_failed(self, mid: str, error: str, retry_at: dt.datetime | None, status: str) -> None:
-        p = self.PH
-        retry = self._to_db(retry_at) if retry_at else None
-        with self._tx() as conn:
+        p = self.dialect.mark
+        retry = self.dialect.time(retry_at) if retry_at else None
+        with self.dialect.transaction() as conn:
             conn.execute(
                 f"UPDATE outbox SET status = {p}, attempts = attempts + 1, last_error = {p},"  # noqa: S608
                 f" next_attempt_at = coalesce({p}, next_attempt_at), claimed_until = NULL"
@@ -109,8 +97,8 @@ class Outbox:
             )
 
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]:
-        marks = ", ".join([self.PH] * len(statuses))
-        with self._tx() as conn:
+        marks = ", ".join([self.dialect.mark] * len(statuses))
+        with self.dialect.read() as conn:
             rows = conn.execute(
                 f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status IN ({marks})"  # noqa: S608
                 " ORDER BY created_at, id",
@@ -119,8 +107,8 @@ class Outbox:
         return [self._row(r) for r in rows]
 
     def secret(self, name: str) -> str:
-        p = self.PH
-        with self._tx() as conn:
+        p = self.dialect.mark
+        with self.dialect.transaction() as conn:
             conn.execute(
                 f"INSERT INTO secrets (name, value) VALUES ({p}, {p}) ON CONFLICT DO NOTHING",  # noqa: S608
                 (name, secrets.token_urlsafe(32)),

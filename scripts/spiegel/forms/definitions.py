@@ -1,8 +1,9 @@
 """Form definitions: one YAML file per form in ``forms/`` drives everything.
 
-``load_forms`` validates the YAML and builds ``formmodel.Form`` objects. From a Form come its HTML
-(``formhtml``), the server-side validation (``validate_submission``), the export columns
-(``table_schema``), the OpenAPI body schema (``apischema.body_schema``) and its entry in the privacy statement.
+``load_forms`` validates the YAML and builds ``forms.model.Form`` objects. From a Form come its
+HTML (``forms.html``), the server-side validation (``validate_submission``), the export columns
+(``table_schema``), the OpenAPI body schema (``apischema.body_schema``) and its entry in the
+privacy statement; what differs per type of field is in ``forms.fields``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from spiegel.content.schema import (
     unique,
     validate,
 )
+from spiegel.forms.fields import BY_YAML_TYPE, ScaleType
 from spiegel.forms.model import (  # noqa: F401 - re-exported for callers of the loader
     ELAPSED,
     HONEYPOT,
@@ -40,7 +42,7 @@ from spiegel.forms.model import (  # noqa: F401 - re-exported for callers of the
     validate_submission,
 )
 
-FIELD_TYPES = ("text", "textarea", "email", "phone", "choice", "consent", "statements", "code")
+FIELD_TYPES = tuple(BY_YAML_TYPE)  # "statements": the scale fields
 CHOICE_SOURCES = ("sessions", "evaluations", "respondent_groups")
 _FIELD_NAME = Str(
     1,
@@ -111,8 +113,6 @@ FORM = Obj(
     title="Een formulier op de site. Wijzig met zorg: het bepaalt wat we vragen en bewaren.",
 )
 
-DEFAULT_MAX = {"text": 120, "textarea": 1000, "email": 254, "phone": 20, "code": 40}
-
 
 def _choices_from(source: str, parts: Mapping[str, Any]) -> tuple[Choice, ...]:
     if source == "sessions":
@@ -145,14 +145,16 @@ def _choices_from(source: str, parts: Mapping[str, Any]) -> tuple[Choice, ...]:
 def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form | None:
     fields: list[Field] = []
     scale: tuple[str, ...] = ()
+    themes: dict[str, str] = {}  # the headings of the statements, as the results pages show them
     for i, f in enumerate(raw["fields"]):
         path = ("fields", i)
-        kind = f["type"]
-        if kind == "statements":
+        kind = BY_YAML_TYPE[f["type"]]
+        if isinstance(kind, ScaleType):  # one field per statement of the content
             ge = parts["groepsevaluatie"]
             scale = (*ge["scale"]["labels"], ge["scale"]["not_applicable"])
+            themes = dict(ge["themes"])
             for s in ge["statements"]:
-                fields.append(Field(s["id"], "scale", s["text"], required=True, theme=s["theme"]))
+                fields.append(Field(s["id"], kind.name, s["text"], required=True, theme=s["theme"]))
             continue
         if not f["label"]:
             ctx.error(
@@ -161,7 +163,7 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
                 "bijvoorbeeld: label: Uw naam",
             )
         choices: tuple[Choice, ...] = ()
-        if kind == "choice":
+        if kind.has_choices:
             if bool(f["choices"]) == bool(f["choices_from"]):
                 ctx.error(
                     path,
@@ -177,23 +179,20 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
         elif f["choices"] or f["choices_from"] or f["widget"]:
             ctx.error(
                 path,
-                f"'choices' en 'widget' horen alleen bij een veld met type: choice, niet bij {kind}. "
+                f"'choices' en 'widget' horen alleen bij een veld met type: choice, niet bij {kind.name}. "
                 "Haal die regels weg.",
             )
-        if kind in ("consent",) and f["max_length"]:
-            ctx.error(
-                (*path, "max_length"),
-                "een toestemmingsveld (consent) heeft geen max_length. Haal die regel weg.",
-            )
+        if kind.refuses_max_length and f["max_length"]:
+            ctx.error((*path, "max_length"), kind.refuses_max_length)
         fields.append(
             Field(
                 name=f["name"],
-                type=kind,
+                type=kind.name,
                 label=f["label"] or "",
                 hint=f["hint"],
                 required=f["required"],
                 personal=f["personal"],
-                max_length=f["max_length"] or DEFAULT_MAX.get(kind),
+                max_length=f["max_length"] or kind.default_max,
                 autocomplete=f["autocomplete"],
                 widget=f["widget"] or "radio",
                 choices=choices,
@@ -232,7 +231,7 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
                 ctx.error(("one_of",), f"{n!r} is geen veld van dit formulier. Gebruik veldnamen.")
     if raw["anonymous"]:
         for f2 in fields:
-            if f2.personal or f2.type in ("email", "phone"):
+            if f2.personal or f2.kind.contact:
                 ctx.error(
                     ("fields",),
                     f"een anoniem formulier mag niet om persoonsgegevens vragen ({f2.name}). "
@@ -263,6 +262,7 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
         unique_field=raw["unique_field"],
         one_of=tuple(tuple(g) for g in raw["one_of"]),
         scale=scale,
+        themes=themes,
         source=ctx.file,
     )
 

@@ -19,10 +19,10 @@ import contextlib
 import datetime as dt
 import ipaddress
 import logging
-import os
 import smtplib
 import ssl
 import threading
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,6 +43,7 @@ from spiegel.db.base import (
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.messages import Letter, build_message, session_letter
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
+from spiegel.security.files import private_dir, write_private
 from spiegel.signups.letters import LetterText, greeting
 from spiegel.signups.prepare import cancel_url, email_field
 from spiegel.signups.registry import Registry
@@ -55,7 +56,7 @@ class Permanent(Exception):
 
 
 class Transport(Protocol):
-    def send(self, msg: EmailMessage, mid: str) -> None: ...
+    def send(self, msg: EmailMessage, mid: str, to: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -65,14 +66,8 @@ class EmlFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, msg: EmailMessage, mid: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{mid}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(msg.as_bytes())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.folder / f"{mid}.eml")
+    def send(self, msg: EmailMessage, mid: str, to: str) -> None:
+        write_private(private_dir(self.folder) / f"{mid}.eml", msg.as_bytes())
 
     def close(self) -> None:
         return None
@@ -115,13 +110,16 @@ class SmtpRelay:
             conn.login(unquote(u.username), unquote(u.password or ""))
         return conn
 
-    def send(self, msg: EmailMessage, mid: str) -> None:
+    def send(self, msg: EmailMessage, mid: str, to: str) -> None:
         if self._conn is None:
             self._conn = self._connect()
         try:
-            self._conn.send_message(msg)
+            # the envelope names the one checked address, never what the headers might parse to
+            self._conn.send_message(msg, to_addrs=[to])
         except smtplib.SMTPRecipientsRefused as exc:
-            raise Permanent(f"recipient refused: {list(exc.recipients.values())[:1]}") from exc
+            # only the code: the relay's text echoes the address ("550 <a@b>: User unknown")
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            raise Permanent(f"recipient refused: SMTP {'/'.join(map(str, codes))}") from exc
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code >= 500:
                 raise Permanent(f"relay refused: {exc.smtp_code}") from exc
@@ -162,6 +160,26 @@ def plain(payload: dict[str, Any], cipher: FieldCipher | None) -> dict[str, str]
         raise Permanent("no configured key opens this sign-up") from exc
 
 
+def one_address(to: str) -> str:
+    """``to`` if it is exactly one plain addr-spec that round-trips through ``Address`` (no
+    display name, no RFC 2047 encoded word, no list, no line break); Permanent otherwise."""
+    if "=?" in to or any(c in to for c in ',;<>\r\n"()') or to != to.strip():
+        raise Permanent("the stored address is not one plain e-mail address")
+    try:
+        parsed = Address(addr_spec=to)
+    except (ValueError, IndexError, TypeError) as exc:
+        raise Permanent("the stored address is not one plain e-mail address") from exc
+    if parsed.addr_spec != to or not parsed.username or not parsed.domain:
+        raise Permanent("the stored address is not one plain e-mail address")
+    return to
+
+
+def transport_error(exc: BaseException) -> str:
+    """What is kept of a relay error: its class and SMTP code, never the relay's own text."""
+    code = getattr(exc, "smtp_code", None)
+    return f"{type(exc).__name__}" + (f": SMTP {code}" if code else "")
+
+
 class Sender:
     def __init__(
         self,
@@ -189,7 +207,7 @@ class Sender:
             ):  # no personal data, configured address
                 text = LetterText.from_json(row.data)
                 return Letter(text.subject, text.paragraphs), row.recipient
-            raise Permanent(f"message kind {row.kind!r} without a sign-up is not supported")
+            raise Permanent(f"message kind {row.kind} without a sign-up is not supported")
         sub = self.store.submission(row.submission_id)
         if sub is None or sub.capacity_key is None:
             raise Permanent("the sign-up no longer exists")
@@ -204,18 +222,19 @@ class Sender:
             return Letter(text.subject, (greeting(values.get("naam", "")), *text.paragraphs)), (
                 to or None
             )
-        seat = self.registry.seat(sub.form_id, sub.capacity_key, self.cipher)
+        seat = self.registry.seat(sub.form_id, sub.capacity_key)
         if seat is None:
             raise Permanent("the session no longer exists")
         session = seat[1]
-        site = self.registry.settings.site_url
+        public = self.mail.public_address()  # ConfigError rather than a link to nowhere
+        site = self.registry.settings.site_url or public
         letter = session_letter(
             row.kind,
             name=values.get("naam", ""),
             session=session,
             org=self.registry.organisation(),
-            cancel_link=cancel_url(self.mail.public_url, self.link_key, sub.id),
-            agenda_url=(site or self.mail.public_url) + "/spiegelbijeenkomst/agenda/",
+            cancel_link=cancel_url(public, self.link_key, sub.id),
+            agenda_url=site + "/spiegelbijeenkomst/agenda/",
         )
         return letter, to or None
 
@@ -230,8 +249,9 @@ class Sender:
                         row.id, "no e-mail address: phone this person", None, MANUAL
                     )
                     continue
+                to = one_address(to)
                 msg = build_message(letter, to=to, sender=self.mail.mail_from, message_id=row.id)
-                self.transport.send(msg, row.id)
+                self.transport.send(msg, row.id, to)
             except Permanent as exc:
                 log.warning("outbox %s %s failed: %s", row.id, row.kind, exc)
                 self.store.mark_failed(row.id, str(exc), None, FAILED)
@@ -239,8 +259,15 @@ class Sender:
             except (OSError, smtplib.SMTPException) as exc:
                 # the relay is down or busy: this row and the rest of the batch wait
                 for later in rows[i:]:
-                    self._retry(later, f"{type(exc).__name__}: {exc}")
+                    self._retry(later, transport_error(exc))
                 return len(rows)
+            except Exception as exc:  # noqa: BLE001 - one bad row must never hold the queue
+                # Anything else (a header that cannot be built, a template error) fails this
+                # message alone, with a reason that holds no personal data; the others go on.
+                reason = f"message could not be built: {type(exc).__name__}"
+                log.error("outbox %s %s failed: %s", row.id, row.kind, reason)
+                self.store.mark_failed(row.id, reason, None, FAILED)
+                continue
             self.store.mark_sent(row.id)  # right after the relay said 250: the window is one commit
         return len(rows)
 

@@ -6,46 +6,47 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from spiegel.config import Settings
-from spiegel.db.base import CONFIRMED, LETTER, RECEIVED, REMINDER, Store, now
-from spiegel.mailsettings import MailSettings
+from spiegel.db.base import CONFIRMED, LETTER, RECEIVED, REMINDER, Store
 from spiegel.outbox.sender import Permanent, Sender, plain
-from spiegel.security.cipher import FieldCipher, capacity_key
+from spiegel.security.cipher import FieldCipher
+from spiegel.security.files import open_private, private_dir
 from spiegel.signups import retention
 from spiegel.signups.digest import queue_digest
 from spiegel.signups.letters import LetterText, printable
 from spiegel.signups.notices import queue_notices
-from spiegel.signups.prepare import email_field, link_key
+from spiegel.signups.prepare import email_field
 from spiegel.signups.registry import Registry
 
+if TYPE_CHECKING:
+    from spiegel.services import Services
+
 log = logging.getLogger("spiegel.sender")
-ZONE = ZoneInfo("Europe/Amsterdam")
 
 
-def make_sender(settings: Settings, mail: MailSettings, store: Store, **kw: Any) -> Sender:
-    cipher = FieldCipher(settings.encryption_key) if settings.encryption_key else None
+def make_sender(services: Services, require_address: bool = True, **kw: Any) -> Sender:
+    """The process's sender; ConfigError when links in messages would have no address (a
+    sender that only lists, ``require_address=False``, fails each such message instead)."""
+    mail = services.mail
+    if require_address:
+        mail.public_address()
     return Sender(
-        store,
-        Registry(settings),
+        services.store,
+        services.registry,
         mail,
-        cipher,
-        link_key(settings.encryption_key, store),
+        services.cipher,
+        services.keys.link(),
         lease=dt.timedelta(seconds=mail.lease_seconds),
         **kw,
     )
 
 
-def remind(
-    store: Store, registry: Registry, days: int, today: dt.date, cipher: FieldCipher | None
-) -> int:
+def remind(store: Store, registry: Registry, days: int, today: dt.date) -> int:
     """Enqueue a reminder for every confirmed sign-up whose session is ``days`` days (or fewer)
     away and still to come; a sign-up gets one reminder however often this runs."""
     added = 0
@@ -53,7 +54,7 @@ def remind(
         if not form.capacity_field:
             continue
         for row in store.rows(form.id):
-            seat = registry.seat(form.id, row.capacity_key, cipher)
+            seat = registry.seat(form.id, row.capacity_key)
             if row.status not in (CONFIRMED, RECEIVED) or seat is None:
                 continue
             day = dt.date.fromisoformat(seat[1]["date"])
@@ -63,17 +64,18 @@ def remind(
 
 
 def start_in_process(
-    settings: Settings,
-    mail: MailSettings,
-    store: Store,
-    today: Callable[[], dt.date],
+    services: Services,
     tick: float = 3600.0,
-    clock: Callable[[], dt.datetime] = now,
+    today: Callable[[], dt.date] | None = None,
+    clock: Callable[[], dt.datetime] | None = None,
 ) -> tuple[threading.Event, threading.Event]:
     """The serve process's sender thread, and a housekeeping thread that wakes every ``tick``
     seconds (an hour): the purge of what is past its retention period (at start-up, then once
-    per day of ``today()``), the reminders and the coordinator's digest. Returns (wake, stop)."""
-    sender = make_sender(settings, mail, store)
+    per day of ``today()``), the reminders and the coordinator's digest. ``today`` and ``clock``
+    (what the purge takes as now) default to the services' clock. Returns (wake, stop)."""
+    sender = make_sender(services)
+    store, mail, now = services.store, services.mail, services.clock.now
+    today, clock = today or services.clock.today, clock or now
     wake, stop = threading.Event(), threading.Event()
     purged_on: list[dt.date] = []  # the day of the last purge that worked
 
@@ -87,9 +89,8 @@ def start_in_process(
                 except Exception:
                     log.exception("purge failed; trying again at the next tick")
             try:
-                woke = remind(store, sender.registry, mail.remind_days, day, sender.cipher)
-                local = dt.datetime.now(ZONE)
-                if mail.coordinator and local.hour >= mail.digest_hour:
+                woke = remind(store, sender.registry, mail.remind_days, day)
+                if mail.coordinator and services.clock.local().hour >= mail.digest_hour:
                     woke += queue_digest(
                         store, sender.registry, sender.cipher, mail.coordinator, day, now()
                     )
@@ -140,7 +141,7 @@ def letters(
             continue
         if session_id not in {c.value for c in form.by_name[form.capacity_field].choices}:
             continue
-        key = capacity_key(cipher, form.id, session_id)
+        key = registry.keys.seat(form.id, session_id)
         field_name = email_field(form)
         folder = out_dir / session_id
         for row in store.rows(form.id):
@@ -157,11 +158,9 @@ def letters(
                 else:
                     run.already += 1
                 continue
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path = folder / f"brief-{len(run.printed) + 1:02d}.html"
+            path = private_dir(folder) / f"brief-{len(run.printed) + 1:02d}.html"
             html = printable(values.get("naam", ""), text, registry.organisation(), today)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # personal data
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            with open_private(path, encoding="utf-8") as fh:  # personal data
                 fh.write(html)
             run.printed.append(path)
     return run

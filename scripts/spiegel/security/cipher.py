@@ -2,27 +2,39 @@
 
 ``SPIEGEL_ENCRYPTION_KEY`` holds one Fernet key, or several separated by commas, newest first: the
 first encrypts, every one decrypts (``MultiFernet``), and ``spiegel rekey`` re-encrypts stored
-values with the first. The keyed hashes (seat counts per session, one-time codes) use the LAST key
-in the list, the oldest, so they stay the same across a rotation.
+values with the first. The keyed hashes are in ``keys.py``.
+
+A stored payload is ONE token: ``{"_sealed": "enc:v2:<token>"}``, the JSON of all values padded
+with spaces to a bucket (a power of two, at least 512 bytes), so neither the field names nor the
+lengths of the answers can be read from the database; one Fernet operation per submission.
+Rows written before (``_enc`` + one ``enc:v1:`` token per value) still open; ``spiegel rekey``
+turns them into the new form.
 
 Imported only when a key is configured, so the cryptography package costs nothing otherwise.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import json
 
-PREFIX = "enc:v1:"
-ENCRYPTED = "_enc"  # payload marker: every value of this row is ciphertext (set by the endpoint)
+from spiegel.security.keys import split_keys
+
+PREFIX = "enc:v1:"  # one value (rows before the single token)
+ENCRYPTED = "_enc"  # payload marker of those rows: every value of the row is ciphertext
+SEALED = "_sealed"  # the one key of a payload stored as one token
+SEALED_PREFIX = "enc:v2:"
+BUCKET = 512  # smallest padded size in bytes; larger payloads go to the next power of two
 
 
 class KeyMismatch(ValueError):
     """A stored value that none of the configured keys opens (wrong or retired key, or damage)."""
 
 
-def split_keys(key: str) -> list[str]:
-    return [k.strip() for k in key.split(",") if k.strip()]
+def padded(data: bytes) -> bytes:
+    size = BUCKET
+    while size < len(data):
+        size *= 2
+    return data + b" " * (size - len(data))  # JSON ignores trailing whitespace
 
 
 class FieldCipher:
@@ -37,57 +49,53 @@ class FieldCipher:
         except (ValueError, TypeError) as exc:
             raise ValueError("invalid Fernet key") from exc
         self.key_count = len(keys)
-        self._mac_key = hashlib.sha256(b"spiegel-unique:" + keys[-1].encode()).digest()
 
     def encrypt(self, text: str) -> str:
+        """One value as a v1 token (what rows held before the single token; tests write them)."""
         return PREFIX + self._fernet.encrypt(text.encode()).decode()
+
+    def _decrypt(self, token: str) -> bytes:
+        from cryptography.fernet import InvalidToken
+
+        try:
+            return self._fernet.decrypt(token.encode())
+        except InvalidToken as exc:
+            raise KeyMismatch("no configured key decrypts this value") from exc
 
     def decrypt(self, text: str) -> str:
         """The plain text of ``encrypt``'s output; text without the prefix is returned as is."""
         if not text.startswith(PREFIX):
             return text
-        from cryptography.fernet import InvalidToken
-
         try:
-            return self._fernet.decrypt(text[len(PREFIX) :].encode()).decode()
-        except (InvalidToken, UnicodeDecodeError) as exc:
+            return self._decrypt(text[len(PREFIX) :]).decode()
+        except UnicodeDecodeError as exc:
             raise KeyMismatch("no configured key decrypts this value") from exc
 
-    def rotate(self, text: str) -> str:
-        """The same value encrypted with the first (newest) key."""
-        return self.encrypt(self.decrypt(text)) if text.startswith(PREFIX) else text
-
-    def mac(self, text: str) -> str:
-        return hmac.new(self._mac_key, text.encode(), hashlib.sha256).hexdigest()
-
     def seal(self, payload: dict[str, str]) -> dict[str, str]:
-        """Every value encrypted, and the marker that says so: a value someone typed that looks
-        like ciphertext (``enc:v1:...``) is then never mistaken for it."""
-        return {ENCRYPTED: "1", **{k: self.encrypt(v) for k, v in payload.items()}}
+        """Every value in one padded token. A value someone typed that looks like ciphertext
+        (``enc:v1:...``) is inside it, so it is never mistaken for it."""
+        data = padded(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+        return {SEALED: SEALED_PREFIX + self._fernet.encrypt(data).decode()}
 
     def open(self, payload: dict[str, str]) -> dict[str, str]:
-        """The plain values of a stored payload (``seal``ed or not). Raises KeyMismatch."""
+        """The plain values of a stored payload (sealed, in the old per-value form, or plain).
+        Raises KeyMismatch."""
+        if SEALED in payload:
+            token = payload[SEALED]
+            if not token.startswith(SEALED_PREFIX):
+                raise KeyMismatch("not a sealed payload")
+            try:
+                values = json.loads(self._decrypt(token[len(SEALED_PREFIX) :]))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise KeyMismatch("no configured key decrypts this value") from exc
+            return {str(k): str(v) for k, v in values.items()}
         if ENCRYPTED not in payload:
             return dict(payload)
         return {k: self.decrypt(v) for k, v in payload.items() if k != ENCRYPTED}
 
 
 def is_sealed(payload: dict[str, str]) -> bool:
-    return ENCRYPTED in payload
-
-
-def unique_key(cipher: FieldCipher | None, form_id: str, scope: str, value: str) -> str:
-    """A one-way key for "one response per code": the code itself is never stored."""
-    material = f"{form_id}\x00{scope}\x00{value.strip().upper()}"
-    if cipher:
-        return cipher.mac(material)
-    return hashlib.sha256(material.encode()).hexdigest()
-
-
-def capacity_key(cipher: FieldCipher | None, form_id: str, choice: str) -> str:
-    """What the seat count is keyed on: with a key, a keyed hash of the session (which session
-    someone signed up for is itself sensitive); without one (development), the session id."""
-    return cipher.mac(f"{form_id}\x00capacity\x00{choice}") if cipher else choice
+    return SEALED in payload or ENCRYPTED in payload
 
 
 def new_key() -> str:

@@ -10,10 +10,9 @@ stored; the code itself exists once, in the CSV that ``spiegel invite`` writes f
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
-from spiegel.security.cipher import FieldCipher
+from spiegel.security.keys import Keys
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 BASE = len(ALPHABET)  # 29, a prime
@@ -45,9 +44,6 @@ def normalise(code: str) -> str | None:
     return text
 
 
-def code_key(cipher: FieldCipher | None, code: str) -> str:
-    """The stored, keyed hash of a normalised code (keyed with the encryption key when set)."""
-    material = f"spiegel-invite\x00{code}"
-    if cipher:
-        return cipher.mac(material)
-    return hashlib.sha256(material.encode()).hexdigest()
+def code_key(keys: Keys, code: str) -> str:
+    """The stored, keyed hash of a normalised code."""
+    return keys.invitation(code)

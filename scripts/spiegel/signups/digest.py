@@ -39,7 +39,7 @@ def digest_text(
     org = registry.organisation()
     lines: list[str] = []
     for form in registry.forms().values():
-        seats = registry.seat_choices(form, cipher)
+        seats = registry.seat_choices(form)
         if not seats:
             continue
         tally: dict[str, dict[str, int]] = {k: {} for k in seats}
@@ -51,7 +51,7 @@ def digest_text(
             if row.created_at >= since:
                 counts["new"] = counts.get("new", 0) + 1
         for key, choice in seats.items():
-            session = registry.seat(form.id, key, cipher)
+            session = registry.seat(form.id, key)
             if session is None or dt.date.fromisoformat(session[1]["date"]) < today:
                 continue
             c = tally[key]

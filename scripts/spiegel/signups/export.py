@@ -21,14 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
+from spiegel.clock import ZONE
 from spiegel.db.base import CANCELLED, CONFIRMED, RECEIVED, WAITLIST, StoredRow
 from spiegel.forms.model import NOT_APPLICABLE, Form, table_schema
-from spiegel.security.cipher import FieldCipher, KeyMismatch, capacity_key, is_sealed
+from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
+from spiegel.security.keys import Keys
 
 FORMATS = ("csv", "xlsx", "data")
-ZONE = ZoneInfo("Europe/Amsterdam")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 STATUS = {
     CONFIRMED: "bevestigd",
@@ -103,7 +103,9 @@ def data_table(form: Form, rows: Iterable[StoredRow], cipher: FieldCipher | None
     return table
 
 
-def people_table(form: Form, rows: Iterable[StoredRow], cipher: FieldCipher | None) -> Table:
+def people_table(
+    form: Form, rows: Iterable[StoredRow], cipher: FieldCipher | None, keys: Keys
+) -> Table:
     """Sorted by session (as the form lists them), status and order of sign-up; the
     waiting-list position counts per session in the order the waiting list moves up."""
     fields = [
@@ -117,7 +119,7 @@ def people_table(form: Form, rows: Iterable[StoredRow], cipher: FieldCipher | No
         + ["id"]
     )
     choices = form.by_name[form.capacity_field].choices if form.capacity_field else ()
-    by_key = {capacity_key(cipher, form.id, c.value): (i, c.label) for i, c in enumerate(choices)}
+    by_key = {keys.seat(form.id, c.value): (i, c.label) for i, c in enumerate(choices)}
     found: list[tuple[tuple[int, int, int], list[str]]] = []
     waiting: dict[str | None, int] = {}
     for order, row in enumerate(rows):  # the stores give rows in sign-up order (seq)
@@ -151,7 +153,7 @@ def write_csv(table: Table, out: IO[str], people: bool) -> None:
     writer.writerows(table.rows)
 
 
-def write_xlsx(table: Table, path: Path, title: str) -> None:
+def write_xlsx(table: Table, path: Path | IO[Any], title: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

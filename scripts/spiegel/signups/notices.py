@@ -1,28 +1,32 @@
-"""A notice to the programme's coordinator for every new request on a form without seats.
+"""Notices to the programme's coordinator about new requests on forms without seats.
 
 The pages promise an answer ("binnen 72 uur neemt een peer supporter contact met u op", "de
 coördinator reageert binnen twee weken"): that promise needs a person who knows a request came in.
 Sign-ups for sessions are covered by the daily digest; the anonymous questionnaire needs nobody.
 
-The notice holds no name, address or answer (the export holds those), only which form and when.
-One notice per request, however often and by however many processes this runs: the outbox row
-carries the key ``notice:<submission id>``, which the database keeps unique. Runs every minute in
-the serve process and in ``spiegel outbox send`` (cron, serverless).
+A notice holds no name, address or answer, only which form and when. Batched, so that a flood of
+requests cannot drown the real ones in mail (issue 20 #6): per form, the day is cut into windows of
+``WINDOW``; the first request of a window is announced at once, the rest of that window in one
+notice when the window has ended ("3 nieuwe aanvragen ..."). At most two notices per form per
+window, however many requests come in. Each notice carries a key the database keeps unique
+(``notice:<form>:<window>:first|rest``), so every process may run this as often as it likes: in
+the serve process every minute, and in ``spiegel outbox send`` (cron, serverless).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from zoneinfo import ZoneInfo
 
+from spiegel.clock import ZONE
 from spiegel.db.base import NOTICE, Store
 from spiegel.forms.model import Form
 from spiegel.signups.letters import LetterText
 from spiegel.signups.registry import Registry
 
-ZONE = ZoneInfo("Europe/Amsterdam")
 LOOK_BACK = dt.timedelta(days=2)  # a new deployment does not mail about old requests
+WINDOW = dt.timedelta(minutes=30)  # at most two notices per form in this time
+GRACE = dt.timedelta(minutes=1)  # a request committed just after its window closed still counts
 
 
 def needs_notice(form: Form) -> bool:
@@ -40,11 +44,37 @@ def notice_text(form: Form, received: dt.datetime, organisation: str) -> LetterT
         "Nieuwe aanvraag via Spiegel",
         (
             f"Er is een nieuwe aanvraag binnengekomen via het formulier '{form.title}' ({at}).",
-            "Neem contact op zoals de site belooft. De gegevens van de aanvrager staan niet in"
-            f" deze e-mail. U vindt ze met: spiegel export {form.id}",
-            f"Met vriendelijke groet,\n{organisation or 'Spiegel'}",
+            *_closing(form, organisation),
         ),
     )
+
+
+def batch_text(form: Form, count: int, start: dt.datetime, organisation: str) -> LetterText:
+    local = start.astimezone(ZONE)
+    until = (start + WINDOW).astimezone(ZONE)
+    return LetterText(
+        f"{count} nieuwe aanvragen via Spiegel",
+        (
+            f"Op {local:%d-%m-%Y} tussen {local:%H:%M} en {until:%H:%M} uur kwamen er nog"
+            f" {count} aanvragen binnen via het formulier '{form.title}'.",
+            *_closing(form, organisation),
+        ),
+    )
+
+
+def _closing(form: Form, organisation: str) -> tuple[str, str]:
+    return (
+        "Neem contact op zoals de site belooft. De gegevens van de aanvragers staan niet in"
+        f" deze e-mail. U vindt ze met: spiegel export {form.id}",
+        f"Met vriendelijke groet,\n{organisation or 'Spiegel'}",
+    )
+
+
+def window_of(t: dt.datetime) -> dt.datetime:
+    """The start of the window ``t`` falls in (windows aligned to the hour, in UTC)."""
+    t = t.astimezone(dt.UTC)
+    step = int(WINDOW.total_seconds())
+    return dt.datetime.fromtimestamp(int(t.timestamp()) // step * step, dt.UTC)
 
 
 def queue_notices(
@@ -54,16 +84,22 @@ def queue_notices(
     per_form: Mapping[str, str],
     now: dt.datetime,
 ) -> int:
-    """Queue a notice for every request of the last two days that has none yet; returns how many."""
+    """Queue the notices that are due for the requests of the last two days; returns how many."""
     added = 0
     org = str(registry.organisation().get("name", ""))
     for form in registry.forms().values():
         to = recipient(form, coordinator, per_form)
         if not needs_notice(form) or not to:
             continue
+        windows: dict[dt.datetime, list[dt.datetime]] = {}
         for row in store.rows(form.id):  # ids and times only; payloads stay closed
-            if row.created_at < now - LOOK_BACK:
-                continue
-            text = notice_text(form, row.created_at, org)
-            added += store.enqueue(NOTICE, None, to, text.to_json(), once=f"notice:{row.id}")
+            if row.created_at >= now - LOOK_BACK:
+                windows.setdefault(window_of(row.created_at), []).append(row.created_at)
+        for start, times in sorted(windows.items()):
+            key = f"notice:{form.id}:{start:%Y%m%dT%H%M}"
+            first = notice_text(form, min(times), org)
+            added += store.enqueue(NOTICE, None, to, first.to_json(), once=f"{key}:first")
+            if len(times) > 1 and now >= start + WINDOW + GRACE:
+                rest = batch_text(form, len(times) - 1, start, org)
+                added += store.enqueue(NOTICE, None, to, rest.to_json(), once=f"{key}:rest")
     return added

@@ -14,23 +14,15 @@ import hmac
 
 from spiegel.db.base import Store, Submission
 from spiegel.forms.model import Form
-from spiegel.security.cipher import split_keys
+from spiegel.security.keys import Keys
 
 PROMOTE_FIELD = "doorschuiven"  # the consent "give me a seat when one comes free"
 CANCEL_PATH = "/api/afmelden/"
 
 
 def link_key(encryption_key: str | None, store: Store) -> bytes:
-    """The key that signs cancel links and hashes contact details.
-
-    Derived from SPIEGEL_ENCRYPTION_KEY when set (never stored), from its LAST (oldest) key like
-    the other keyed hashes, so links in sent e-mails keep working across a key rotation; otherwise
-    a random secret kept in the database, so every instance and the CLI agree (development).
-    """
-    if encryption_key and split_keys(encryption_key):
-        oldest = split_keys(encryption_key)[-1]
-        return hashlib.sha256(b"spiegel-link:" + oldest.encode()).digest()
-    return hashlib.sha256(b"spiegel-link:" + store.secret("link").encode()).digest()
+    """The key that signs cancel links and hashes contact details (``Keys.link``)."""
+    return Keys.of(encryption_key, store).link()
 
 
 def _mac(key: bytes, text: str) -> bytes:
@@ -59,14 +51,14 @@ def contact_keys(key: bytes, form: Form, session: str, clean: dict[str, str]) ->
     out = []
     for f in form.fields:
         value = clean.get(f.name, "")
-        if f.type in ("email", "phone") and value:
+        if f.kind.contact and value:
             material = f"contact\x00{form.id}\x00{session}\x00{value.strip().lower()}"
             out.append(_mac(key, material).hex())
     return tuple(out)
 
 
 def email_field(form: Form) -> str | None:
-    return next((f.name for f in form.fields if f.type == "email"), None)
+    return next((f.name for f in form.fields if f.kind.receives_mail), None)
 
 
 def enrich(sub: Submission, form: Form, clean: dict[str, str], key: bytes) -> Submission:

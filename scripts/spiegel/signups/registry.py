@@ -18,8 +18,9 @@ from spiegel import snapshot
 from spiegel.config import Settings
 from spiegel.db.base import Submission
 from spiegel.forms.model import Choice, Form
-from spiegel.security.cipher import FieldCipher, capacity_key, unique_key
-from spiegel.security.invites import code_key, normalise
+from spiegel.security.cipher import FieldCipher
+from spiegel.security.invites import normalise
+from spiegel.security.keys import Keys
 
 log = logging.getLogger("spiegel.endpoint")
 CHECK_EVERY = 2.0  # seconds between mtime checks
@@ -36,8 +37,9 @@ CODE_TYPO = (
 
 
 class Registry:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, keys: Keys) -> None:
         self.settings = settings
+        self.keys = keys  # the seat keys of the sessions are keyed hashes
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] = ()
         self._checked = 0.0
@@ -91,21 +93,18 @@ class Registry:
     def site_name(self) -> str:
         return self._defs.site_name
 
-    def seat_choices(self, form: Form, cipher: FieldCipher | None) -> dict[str, Choice]:
-        """The stored seat key of each session of ``form`` (a keyed hash when a key is set)."""
+    def seat_choices(self, form: Form) -> dict[str, Choice]:
+        """The stored seat key (a keyed hash) of each session of ``form``."""
         if not form.capacity_field:
             return {}
         return {
-            capacity_key(cipher, form.id, c.value): c
-            for c in form.by_name[form.capacity_field].choices
+            self.keys.seat(form.id, c.value): c for c in form.by_name[form.capacity_field].choices
         }
 
-    def seat(
-        self, form_id: str, key: str | None, cipher: FieldCipher | None
-    ) -> tuple[Choice, dict[str, str]] | None:
+    def seat(self, form_id: str, key: str | None) -> tuple[Choice, dict[str, str]] | None:
         """The session choice (capacity) and session details a stored seat key stands for."""
         form = self.forms().get(form_id)
-        choice = self.seat_choices(form, cipher).get(key or "") if form else None
+        choice = self.seat_choices(form).get(key or "") if form else None
         session = self._defs.sessions.get(choice.value) if choice else None
         return (choice, session) if choice and session else None
 
@@ -133,7 +132,7 @@ class Registry:
             # who take a seat are counted against its capacity (partners and carers come extra)
             value = clean[form.capacity_field]
             choice = next(c for c in form.by_name[form.capacity_field].choices if c.value == value)
-            seat_key = capacity_key(cipher, form.id, value)
+            seat_key = self.keys.seat(form.id, value)
             capacity = choice.capacity if takes_seat else None
         ukey = invitation = None
         if form.unique_field:
@@ -147,9 +146,9 @@ class Registry:
                     errors[form.unique_field] = [CODE_TYPO]
                 else:
                     group = clean.get("respondentgroep", "")
-                    invitation = (code_key(cipher, canonical), scope, group)
+                    invitation = (self.keys.invitation(canonical), scope, group)
             elif code:
-                ukey = unique_key(cipher, form.id, scope, code)
+                ukey = self.keys.one_response(form.id, scope, code)
         if cipher:  # every value: free text and choices say as much as a name does
             payload = cipher.seal(payload)
         if errors:

@@ -21,6 +21,7 @@ from markupsafe import Markup
 from spiegel.content import calendar
 from spiegel.content.calendar import datum, session_ics
 from spiegel.content.model import LEAFLET_SECTIONS, Content, anonymity_texts
+from spiegel.content.phone import tel_href
 from spiegel.forms.definitions import Form
 from spiegel.forms.html import render_form
 from spiegel.site.logo import logo_info
@@ -83,13 +84,6 @@ def duur(minutes: int) -> str:
     return f"{minutes} minuten"
 
 
-def tel_href(number: str) -> str:
-    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
-    if digits.startswith("0") and len(digits) >= 10 and not digits.startswith("0800"):
-        return "tel:+31" + digits[1:]
-    return "tel:" + digits
-
-
 def tel(number: str) -> Markup:
     """A phone number as a link a phone can call."""
     return Markup('<a href="{}" class="spiegel-nowrap">{}</a>').format(tel_href(number), number)
@@ -100,9 +94,8 @@ def mailto(address: str) -> Markup:
 
 
 def field_labels(form: Form) -> str:
-    labels = [f.label for f in form.fields if f.type not in ("consent", "scale")]
-    if any(f.type == "scale" for f in form.fields):
-        labels.append("uw antwoorden op de stellingen")
+    labels = [f.label for f in form.fields if f.kind.privacy_text is None]
+    labels += dict.fromkeys(t for f in form.fields if (t := f.kind.privacy_text))
     return "; ".join(labels)
 
 

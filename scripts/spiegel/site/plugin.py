@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
@@ -32,6 +30,8 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from spiegel import clock
+from spiegel.config import ConfigError, build_settings
 from spiegel.content.schema import ContentError
 from spiegel.project import Project, load_project
 from spiegel.results.package import Published
@@ -54,15 +54,12 @@ __all__ = ["SpiegelPlugin", "build_today"]
 
 def build_today() -> dt.date:
     """The build's idea of today (Europe/Amsterdam); ``SPIEGEL_TODAY=YYYY-MM-DD`` overrides."""
-    fixed = os.environ.get("SPIEGEL_TODAY")
-    if fixed:
-        try:
-            return dt.date.fromisoformat(fixed)
-        except ValueError:
-            raise PluginError(
-                f"SPIEGEL_TODAY: hier hoort een datum als 2026-11-22, maar er staat {fixed!r}."
-            ) from None
-    return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
+    try:
+        return clock.today(build_settings().today)
+    except ConfigError as exc:
+        raise PluginError(
+            f"SPIEGEL_TODAY: hier hoort een datum als 2026-11-22 ({'; '.join(exc.problems)})."
+        ) from None
 
 
 @dataclass
@@ -117,7 +114,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         examples = list(project.examples)
         example_logo = logo_example(docs, label, site["logo"])
         examples += [example_logo] if example_logo else []
-        if os.environ.get("SPIEGEL_ENV") == "production" and examples:
+        if build_settings().production and examples:
             raise PluginError(refuse_examples(examples))
         if site["logo"]:
             config.theme["logo"] = site["logo"]

@@ -1,4 +1,4 @@
-"""``create_app(settings)``: the Starlette app of the form endpoint.
+"""``create_app(services)``: the Starlette app of the form endpoint.
 
 POST /api/forms/<form-id>   urlencoded (plain HTML form) or JSON
 GET  /api/forms             the forms and their pages
@@ -7,13 +7,12 @@ GET  /api/openapi.json      OpenAPI 3.1, generated from the form definitions
 GET  /api/sessions          seats left per session (counts only; cacheable for a minute)
 GET  /api/afmelden/<token>  "Wilt u zich afmelden?" (changes nothing); POST cancels
 
-The endpoints are in ``handlers``; this module only wires them to their dependencies, which
-live on ``app.state``.
+The endpoints are in ``routes/``; this module only wires them to their dependencies (the
+process's ``Services``), which live on ``app.state``.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 
@@ -23,13 +22,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from spiegel.config import Settings
-from spiegel.db import open_store
-from spiegel.db.base import Store, StoreUnavailable
+from spiegel.db.base import StoreUnavailable
 from spiegel.db.threads import Slots
-from spiegel.mailsettings import MailSettings
-from spiegel.signups.prepare import link_key
-from spiegel.signups.registry import Registry
+from spiegel.services import Services
 from spiegel.web.clients import site_origins
 from spiegel.web.ratelimit import RateLimiter
 from spiegel.web.routes import cancel
@@ -49,25 +44,9 @@ ROUTES = [
 ]
 
 
-def create_app(
-    settings: Settings,
-    store: Store | None = None,
-    mail: MailSettings | None = None,
-    outbox_wake: threading.Event | None = None,
-) -> Starlette:
+def create_app(services: Services, outbox_wake: threading.Event | None = None) -> Starlette:
     """``outbox_wake``: set after each change that wrote a message (the serve process's sender)."""
-    store = store or open_store(settings.database_url)
-    store.migrate()
-    registry = Registry(settings)
-    cipher = None
-    if settings.encryption_key:
-        from spiegel.security.cipher import FieldCipher
-
-        cipher = FieldCipher(settings.encryption_key)
-    elif registry.has_special_category():
-        log.warning(
-            "SPIEGEL_ENCRYPTION_KEY is not set: personal fields are stored unencrypted (development)"
-        )
+    settings = services.config
     app = Starlette(
         routes=ROUTES,
         exception_handlers={
@@ -88,17 +67,18 @@ def create_app(
     # No trailing-slash redirect: Starlette builds it from the Host header (an open redirect that
     # re-sends the POST body to any host); /api/forms/x/ is a plain 404.
     app.router.redirect_slashes = False
+    app.state.services = services
     app.state.settings = settings
     app.state.origins = site_origins(settings.site_url, settings.allowed_origins)
-    app.state.store = store
-    app.state.registry = registry
+    app.state.store = services.store
+    app.state.registry = services.registry
+    app.state.clock = services.clock
     app.state.limiter = RateLimiter(settings.rate_limit)
     app.state.write_slots = Slots(32)
     app.state.health_slots = Slots(2)
-    app.state.cipher = cipher
-    app.state.mail = mail or MailSettings()
+    app.state.cipher = services.cipher
+    app.state.mail = settings.mail
     app.state.outbox_wake = outbox_wake
-    app.state.link_key = functools.cache(
-        functools.partial(link_key, settings.encryption_key, store)
-    )  # computed on first use (without an encryption key it reads a secret from the database)
+    # computed on first use (without an encryption key it reads a secret from the database)
+    app.state.link_key = services.keys.link
     return app

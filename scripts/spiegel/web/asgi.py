@@ -1,9 +1,10 @@
 """ASGI entry point for uvicorn and containers: ``uvicorn spiegel.web.asgi:app``."""
 
-from spiegel.config import Settings
-from spiegel.mailsettings import MailSettings
+from spiegel.services import Services
 from spiegel.web import logs
 from spiegel.web.app import create_app
 
-logs.install()  # uvicorn has set up its loggers by now: no client addresses, escaped values
-app = create_app(Settings.from_env(), mail=MailSettings.from_env())
+SERVICES = Services.from_env()
+# uvicorn has set up its loggers by now: no client addresses, escaped values
+logs.install(SERVICES.config.log_clients)
+app = create_app(SERVICES)

@@ -32,7 +32,12 @@ def client_address(peer: str | None, forwarded: Iterable[str], trusted_hops: int
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        return (peer or "unknown")[:64]
+        try:
+            ip = ipaddress.ip_address(peer or "")
+        except ValueError:
+            # a peer that is no address was written by something in front that trusted a
+            # header (uvicorn with proxy headers on): one shared key, never one per value
+            return "unknown"
     if ip.version == 6 and not ip.ipv4_mapped:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)

@@ -6,10 +6,10 @@ Handler: ``spiegel.web.lambda_handler.handler``. The app is created once per con
 
 from mangum import Mangum
 
-from spiegel.config import Settings
-from spiegel.mailsettings import MailSettings
+from spiegel.services import Services
 from spiegel.web import logs
 from spiegel.web.app import create_app
 
-logs.install()
-handler = Mangum(create_app(Settings.from_env(), mail=MailSettings.from_env()), lifespan="off")
+SERVICES = Services.from_env()
+logs.install(SERVICES.config.log_clients)
+handler = Mangum(create_app(SERVICES), lifespan="off")

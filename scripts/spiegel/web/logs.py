@@ -11,7 +11,6 @@ without a flag. Set ``SPIEGEL_LOG_CLIENTS=1`` only while chasing abuse, for a sh
 from __future__ import annotations
 
 import logging
-import os
 import re
 from typing import Any
 
@@ -42,8 +41,9 @@ class Sanitise(logging.Filter):
         return True
 
 
-def install() -> None:
-    drop = os.environ.get("SPIEGEL_LOG_CLIENTS", "") not in ("1", "true", "yes")
+def install(log_clients: bool = False) -> None:
+    """``log_clients``: SPIEGEL_LOG_CLIENTS (keep client addresses in the access log)."""
+    drop = not log_clients
     for name in LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, Sanitise) for f in logger.filters):

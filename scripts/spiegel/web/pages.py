@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from spiegel.content.phone import tel_href
 from spiegel.forms.html import render_form
 from spiegel.forms.model import Form
 
@@ -36,9 +37,7 @@ button{font:inherit;background:#1d4f91;color:#fff;border:0;padding:.6rem 1.4rem;
 
 
 def _tel(number: str) -> str:
-    digits = "".join(ch for ch in number if ch.isdigit())
-    href = "+31" + digits[1:] if digits.startswith("0") and len(digits) >= 10 else digits
-    return f'<a href="tel:{escape(href)}">{escape(number)}</a>'
+    return f'<a href="{escape(tel_href(number))}">{escape(number)}</a>'
 
 
 def _contact(org: Mapping[str, Any]) -> str:

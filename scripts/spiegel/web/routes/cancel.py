@@ -39,7 +39,7 @@ def _reply(request: Request, status: int, title: str, body: str) -> Response:
 
 def _what(request: Request, row: StoredRow) -> str:
     state = request.app.state
-    seat = state.registry.seat(row.form_id, row.capacity_key, state.cipher)
+    seat = state.registry.seat(row.form_id, row.capacity_key)
     if seat is None:
         return ""
     session = seat[1]
@@ -125,7 +125,7 @@ async def cancel(request: Request) -> Response:
         sid, row = await _find(request)
         if sid is None or row is None:
             return _not_found(request)
-        seat = state.registry.seat(row.form_id, row.capacity_key, state.cipher)
+        seat = state.registry.seat(row.form_id, row.capacity_key)
         capacity = seat[0].capacity if seat else None
         result = await state.write_slots.run(state.store.cancel, sid, capacity)
     except StoreUnavailable:

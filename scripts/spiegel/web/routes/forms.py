@@ -10,11 +10,11 @@ import dataclasses
 import datetime as dt
 import logging
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from spiegel.clock import ZONE
 from spiegel.db.base import (
     CONFIRMED,
     CapReached,
@@ -43,10 +43,6 @@ from spiegel.web.replies import accepted, invalid, json_reply, message
 log = logging.getLogger("spiegel.endpoint")
 
 
-def today() -> dt.date:
-    return dt.datetime.now(ZoneInfo("Europe/Amsterdam")).date()
-
-
 def client_id(request: Request) -> str:
     return client_address(
         request.client.host if request.client else None,
@@ -73,7 +69,7 @@ async def submit(request: Request) -> Response:
     if is_bot(data, state.settings.min_fill_seconds):
         log.info("submission form=%s dropped=bot", form.id)
         return accepted(request, kind, form, new_id(), CONFIRMED)
-    day = today()
+    day = state.clock.today()
     clean, errors = validate_submission(form, data, day)
     sub = None
     if not errors:
@@ -90,7 +86,8 @@ async def submit(request: Request) -> Response:
     try:
         receipt = await state.write_slots.run(state.store.submit, sub)
     except CapReached:
-        return message(request, kind, 429, *TOO_MANY, retry_after=3600)
+        # the cap is per calendar day: "morgen" is when it opens again, and so says the header
+        return message(request, kind, 429, *TOO_MANY, retry_after=seconds_until_midnight())
     except DuplicateError:
         errors = {form.unique_field or "_form": [CODE_REFUSED]}
         return invalid(request, kind, form, data, errors, day)
@@ -136,7 +133,7 @@ async def _read(request: Request, kind: str, form: Form) -> dict[str, Any] | Res
         return _closing(message(request, kind, 408, msg, "Niet op tijd ontvangen", msg))
     except (ValueError, UnicodeDecodeError):
         errors = {"_form": ["De gegevens konden niet worden gelezen."]}
-        return invalid(request, kind, form, {}, errors, today())
+        return invalid(request, kind, form, {}, errors, request.app.state.clock.today())
 
 
 def _closing(resp: Response) -> Response:
@@ -234,4 +231,15 @@ async def openapi(request: Request) -> Response:
     from spiegel.web.openapi import openapi_document
 
     registry = request.app.state.registry
-    return json_reply(openapi_document(registry.forms(), today(), registry.codes_required()))
+    return json_reply(
+        openapi_document(
+            registry.forms(), request.app.state.clock.today(), registry.codes_required()
+        )
+    )
+
+
+def seconds_until_midnight(now: dt.datetime | None = None) -> int:
+    """Seconds from ``now`` until the next day begins in Amsterdam (the daily cap's day)."""
+    local = (now or dt.datetime.now(ZONE)).astimezone(ZONE)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), tzinfo=ZONE)
+    return max(1, int((midnight - local).total_seconds()))

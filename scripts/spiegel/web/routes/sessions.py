@@ -23,7 +23,7 @@ async def sessions(request: Request) -> Response:
                 continue
             counts = await state.write_slots.run(state.store.session_counts, form.id)
             # counted per stored seat key: a keyed hash of the session when a key is set
-            for key, c in state.registry.seat_choices(form, state.cipher).items():
+            for key, c in state.registry.seat_choices(form).items():
                 taken, waiting = counts.get(key, (0, 0))
                 free = max((c.capacity or 0) - taken, 0) if c.capacity is not None else None
                 out.append(

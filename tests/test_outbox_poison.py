@@ -1,0 +1,123 @@
+"""A poisoned row never holds the outbox (issue 20 #2, #3, #7): an address that cannot become one
+plain recipient fails that message alone, with a reason free of personal data, and every other
+message still arrives at a real SMTP relay (aiosmtpd)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import aiosmtpd.smtp
+import pytest
+from spiegel.db.base import FAILED, SENT, Submission
+from spiegel.mailsettings import MailSettings
+from spiegel.outbox.sender import Permanent, one_address, transport_error
+from spiegel.outbox.worker import make_sender
+
+from .smtp import Recorder, Relay
+from .test_endpoint import services_for
+
+if TYPE_CHECKING:
+    from spiegel.services import Services
+
+
+def mail_for(relay: Relay) -> MailSettings:
+    return MailSettings(
+        smtp_url=relay.url,
+        mail_from="Spiegel <spiegel@zorggroep.example>",
+        public_url="https://spiegel.example",
+    )
+
+
+SESSION = "2027-01-cardiologie"
+POISON = [
+    "=?utf-8?q?a=0D=0Ab?=@x.nl",  # CR/LF inside an encoded word: To: raises ValueError
+    "=?utf-8?q?a=2C_b=40y.nl=2C_c=40z.nl?=@x.nl",  # a list in an encoded word: many recipients
+    "Victim <victim@example.org>",
+    "a@x.nl, b@y.nl",
+    "a@x.nl\r\nBcc: b@y.nl",
+    '"a@x.nl"@y.nl',
+]
+
+
+def signup(services: Services, i: int, email: str) -> str:
+    sub = Submission(
+        "spiegelbijeenkomst",
+        {"naam": f"Persoon {i}", "email": email},
+        services.keys.seat("spiegelbijeenkomst", SESSION),
+        1000,
+        notify=True,
+    )
+    return str(services.store.submit(sub).id)
+
+
+@pytest.mark.parametrize("address", POISON)
+def test_one_address_refuses_what_is_not_one_plain_address(address: str) -> None:
+    with pytest.raises(Permanent) as err:
+        one_address(address)
+    assert "@" not in str(err.value)  # the reason names no address
+
+
+@pytest.mark.parametrize("address", ["anna@example.nl", "a.b+c@sub.example.org"])
+def test_one_address_keeps_a_plain_address(address: str) -> None:
+    assert one_address(address) == address
+
+
+def test_poisoned_rows_fail_alone_and_every_other_message_arrives(database_url: str) -> None:
+    relay = Relay().start()
+    services = services_for(database_url, mail=mail_for(relay))
+    store = services.store
+    # the poisoned rows are the OLDEST: every run claims them first
+    bad = [signup(services, i, a) for i, a in enumerate(POISON)]
+    good = [signup(services, 100 + i, f"persoon{i}@example.nl") for i in range(5)]
+    try:
+        sender = make_sender(services)
+        sender.run_once()
+        sender.transport.close()
+        received = relay.wait_for(len(good))
+    finally:
+        relay.stop()
+    assert sorted(str(m["To"]) for m in received) == sorted(
+        f"persoon{i}@example.nl" for i in range(5)
+    )
+    rows = {r.submission_id: r for r in store.outbox((SENT, FAILED))}
+    assert all(rows[g].status == SENT for g in good)
+    for b in bad:
+        assert rows[b].status == FAILED
+        assert "@" not in (rows[b].last_error or "") and "=?" not in (rows[b].last_error or "")
+    store.close()
+
+
+class Refusing(Recorder):
+    """A relay that refuses every recipient and echoes the address, as real relays do."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        return f"550 <{address}>: User unknown"
+
+
+def test_a_refused_address_is_kept_as_a_code_only(database_url: str) -> None:
+    relay = Relay()
+    relay.recorder = Refusing()
+    relay.start()
+    services = services_for(database_url, mail=mail_for(relay))
+    store = services.store
+    sid = signup(services, 1, "geheim.adres@example.nl")
+    try:
+        sender = make_sender(services)
+        sender.run_once()
+        sender.transport.close()
+    finally:
+        relay.stop()
+    [row] = [r for r in store.outbox((FAILED,)) if r.submission_id == sid]
+    assert row.last_error == "recipient refused: SMTP 550"
+    store.close()
+
+
+def test_transport_errors_keep_class_and_code_only() -> None:
+    import smtplib
+
+    exc = smtplib.SMTPDataError(451, b"4.3.0 <geheim@example.nl> temporarily rejected")
+    assert transport_error(exc) == "SMTPDataError: SMTP 451"
+    assert transport_error(ConnectionRefusedError(111, "Connection refused")) == (
+        "ConnectionRefusedError"
+    )
+    assert aiosmtpd.smtp  # the relay is real
