@@ -47,13 +47,11 @@ def timed_build(cwd: Path, runs: int) -> float:
 def project_copy(dest: Path) -> None:
     for name in ("content", "forms", "overrides"):
         shutil.copytree(ROOT / name, dest / name)
-    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    (dest / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "hooks.py", dest / "scripts" / "hooks.py")
+    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")  # the plugin comes from the package
 
 
 def plain_copy(dest: Path) -> None:
-    """The same pages, already generated, as static Markdown with the same theme and no hooks."""
+    """The same pages, already generated, as static Markdown with the same theme and no plugin."""
     import datetime as dt
 
     content = load_content(ROOT / "content")
@@ -74,9 +72,7 @@ def plain_copy(dest: Path) -> None:
     (docs / "assets/stylesheets/brand.css").write_text(brand_css(content.site["brand_colour"]))
     shutil.copytree(ROOT / "overrides", dest / "overrides")
     config = (ROOT / "mkdocs.yml").read_text()
-    config = config.replace("docs_dir: content", "docs_dir: docs").replace(
-        "hooks:\n  - scripts/hooks.py\n", ""
-    )
+    config = config.replace("docs_dir: content", "docs_dir: docs").replace("  - spiegel\n", "")
     config = config.replace("strict: true", "strict: false").replace("watch:\n  - forms\n", "")
     (dest / "mkdocs.yml").write_text(config)
 

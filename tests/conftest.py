@@ -76,9 +76,7 @@ def copy_project(dest: Path) -> Project:
         shutil.copytree(
             ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "results")
         )
-    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
-    (dest / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "hooks.py", dest / "scripts" / "hooks.py")
+    shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")  # the plugin comes from the package
     return Project(dest)
 
 

@@ -1,6 +1,6 @@
 """`spiegel check`: every content and form file validated in about a second, no site build.
 
-The same loaders as the build (one set of rules), every issue at once, printed as plain Dutch
+The same loader as the build (``spiegel.project``, one set of rules), every issue at once, printed as plain Dutch
 text, as GitHub Actions annotations (``::error file=...,line=...::``) or as a GitLab Code
 Quality report, so a mistake shows on its line in the merge request diff.
 """
@@ -11,65 +11,17 @@ import hashlib
 import json
 from pathlib import Path
 
-from spiegel.content.model import load_content, load_parts
-from spiegel.content.schema import ContentError, Issue, load_yaml, validate
-from spiegel.forms.definitions import FORM, load_forms
-from spiegel.results.package import load_published
+from spiegel.content.schema import ContentError, Issue
+from spiegel.project import load_project
 
 
 def check(content_dir: Path, forms_dir: Path) -> list[Issue]:
     """Every problem in ``content/`` and ``forms/``; labels are relative to the project root."""
-    root = content_dir.resolve().parent
-    label = _label(content_dir, root)
-    forms_label = _label(forms_dir, root)
-    issues: list[Issue] = []
-    content = None
     try:
-        content = load_content(content_dir, label)
+        load_project(content_dir, forms_dir)
     except ContentError as exc:
-        issues += exc.issues
-    if content is not None:
-        logo = content.site["logo"]
-        if logo and not (content_dir / logo).is_file():
-            issues.append(
-                Issue(
-                    f"{label}/site.yaml",
-                    0,
-                    "logo",
-                    f"het bestand {label}/{logo} bestaat niet. Zet het logo in {label}/assets/ "
-                    "of verbeter de naam.",
-                )
-            )
-        try:
-            load_published(content_dir / "results", content, f"{label}/results")
-        except ContentError as exc:
-            issues += exc.issues
-    try:
-        parts = load_parts(content_dir, ("sessions", "groepsevaluatie"), label)
-    except ContentError:
-        parts = None  # already reported above; check the forms on their own
-    if parts is not None:
-        try:
-            load_forms(forms_dir, parts, forms_label)
-        except ContentError as exc:
-            issues += exc.issues
-    else:
-        for path in sorted(forms_dir.glob("*.yaml")):
-            name = f"{forms_label}/{path.name}"
-            try:
-                data, lines = load_yaml(path, name)
-            except ContentError as exc:
-                issues += exc.issues
-                continue
-            issues += validate(FORM, data, name, lines)[1]
-    return sorted(set(issues))
-
-
-def _label(folder: Path, root: Path) -> str:
-    try:
-        return folder.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return folder.as_posix()
+        return sorted(set(exc.issues))
+    return []
 
 
 def _escape(text: str, prop: bool = False) -> str:

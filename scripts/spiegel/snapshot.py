@@ -38,19 +38,19 @@ def sessions_of(sessions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
 
 
 def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
-    from spiegel.content.model import load_parts
-    from spiegel.forms.definitions import load_forms
+    """The definitions from the YAML, through the one project loader (``spiegel.project``)."""
+    from spiegel.project import load_project
 
-    parts = load_parts(content_dir, ("site", "sessions", "groepsevaluatie"))
-    forms = load_forms(forms_dir, parts)
+    project = load_project(content_dir, forms_dir, published=False)
+    content = project.content
     # every evaluation needs an issued invitation code: results are published only from those
-    codes = frozenset(e["id"] for e in parts["groepsevaluatie"]["evaluations"])
+    codes = frozenset(e["id"] for e in content.groepsevaluatie["evaluations"])
     return Definitions(
-        forms,
-        str(parts["site"]["site_name"]),
+        project.forms,
+        str(content.site["site_name"]),
         codes,
-        sessions_of(parts["sessions"]["sessions"]),
-        dict(parts["site"]["organisation"]),
+        sessions_of(content.sessions["sessions"]),
+        dict(content.site["organisation"]),
     )
 
 

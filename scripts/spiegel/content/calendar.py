@@ -1,4 +1,4 @@
-"""Dates in Dutch, and iCalendar (RFC 5545) files for sessions (the ``icalendar`` library).
+"""Dates in Dutch (Babel), and iCalendar (RFC 5545) files for sessions (the ``icalendar`` library).
 
 Used by the site (agenda) and by the e-mails of the endpoint (the attachment).
 
@@ -16,25 +16,18 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     import icalendar
 
-DAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-MONTHS = (
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
+LONG = "EEEE d MMMM y"  # CLDR pattern: "zondag 22 november 2026"
 
 
-def datum(day: dt.date) -> str:
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month - 1]} {day.year}"
+def datum(day: dt.date, pattern: str = LONG) -> str:
+    """A date in Dutch words (Babel, CLDR ``nl``), as the leaflet, the e-mails and letters say it.
+
+    Babel is imported here, not at the top: the endpoint imports this module at start-up and
+    writes a date only on the cancel page (one import on the first one, then cached).
+    """
+    from babel.dates import format_date
+
+    return str(format_date(day, pattern, locale="nl"))
 
 
 TZID = "Europe/Amsterdam"
@@ -94,9 +87,3 @@ def session_ics(session: dict[str, Any], organisation: dict[str, Any], page_url:
     )
     cal.add_component(event)
     return cal.to_ical().decode("utf-8")
-
-
-def ways_sentence(ways: list[str]) -> str:
-    """["bel 012 ...", "mail naar ..."] as one sentence: "Bel 012 ... of mail naar ...\"."""
-    text = " of ".join(ways)
-    return text[:1].upper() + text[1:] + "."

@@ -67,6 +67,10 @@ def _scalars(node: yaml.Node, out: list[yaml.Node]) -> None:
             _scalars(item, out)
 
 
+# libyaml's C parser when PyYAML has it (as content/yamlio.py): the same nodes and marks, 7x faster.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def find_examples(text: str, label: str, schema: Validator | None = None) -> list[Example]:
     """Every field marked ``# VOORBEELD`` in one YAML text (a marker inside a value does not count).
 
@@ -76,7 +80,7 @@ def find_examples(text: str, label: str, schema: Validator | None = None) -> lis
     if not marks:
         return []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError:
         return []  # the content validator reports the broken file
     if root is None:

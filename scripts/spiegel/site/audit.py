@@ -34,6 +34,7 @@ ENDPOINT_PREFIX = "/api/"
 TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)(\s[^>]*)?>")
 ATTR = re.compile(r"""([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 LINK_TAGS = {"a", "form", "link", "script", "img"}
+_CHECKED_TAGS = LINK_TAGS | FORBIDDEN_TAGS | set(RESOURCE_ATTRS)
 
 
 class _Page:
@@ -47,7 +48,10 @@ class _Page:
         self.forbidden: list[str] = []
         for m in TAG.finditer(text):
             tag = m.group(1).lower()
-            a = {k.lower(): unescape(v.strip("\"'")) for k, v in ATTR.findall(m.group(2) or "")}
+            raw = m.group(2) or ""
+            if tag not in _CHECKED_TAGS and "id" not in raw.lower():
+                continue  # a <div>, <span>, <li> ... without an id: nothing to check
+            a = {k.lower(): unescape(v.strip("\"'")) for k, v in ATTR.findall(raw)}
             if "id" in a:
                 self.ids.add(a["id"])
             if tag == "a" and "name" in a:

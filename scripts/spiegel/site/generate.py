@@ -8,6 +8,8 @@ outside MkDocs (tests, benchmarks).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from spiegel.content import calendar
 from spiegel.content.calendar import datum, session_ics
 from spiegel.content.model import LEAFLET_SECTIONS, Content, anonymity_texts
 from spiegel.content.phone import tel_href
@@ -117,11 +120,20 @@ class SiteInput:
     forms: dict[str, Form]
     today: dt.date
     published_results: tuple[str, ...] = ()  # evaluations with a results page
+    cache_dir: Path | None = None  # compiled templates kept between builds (.cache/spiegel)
 
 
-def environment() -> jinja2.Environment:
+def environment(cache_dir: Path | None = None) -> jinja2.Environment:
+    bytecode = None
+    if cache_dir is not None:
+        try:
+            (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
+            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
+        except OSError:
+            bytecode = None  # a read-only project: templates are compiled every build
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
+        bytecode_cache=bytecode,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -147,7 +159,7 @@ def form_action(endpoint: str, form: Form) -> str:
 
 def generate(inp: SiteInput) -> dict[str, str]:
     c, forms, today = inp.content, inp.forms, inp.today
-    env = environment()
+    env = environment(inp.cache_dir)
     site = c.site
     common: dict[str, Any] = {
         "site": site,
@@ -192,8 +204,11 @@ def generate(inp: SiteInput) -> dict[str, str]:
         "agenda.md.j2", sessions=upcoming, form_path=signup.path if signup else "spiegelbijeenkomst"
     )
     for s in upcoming:
-        pages[f"spiegelbijeenkomst/agenda/{s['id']}.ics"] = session_ics(
-            s, site["organisation"], (site.get("site_url") or "/") + "spiegelbijeenkomst/agenda/"
+        pages[f"spiegelbijeenkomst/agenda/{s['id']}.ics"] = _ics(
+            s,
+            site["organisation"],
+            (site.get("site_url") or "/") + "spiegelbijeenkomst/agenda/",
+            inp.cache_dir,
         )
 
     for form in forms.values():
@@ -229,6 +244,29 @@ def generate(inp: SiteInput) -> dict[str, str]:
         source_labels=source_labels,
     )
     return pages
+
+
+def _ics(
+    session: dict[str, Any], org: dict[str, Any], page_url: str, cache_dir: Path | None
+) -> str:
+    """A session's .ics; kept in the build cache by what it is made from (the file is
+    deterministic, and importing ``icalendar`` is a tenth of a second most builds can skip)."""
+    if cache_dir is None:
+        return session_ics(session, org, page_url)
+    code = Path(calendar.__file__).read_bytes()  # a change to the code makes new files
+    made_from = json.dumps([session, org, page_url], sort_keys=True, default=str).encode()
+    path = cache_dir / "ics" / (hashlib.sha256(code + made_from).hexdigest()[:32] + ".ics")
+    try:
+        return path.read_bytes().decode("utf-8")  # bytes: the CRLF line ends stay as they are
+    except (OSError, UnicodeDecodeError):
+        pass
+    text = session_ics(session, org, page_url)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))
+    except OSError:
+        pass  # a read-only project: made again next time
+    return text
 
 
 def brand_css(colour: str) -> str:

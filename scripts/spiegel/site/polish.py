@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from spiegel.content.hyphen import SHY, hyphenate_text
+from spiegel.content.hyphen import _WORD, SHY, hyphenate_word
 
 __all__ = ["SHY", "hyphenate_html", "polish", "valid_theme_markup"]
 
@@ -26,31 +26,52 @@ def hyphenate_html(html: str) -> str:
     head, sep, body = html.partition("<body")
     if not sep:
         return html
-    parts = _RAW.split(body)
-    out: list[str] = []
-    i = 0
-    while i < len(parts):
-        text = parts[i]
-        out.append(hyphenate_text(text) if i else text)  # parts[0] is the rest of the <body> tag
-        if i + 1 < len(parts):
-            out.append(parts[i + 1])
-        i += 3  # split() returns text, the whole match, and the inner group
-    return head + sep + "".join(out)
+    first = _RAW.search(body)
+    if not first:
+        return html
+    # The rest of the <body> tag and what follows it up to the next tag stay as they are. Then
+    # one pass: markup (group 1) is kept, a long word (group 3) gets its soft hyphens; a word's
+    # edges see the same characters as in the text between the tags.
+    rest = _MARKUP_OR_WORD.sub(_hyphenate_match, body[first.start() :])
+    return head + sep + body[: first.start()] + rest
+
+
+# _RAW's flags only for its own part: the word pattern is matched exactly as on its own.
+_MARKUP_OR_WORD = re.compile(f"(?si:{_RAW.pattern})|({_WORD.pattern})")
+
+
+def _hyphenate_match(m: re.Match[str]) -> str:
+    word = m.group(3)
+    return m.group(0) if word is None else hyphenate_word(word)
 
 
 _THEME_SKIP = re.compile(r'(<div data-md-component="skip">).*?(</div>)', re.S)
-_EMPTY_TABINDEX = re.compile(r'\s+tabindex=""')
 _CHECKBOX_AUTOCOMPLETE = re.compile(r'(<input\b[^>]*type="checkbox"[^>]*?)\s+autocomplete="off"')
 
 
 _TOC_LABEL = re.compile(r'(<label class="md-nav__title") for="__toc"')
 
 
+def _drop_empty_tabindex(html: str) -> str:
+    """``re.sub(r'\\s+tabindex=""', "", html)``, by splitting on the literal: a pattern that
+    starts with ``\\s`` is tried at every character of the page, 100 times slower."""
+    parts = html.split('tabindex=""')
+    out = [parts[0]]
+    for nxt in parts[1:]:
+        stripped = out[-1].rstrip()
+        if stripped != out[-1]:
+            out[-1] = stripped
+        else:
+            out.append('tabindex=""')  # no space before it: not an attribute, left alone
+        out.append(nxt)
+    return "".join(out)
+
+
 def valid_theme_markup(html: str) -> str:
     html = _THEME_SKIP.sub(r"\1\2", html, count=1)
     if 'id="__toc"' not in html:  # section index pages: the theme labels a toggle it left out
         html = _TOC_LABEL.sub(r"\1", html)
-    html = _EMPTY_TABINDEX.sub("", html)
+    html = _drop_empty_tabindex(html)
     return _CHECKBOX_AUTOCOMPLETE.sub(r"\1", html)
 
 

@@ -8,6 +8,7 @@ Pages are generated from ``content/*.yaml``; a broken link in a leaflet text sho
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,3 +96,39 @@ def translate(message: str, sources: Sources, docs_label: str) -> str | None:
             for p in pages
         )
     return None
+
+
+class DutchWarnings(logging.Handler):
+    """Counts MkDocs warnings while a build runs; those about content become Dutch messages on
+    the YAML line (``translated``), and MkDocs' own English line for them is held back (``hide``
+    on MkDocs' handlers). ``attach`` at the start of a build, ``detach`` at its end."""
+
+    def __init__(self, sources: Sources, docs_label: str) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+        self.translated: list[str] = []
+        self.sources, self.docs_label = sources, docs_label
+
+    def emit(self, record: logging.LogRecord) -> None:
+        dutch = translate(record.getMessage(), self.sources, self.docs_label)
+        if dutch is None:
+            self.count += 1
+        else:
+            self.translated.append(dutch)
+
+    def hide(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        return translate(record.getMessage(), self.sources, self.docs_label) is None
+
+    def attach(self) -> None:
+        mkdocs_log = logging.getLogger("mkdocs")
+        for handler in mkdocs_log.handlers:
+            handler.addFilter(self.hide)
+        mkdocs_log.addHandler(self)
+
+    def detach(self) -> None:
+        mkdocs_log = logging.getLogger("mkdocs")
+        mkdocs_log.removeHandler(self)
+        for handler in mkdocs_log.handlers:
+            handler.removeFilter(self.hide)
