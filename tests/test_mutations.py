@@ -121,6 +121,23 @@ def test_a_respondent_group_without_a_proper_id_gives_a_message(base: Path, line
     assert all("Traceback" not in i.message for i in issues)
 
 
+# The same family, found by the exploring profile: a missing or wrong value inside a nested
+# block (group_size.min) reached the block's own cross-check (min > max) and crashed it.
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("group_size: {min: 5, max: 7}", "group_size: {minimum: 5, max: 7}"),
+        ("group_size: {min: 5, max: 7}", "group_size: {min: 5}"),
+        ("group_size: {min: 5, max: 7}", "group_size: {min: vijf, max: 7}"),
+    ],
+)
+def test_a_broken_value_in_a_nested_block_gives_a_message(base: Path, old: str, new: str) -> None:
+    project = copy_project(base / uuid.uuid4().hex)
+    project.edit("content/spiegelbijeenkomst.yaml", old, new)
+    issues = check(project.content, project.root / "forms")
+    assert issues and all(i.file == "content/spiegelbijeenkomst.yaml" for i in issues), issues
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = copy_project(tmp_path_factory.mktemp("built-mutations") / "project")

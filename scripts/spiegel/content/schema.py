@@ -400,7 +400,9 @@ class Obj(Validator):
                     f"bijvoorbeeld: {key}: {example}",
                 )
                 out[key] = INVALID
-        if self.check and not any(v is INVALID for v in out.values()):
+        # cross-field rules only over values that are all valid, however deep (a missing
+        # group_size.min once reached "min > max" and crashed the check with a TypeError)
+        if self.check and not _holds_invalid(out):
             self.check(out, path, ctx)
         return out
 
@@ -434,6 +436,16 @@ def validate(schema: Validator, data: Any, name: str, lines: Lines) -> tuple[Any
     ctx = Context(name, lines, schema=schema)
     result = schema(data, (), ctx)
     return result, ctx.issues
+
+
+def _holds_invalid(value: Any) -> bool:
+    if value is INVALID:
+        return True
+    if isinstance(value, dict):
+        return any(_holds_invalid(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_invalid(v) for v in value)
+    return False
 
 
 def unique(items: list[dict[str, Any]], key: str, path: tuple[Any, ...], ctx: Context) -> None:
