@@ -164,3 +164,33 @@ def test_a_name_with_a_web_address_is_refused(make: Any, name: str) -> None:
     r = c.post(FORM, json={**VICTIM, "naam": name})
     assert r.status_code == 422
     assert "internetadres" in " ".join(r.json()["errors"]["naam"])
+
+
+def test_the_person_hears_of_the_repeat_and_nobody_else(make: Any, tmp_path: Any) -> None:
+    import email
+    import email.policy
+
+    from spiegel.outbox.worker import make_sender
+
+    outbox = tmp_path / "outbox"
+    c = make(
+        min_fill_seconds=0,
+        mail=MailSettings(signups_per_day=0, public_url="https://s.example", outbox_dir=outbox),
+    )
+    c.post(FORM, json=VICTIM)
+    c.post(FORM, json={**VICTIM, "naam": "Iemand Anders", "email": "victim+probe@example.org"})
+    sender = make_sender(c.app.state.services)
+    sender.run_once()
+    mails = [
+        email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+        for p in outbox.glob("*.eml")
+    ]
+    assert sorted(str(m["Subject"]).split(" bij ")[0] for m in mails) == [
+        "U was al aangemeld",
+        "Uw aanmelding",
+    ]
+    assert {str(m["To"]) for m in mails} == {"victim@example.org"}  # never the probe's spelling
+    repeat = next(m for m in mails if str(m["Subject"]).startswith("U was al"))
+    text = repeat.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Beste Slachtoffer" in text and "Iemand Anders" not in text
+    assert "https://s.example/api/afmelden/" in text

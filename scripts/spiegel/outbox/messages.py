@@ -24,6 +24,7 @@ from spiegel.db.base import (
     CONFIRMATION,
     PROMOTION,
     REMINDER,
+    REPEAT,
     WAITLIST_MSG,
 )
 
@@ -55,6 +56,7 @@ TEMPLATES = {
     REMINDER: "reminder",
     WAITLIST_MSG: "waitlist",
     CANCELLATION: "cancellation",
+    REPEAT: "repeat",
 }
 WITH_ICS = (CONFIRMATION, PROMOTION, REMINDER)  # the kinds about an appointment one keeps
 

@@ -35,6 +35,7 @@ from spiegel.db.base import (
     MANUAL,
     MAX_ATTEMPTS,
     NOTICE,
+    REPEAT,
     OutboxRow,
     Store,
     backoff,
@@ -244,6 +245,10 @@ class Sender:
         for i, row in enumerate(rows):
             try:
                 letter, to = self.compose(row)
+                if to is None and row.kind == REPEAT:
+                    # a repeat by phone needs no call: the first sign-up is on the call list
+                    self.store.mark_sent(row.id)
+                    continue
                 if to is None:
                     self.store.mark_failed(
                         row.id, "no e-mail address: phone this person", None, MANUAL
