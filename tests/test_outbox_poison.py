@@ -121,3 +121,28 @@ def test_transport_errors_keep_class_and_code_only() -> None:
         "ConnectionRefusedError"
     )
     assert aiosmtpd.smtp  # the relay is real
+
+
+def test_every_part_is_seven_bit_clean() -> None:
+    """A confirmation with an 8-bit .ics part was sent without BODY=8BITMIME (issue 20): now
+    every part is quoted-printable and the whole message is ASCII, through any relay."""
+    import email
+    import email.policy
+
+    from icalendar import Calendar
+    from spiegel.outbox.messages import Letter, build_message
+
+    ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//\r\nX-NAAM:Café één\r\nEND:VCALENDAR\r\n"
+    msg = build_message(
+        Letter("Uw aanmelding", ("Beste Anna,", "Tot ziens in zaal één."), ics),
+        to="anna@example.nl",
+        sender="Spiegel <s@zorggroep.example>",
+        message_id="x1",
+    )
+    raw = msg.as_bytes()
+    assert raw.isascii()
+    back = email.message_from_bytes(raw, policy=email.policy.default)
+    parts = [p for p in back.walk() if not p.is_multipart()]
+    assert {p["Content-Transfer-Encoding"] for p in parts} == {"quoted-printable"}
+    [cal] = [p for p in parts if p.get_content_type() == "text/calendar"]
+    assert Calendar.from_ical(cal.get_content())["X-NAAM"] == "Café één"

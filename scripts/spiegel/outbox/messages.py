@@ -103,13 +103,16 @@ def build_message(
     domain = sender.rsplit("@", 1)[-1].strip("> ") or "spiegel.invalid"
     msg["Message-ID"] = f"<{message_id}@{domain}>" if message_id else make_msgid()
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content("\n\n".join(letter.paragraphs) + "\n")
-    msg.add_alternative(_html(letter.paragraphs), subtype="html")
+    # Every part 7-bit clean (quoted-printable), so no relay needs 8BITMIME (RFC 6152) and none
+    # mangles an "é" in the calendar file: the message is the same through any relay.
+    msg.set_content("\n\n".join(letter.paragraphs) + "\n", cte="quoted-printable")
+    msg.add_alternative(_html(letter.paragraphs), subtype="html", cte="quoted-printable")
     if letter.ics:
         msg.add_attachment(
             letter.ics,
             subtype="calendar",
             filename="afspraak.ics",
             params={"method": "PUBLISH"},
+            cte="quoted-printable",
         )
     return msg
