@@ -101,4 +101,7 @@ def create_app(
     app.state.link_key = functools.cache(
         functools.partial(link_key, settings.encryption_key, store)
     )  # computed on first use (without an encryption key it reads a secret from the database)
+    from spiegel.web.beheer import mount_beheer  # the back office, /beheer/ (issue 18)
+
+    mount_beheer(app)
     return app
