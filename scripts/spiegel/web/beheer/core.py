@@ -105,7 +105,8 @@ def role_names(request: Request, roles: tuple[str, ...]) -> list[tuple[str, str]
         if r == PRIVACY:
             out.append((r, "Privacy (functionaris gegevensbescherming)"))
         elif r in forms:
-            out.append((r, forms[r].title.removeprefix("Aanmelden voor ").strip()))
+            name = forms[r].title.removeprefix("Aanmelden voor ").removeprefix("een ").strip()
+            out.append((r, name[:1].upper() + name[1:]))
     return out
 
 
