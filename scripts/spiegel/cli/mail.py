@@ -78,6 +78,7 @@ def cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     """Queue today's digest for the coordinator (cron / serverless; serve does this itself)."""
     from spiegel.db.base import now
+    from spiegel.outbox.worker import beheer_url
     from spiegel.signups.digest import queue_digest
     from spiegel.signups.registry import Registry
     from spiegel.web.routes.forms import today
@@ -92,7 +93,8 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
-    if queue_digest(store, Registry(settings), common.cipher(settings), to, today(), now()):
+    link = beheer_url(common.mail().public_url)
+    if queue_digest(store, Registry(settings), common.cipher(settings), to, today(), now(), link):
         print("dagoverzicht klaargezet; `spiegel outbox send` verstuurt het", file=out)
     else:
         print("het dagoverzicht van vandaag stond al klaar (of is al verstuurd)", file=out)

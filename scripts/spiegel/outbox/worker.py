@@ -43,6 +43,11 @@ def make_sender(settings: Settings, mail: MailSettings, store: Store, **kw: Any)
     )
 
 
+def beheer_url(public_url: str) -> str:
+    """Where the digest points staff: the back office on the endpoint's public address."""
+    return public_url.rstrip("/") + "/beheer/" if public_url else ""
+
+
 def remind(
     store: Store, registry: Registry, days: int, today: dt.date, cipher: FieldCipher | None
 ) -> int:
@@ -91,7 +96,13 @@ def start_in_process(
                 local = dt.datetime.now(ZONE)
                 if mail.coordinator and local.hour >= mail.digest_hour:
                     woke += queue_digest(
-                        store, sender.registry, sender.cipher, mail.coordinator, day, now()
+                        store,
+                        sender.registry,
+                        sender.cipher,
+                        mail.coordinator,
+                        day,
+                        now(),
+                        beheer_url(mail.public_url),
                     )
                 if woke:
                     wake.set()
