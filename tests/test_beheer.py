@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2 as httpx
 import pytest
@@ -94,9 +96,33 @@ def test_login_uses_pkce_state_nonce_and_a_server_side_session(site: dict[str, A
     old = dict(client.cookies)
     assert post(client, site["base"], "/beheer/uitloggen", r.text).status_code == 200
     again = oidc.client(cookies=old)
-    assert again.get(site["base"] + "/beheer/").status_code == 303
+    assert again.get(site["base"] + "/beheer/").headers["location"].startswith(site["issuer"])
     # and a POST with the old cookie and its CSRF token is refused
     assert post(again, site["base"], "/beheer/uitloggen", r.text).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("idle", "age"),
+    [
+        (dt.timedelta(minutes=31), dt.timedelta(hours=1)),
+        (dt.timedelta(minutes=1), dt.timedelta(hours=8, minutes=1)),
+    ],
+)
+def test_idle_and_absolute_timeouts_end_the_session(
+    site: dict[str, Any], idle: dt.timedelta, age: dt.timedelta
+) -> None:
+    import sqlite3
+
+    client = oidc.login(site["base"], "coord")[0]
+    assert client.get(site["base"] + "/beheer/").status_code == 200
+    moment = dt.datetime.now(dt.UTC)
+    with sqlite3.connect(site["url"].removeprefix("sqlite:///")) as conn:
+        conn.execute(
+            "UPDATE beheer_sessions SET seen_at = ?, created_at = ? WHERE subject = 'coord'",
+            ((moment - idle).isoformat(), (moment - age).isoformat()),
+        )
+    r = client.get(site["base"] + "/beheer/")
+    assert r.status_code == 303 and r.headers["location"].startswith(site["issuer"])
 
 
 def test_the_callback_refuses_a_forged_state_or_code(site: dict[str, Any]) -> None:
@@ -137,12 +163,13 @@ POSTS = [
 
 def test_without_a_session_every_page_goes_to_the_provider_or_refuses(site: dict[str, Any]) -> None:
     client = oidc.client()
-    for path in PAGES:
+    for path in [*PAGES, "/beheer/inloggen"]:
         r = client.get(site["base"] + path)
-        assert r.status_code == 303 and r.headers["location"] == "/beheer/inloggen", path
-    r = client.get(site["base"] + "/beheer/inloggen")
-    assert r.headers["location"].startswith(site["issuer"] + "/auth?")
-    assert "code_challenge=" in r.headers["location"]
+        assert r.status_code == 303, path
+        query = parse_qs(urlsplit(r.headers["location"]).query)
+        assert r.headers["location"].startswith(site["issuer"] + "/auth?"), path
+        assert query["code_challenge_method"] == ["S256"] and query["code_challenge"], path
+        assert "<" not in r.text and "example.nl" not in r.text
     for path in POSTS:
         r = client.post(site["base"] + path, data={"id": "x"}, headers={"origin": site["base"]})
         assert r.status_code == 403, path
@@ -456,3 +483,28 @@ def test_cookie_and_config_rules() -> None:
     s = beheer_from_env({"SPIEGEL_ROLES": "a=spiegelbijeenkomst,vvg;b=privacy"})
     assert s.roles == (("a", ("spiegelbijeenkomst", "vvg")), ("b", ("privacy",)))
     assert s.roles_claim == "roles"
+
+
+def test_serve_passes_beheer_to_the_endpoint_and_prints_the_dev_link(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spiegel.mailsettings import MailSettings
+    from spiegel.serve import create_local_app
+    from starlette.testclient import TestClient
+
+    for name in ("SPIEGEL_OIDC_ISSUER", "SPIEGEL_ENV", "SPIEGEL_BEHEER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "index.html").write_text("<!doctype html><title>x</title>")
+    settings = settings_for(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    mail = MailSettings(public_url="http://127.0.0.1:8123")
+    app = create_local_app(settings, site_dir, mail, sender=False)
+    link = re.search(r"(http://127\.0\.0\.1:8123/beheer/dev/\S+)", capsys.readouterr().err)
+    assert link
+    with TestClient(app, base_url="http://127.0.0.1:8123", client=("127.0.0.1", 5000)) as client:
+        r = client.get("/beheer/", follow_redirects=False)
+        assert r.status_code == 401 and "eenmalige link" in r.text  # no provider: refused
+        r = client.get(link.group(1).removeprefix("http://127.0.0.1:8123"), follow_redirects=False)
+        assert r.status_code == 303
+        assert "Ontwikkelaar (lokaal)" in client.get("/beheer/").text

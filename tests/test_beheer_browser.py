@@ -219,3 +219,18 @@ def test_every_screen_passes_axe_at_desktop_and_360_px(
         page.screenshot(path=str(SHOTS / "uitgelogd.png"), full_page=True)
     assert not problems, "\n".join(problems)
     page.context.close()
+
+
+def test_the_access_log_of_the_morning(site: dict[str, Any]) -> None:
+    """Runs after the screens above: what the log holds for the coordinator's morning (also
+    written next to the screenshots for the report)."""
+    from spiegel.signups import accesslog
+
+    store = store_of(site)
+    lines = [line for line in accesslog.lines(store) if "\tcoord\t" in line]
+    store.close()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    (SHOTS / "logboek-coordinator.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    actions = {line.split("\t")[5] for line in lines}
+    assert {"bekeken", "aanwezigheid vastgelegd", "postadres ingevuld", "verstuurd"} <= actions
+    assert all("Carla de Coördinator" in line for line in lines)

@@ -18,7 +18,6 @@ from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from spiegel.config import BeheerSettings, beheer_from_env
-from spiegel.db.base import now
 from spiegel.db.beheer import BeheerDB, StaffSession
 from spiegel.security import sessions
 from spiegel.security.oidc import OidcClient
@@ -121,9 +120,3 @@ def mount_beheer(
 
 def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
-
-
-def housekeeping(b: Beheer) -> None:
-    """End sessions past their timeouts (also checked on every request)."""
-    moment = now()
-    b.db.end_stale_sessions(moment - sessions.ABSOLUTE, moment - sessions.IDLE)

@@ -23,6 +23,7 @@ from spiegel.web.beheer.core import (
     post_allowed,
     refused,
     render,
+    start_login,
 )
 
 log = logging.getLogger("spiegel.beheer")
@@ -35,31 +36,7 @@ def _message(request: Request, status: int, title: str, text: str) -> Response:
 
 async def login(request: Request) -> Response:
     """GET /beheer/inloggen: to the provider (code_challenge, state, nonce), or the dev page."""
-    b = beheer(request)
-    if b.oidc is None:
-        return render(request, "devlogin.html.j2", 401)
-    try:
-        started = await run_in_threadpool(b.oidc.start)
-    except Exception as exc:
-        log.error("login: provider unavailable: %s", type(exc).__name__)
-        return _message(
-            request,
-            503,
-            "Inloggen lukt nu niet",
-            "De inlogdienst is niet bereikbaar. Probeer het over een paar minuten opnieuw.",
-        )
-    await run_in_threadpool(b.db.add_login, started.state, started.nonce, started.verifier, now())
-    resp = RedirectResponse(started.url, 303, headers=HEADERS)
-    resp.set_cookie(
-        sessions.LOGIN_COOKIE,
-        started.state,
-        max_age=int(sessions.LOGIN_WAIT.total_seconds()),
-        path="/beheer",
-        httponly=True,
-        samesite="lax",
-        secure=b.settings.production,
-    )
-    return resp
+    return await start_login(request)
 
 
 async def callback(request: Request) -> Response:
@@ -101,6 +78,10 @@ async def _start_session(
         sessions.hash_id(sid), subject, name, roles, sessions.new_secret(), moment, moment
     )
     await run_in_threadpool(b.db.add_session, staff)
+    # sessions past their timeouts are refused on every request; here their rows go too
+    await run_in_threadpool(
+        b.db.end_stale_sessions, moment - sessions.ABSOLUTE, moment - sessions.IDLE
+    )
     resp = RedirectResponse("/beheer/", 303, headers=HEADERS)
     resp.set_cookie(
         sessions.SECURE_COOKIE if b.settings.production else sessions.COOKIE,

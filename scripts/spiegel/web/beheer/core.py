@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,7 +196,7 @@ def staff_page(role_of: Callable[[Request], str | None]) -> Callable[[Handler], 
             staff, _ = await current(request)
             if staff is None:
                 if request.method == "GET":
-                    return RedirectResponse("/beheer/inloggen", 303, headers=HEADERS)
+                    return await start_login(request)
                 return refused(request)
             if not staff.roles:
                 return render(request, "norole.html.j2", 403, staff=staff)
@@ -223,3 +224,34 @@ async def log(
 
 def today() -> dt.date:
     return dt.datetime.now(ZONE).date()
+
+
+async def start_login(request: Request) -> Response:
+    """To the provider (code_challenge, state, nonce; the state also in a short-lived cookie),
+    or without a provider the page that explains the development login (401)."""
+    b = beheer(request)
+    if b.oidc is None:
+        return render(request, "devlogin.html.j2", 401)
+    try:
+        started = await run_in_threadpool(b.oidc.start)
+    except Exception as exc:
+        logging.getLogger("spiegel.beheer").error("login: provider: %s", type(exc).__name__)
+        return render(
+            request,
+            "message.html.j2",
+            503,
+            title="Inloggen lukt nu niet",
+            text="De inlogdienst is niet bereikbaar. Probeer het over een paar minuten opnieuw.",
+        )
+    await run_in_threadpool(b.db.add_login, started.state, started.nonce, started.verifier, now())
+    resp = RedirectResponse(started.url, 303, headers=HEADERS)
+    resp.set_cookie(
+        sessions.LOGIN_COOKIE,
+        started.state,
+        max_age=int(sessions.LOGIN_WAIT.total_seconds()),
+        path="/beheer",
+        httponly=True,
+        samesite="lax",
+        secure=b.settings.production,
+    )
+    return resp
