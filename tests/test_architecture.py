@@ -138,6 +138,13 @@ EDGE = [
     "openapi.py",
     "asgi.py",
     "lambda_handler.py",
+    "beheer/__init__.py",
+    "beheer/core.py",
+    "beheer/auth.py",
+    "beheer/signups.py",
+    "beheer/letter.py",
+    "beheer/inbox.py",
+    "beheer/privacy.py",
 ]
 
 

@@ -36,6 +36,10 @@ def test_sessions_logins_and_the_access_log(database_url: str) -> None:
     )
     db.end_session("h1")
     assert db.session("h1") is None
+    db.add_session(StaffSession("h2", "s", "n", (), "t", T0, T0))
+    db.add_session(StaffSession("h3", "s", "n", (), "t", T0, later))
+    assert db.end_stale_sessions(T0 - dt.timedelta(hours=1), later - dt.timedelta(minutes=1)) == 1
+    assert db.session("h2") is None and db.session("h3") is not None
     db.add_login("state-1", "nonce-1", "verifier-1", T0)
     assert db.take_login("state-1", T0 - dt.timedelta(minutes=10)) == ("nonce-1", "verifier-1")
     assert db.take_login("state-1", T0 - dt.timedelta(minutes=10)) is None  # one time only
