@@ -7,74 +7,101 @@ logs in, so the endpoint's cold start stays as it was.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
 import sys
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from spiegel.config import BeheerSettings, beheer_from_env
-from spiegel.db.beheer import BeheerDB, StaffSession
 from spiegel.security import sessions
-from spiegel.security.oidc import OidcClient
-from spiegel.web.beheer import auth, inbox, letter, privacy, signups
-from spiegel.web.beheer.core import HEADERS, PRIVACY, Beheer, render, staff_page
+
+if TYPE_CHECKING:
+    from spiegel.db.beheer import BeheerDB
+    from spiegel.security.oidc import OidcClient
 
 log = logging.getLogger("spiegel.beheer")
-STATIC = Path(__file__).parent / "templates"
 
 
-@staff_page(lambda request: None)
-async def home(request: Request, staff: StaffSession) -> Response:
-    forms = request.app.state.registry.forms()
-    mine = [forms[r] for r in staff.roles if r in forms]
-    return render(
-        request,
-        "home.html.j2",
-        staff=staff,
-        session_forms=[f for f in mine if f.capacity_field],
-        request_forms=[f for f in mine if inbox.is_request_form(f)],
-        privacy=PRIVACY in staff.roles,
-    )
+@dataclass
+class Beheer:
+    """On ``app.state.beheer``: what the back office needs beside the endpoint's state. The
+    database layer and the OpenID client are made on first use (cold start)."""
+
+    settings: BeheerSettings
+    store: Any
+    dev_token: list[str] = field(default_factory=list)  # the one-time development login
+    announce: Callable[[str], None] = print
+    base_url: str = ""  # where the development link points (the serve address)
+
+    @functools.cached_property
+    def db(self) -> BeheerDB:
+        from spiegel.db.beheer import BeheerDB
+
+        return BeheerDB(self.store)
+
+    @functools.cached_property
+    def oidc(self) -> OidcClient | None:
+        if not self.settings.issuer:
+            return None
+        from spiegel.security.oidc import OidcClient
+
+        s = self.settings
+        redirect = s.public_url + "/beheer/inloggen/terug"
+        return OidcClient(s.issuer, s.client_id, s.client_secret, redirect)
 
 
-async def stylesheet(request: Request) -> Response:
-    return FileResponse(
-        STATIC / "beheer.css",
-        media_type="text/css",
-        headers={"cache-control": "max-age=3600", "x-content-type-options": "nosniff"},
-    )
+HEADERS = {"cache-control": "no-store", "content-security-policy": "default-src 'none'"}
+
+
+def lazy(target: str) -> Callable[[Request], Awaitable[Response]]:
+    """``"module.function"`` in this package, imported on its first request: the back office
+    adds nothing to the endpoint's cold start."""
+    module, name = target.split(".")
+
+    async def endpoint(request: Request) -> Response:
+        handler = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        response: Response = await handler(request)
+        return response
+
+    endpoint.__name__ = name
+    return endpoint
 
 
 def routes() -> list[BaseRoute]:
     s = "/aanmeldingen/{form_id}/{session}"
-    return [
-        Route("/", home),
-        Route("/stijl.css", stylesheet),
-        Route("/inloggen", auth.login),
-        Route("/inloggen/terug", auth.callback),
-        Route("/uitloggen", auth.logout, methods=["POST"]),
-        Route("/dev/{token}", auth.dev_login),
-        Route("/aanmeldingen/{form_id}", signups.overview),
-        Route(s, signups.session_page),
-        Route(s + "/excel", signups.excel),
-        Route(s + "/nieuw", signups.new_signup, methods=["GET", "POST"]),
-        Route(s + "/afmelden", signups.cancel_for, methods=["POST"]),
-        Route(s + "/aanwezig", signups.attendance, methods=["POST"]),
-        Route(s + "/brief", letter.preview),
-        Route(s + "/brief/adres", letter.address, methods=["POST"]),
-        Route(s + "/brief/versturen", letter.send, methods=["POST"]),
-        Route("/verzoeken/{form_id}", inbox.inbox),
-        Route("/verzoeken/{form_id}/wijzigen", inbox.change, methods=["POST"]),
-        Route("/privacy/logboek", privacy.access_log),
-        Route("/privacy/avg", privacy.search, methods=["GET", "POST"]),
-        Route("/privacy/avg/download", privacy.download, methods=["POST"]),
-        Route("/privacy/avg/wissen", privacy.erase, methods=["POST"]),
+    post, both = ["POST"], ["GET", "POST"]
+    table = [
+        ("/", "home.home", None),
+        ("/stijl.css", "home.stylesheet", None),
+        ("/inloggen", "auth.login", None),
+        ("/inloggen/terug", "auth.callback", None),
+        ("/uitloggen", "auth.logout", post),
+        ("/dev/{token}", "auth.dev_login", None),
+        ("/aanmeldingen/{form_id}", "signups.overview", None),
+        (s, "signups.session_page", None),
+        (s + "/excel", "signups.excel", None),
+        (s + "/nieuw", "signups.new_signup", both),
+        (s + "/afmelden", "signups.cancel_for", post),
+        (s + "/aanwezig", "signups.attendance", post),
+        (s + "/brief", "letter.preview", None),
+        (s + "/brief/adres", "letter.address", post),
+        (s + "/brief/versturen", "letter.send", post),
+        ("/verzoeken/{form_id}", "inbox.inbox", None),
+        ("/verzoeken/{form_id}/wijzigen", "inbox.change", post),
+        ("/privacy/logboek", "privacy.access_log", None),
+        ("/privacy/avg", "privacy.search", both),
+        ("/privacy/avg/download", "privacy.download", post),
+        ("/privacy/avg/wissen", "privacy.erase", post),
     ]
+    return [Route(path, lazy(target), methods=methods) for path, target, methods in table]
 
 
 async def switched_off(request: Request) -> Response:
@@ -103,18 +130,17 @@ def mount_beheer(
             Mount("/beheer", routes=[Route("/{rest:path}", switched_off, methods=["GET", "POST"])])
         )
         return None
-    oidc = None
-    if settings.issuer:
-        redirect = settings.public_url + "/beheer/inloggen/terug"
-        oidc = OidcClient(settings.issuer, settings.client_id, settings.client_secret, redirect)
-    b = Beheer(settings, BeheerDB(app.state.store), oidc, announce=announce or _stderr)
-    if oidc is None:
+    b = Beheer(settings, app.state.store, announce=announce or _stderr)
+    if not settings.issuer:
         b.dev_token.append(sessions.new_secret())
         b.base_url = settings.public_url or getattr(app.state.mail, "public_url", "")
     app.state.beheer = b
     app.router.routes.append(Mount("/beheer", routes=routes()))
-    if oidc is None:
-        auth.announce_dev_link(app)
+    if b.dev_token:
+        b.announce(
+            "spiegel: beheer zonder inlogdienst (alleen op deze computer), eenmalige link:"
+            f" {b.base_url}/beheer/dev/{b.dev_token[0]}"
+        )
     return b
 
 

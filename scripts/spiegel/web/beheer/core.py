@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,11 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from spiegel.config import BeheerSettings
 from spiegel.db.base import now
-from spiegel.db.beheer import Access, BeheerDB, StaffSession
+from spiegel.db.beheer import Access, StaffSession
 from spiegel.security import sessions
-from spiegel.security.oidc import OidcClient
+from spiegel.web.beheer import Beheer
 from spiegel.web.clients import LOOPBACK, normalise_origin
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -41,18 +39,6 @@ HEADERS = {
     "x-frame-options": "DENY",
 }
 Handler = Callable[[Request, StaffSession], Awaitable[Response]]
-
-
-@dataclass
-class Beheer:
-    """On ``app.state.beheer``: what the back office needs beside the endpoint's state."""
-
-    settings: BeheerSettings
-    db: BeheerDB
-    oidc: OidcClient | None
-    dev_token: list[str] = field(default_factory=list)  # the one-time development login
-    announce: Callable[[str], None] = print
-    base_url: str = ""  # where the development link points (the serve address)
 
 
 def beheer(request: Request) -> Beheer:
