@@ -104,6 +104,7 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
     """The feedback letter of one session: e-mail through the outbox, print files otherwise."""
     from spiegel.content.model import ContentError, load_content
+    from spiegel.db.beheer import BeheerDB
     from spiegel.outbox.worker import letters
     from spiegel.signups.letters import letter_text, session_actions
     from spiegel.signups.registry import Registry
@@ -143,7 +144,10 @@ def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
     org = content.site["organisation"]
     text = letter_text(session, actions, org, str(content.site.get("site_url") or ""))
     cipher = common.cipher(settings)
-    run = letters(store, Registry(settings), cipher, args.session, text, Path(args.out), today())
+    skip = BeheerDB(store).not_for_letter()  # "niet gekomen", or sent from the back office
+    run = letters(
+        store, Registry(settings), cipher, args.session, text, Path(args.out), today(), skip
+    )
     detail = f"{args.session}: {run.mailed} mailed, {len(run.printed)} printed"
     store.audit(args.actor, "letter", "-", detail)
     print(

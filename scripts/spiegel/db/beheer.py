@@ -175,6 +175,14 @@ class BeheerDB:
         )
         return {k: bool(v[0]) for k, v in found.items()}
 
+    def not_for_letter(self) -> set[str]:
+        """Sign-ups marked "niet gekomen", and those whose letter the back office sent."""
+        rows = self._all(
+            "SELECT submission_id FROM attendance WHERE present = 0"
+            " UNION SELECT submission_id FROM letters_sent"
+        )
+        return {str(r[0]) for r in rows}
+
     def set_address(self, sid: str, address: str, now: dt.datetime) -> None:
         self._do(
             "INSERT INTO postal_addresses (submission_id, address, created_at) VALUES (?, ?, ?)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,10 +141,12 @@ def letters(
     text: LetterText,
     out_dir: Path,
     today: dt.date,
+    skip: Collection[str] = (),
 ) -> LetterRun:
     """Queue the letter for every participant with an e-mail address (once per sign-up) and write
     a printable file for everyone else. Participants: confirmed sign-ups of the session, and
-    partners and carers who came with them (never the waiting list or who cancelled)."""
+    partners and carers who came with them (never the waiting list or who cancelled); ``skip``:
+    sign-ups marked "niet gekomen" in the back office, or whose letter it sent already."""
     run = LetterRun()
     for form in registry.forms().values():
         if not form.capacity_field:
@@ -155,7 +157,7 @@ def letters(
         field_name = email_field(form)
         folder = out_dir / session_id
         for row in store.rows(form.id):
-            if row.capacity_key != key or row.status not in (CONFIRMED, RECEIVED):
+            if row.capacity_key != key or row.status not in (CONFIRMED, RECEIVED) or row.id in skip:
                 continue
             try:
                 values = plain(row.payload, cipher)
