@@ -35,7 +35,8 @@ COMING = "2027-03-kinderafdeling"  # 6 seats
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     db = tmp_path_factory.mktemp("beheer") / "spiegel.sqlite3"
     url = f"sqlite:///{db}"
-    with oidc.provider() as issuer, oidc.endpoint(url, issuer) as base:
+    # no SPIEGEL_BEHEER_URL here: the development default (the browser tests configure it)
+    with oidc.provider() as issuer, oidc.endpoint(url, issuer, configured=False) as base:
         yield {"base": base, "issuer": issuer, "url": url}
 
 
@@ -123,6 +124,17 @@ def test_idle_and_absolute_timeouts_end_the_session(
         )
     r = client.get(site["base"] + "/beheer/")
     assert r.status_code == 303 and r.headers["location"].startswith(site["issuer"])
+
+
+def test_a_provider_that_sends_roles_only_from_userinfo_and_takes_secret_post(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    with oidc.provider(conform=True) as issuer, oidc.endpoint(url, issuer) as base:
+        client = oidc.login(base, "peer")[0]
+        r = client.get(base + "/beheer/verzoeken/collegiale-ondersteuning")
+        assert r.status_code == 200 and "Piet van Collegiaal" in r.text
+        assert client.get(base + "/beheer/verzoeken/vvg").status_code == 403
 
 
 def test_the_callback_refuses_a_forged_state_or_code(site: dict[str, Any]) -> None:
@@ -483,6 +495,24 @@ def test_cookie_and_config_rules() -> None:
     s = beheer_from_env({"SPIEGEL_ROLES": "a=spiegelbijeenkomst,vvg;b=privacy"})
     assert s.roles == (("a", ("spiegelbijeenkomst", "vvg")), ("b", ("privacy",)))
     assert s.roles_claim == "roles"
+    with pytest.raises(ConfigError, match="SPIEGEL_BEHEER_URL"):
+        beheer_from_env(
+            {
+                "SPIEGEL_ENV": "production",
+                "SPIEGEL_OIDC_ISSUER": "https://idp.example",
+                "SPIEGEL_OIDC_CLIENT_ID": "c",
+                "SPIEGEL_OIDC_CLIENT_SECRET": "s",
+            }
+        )
+    s = beheer_from_env(
+        {
+            "SPIEGEL_OIDC_ISSUER": "https://idp.example/",
+            "SPIEGEL_OIDC_CLIENT_ID": "c",
+            "SPIEGEL_OIDC_CLIENT_SECRET": "s",
+            "SPIEGEL_PUBLIC_URL": "https://a.example",
+        }
+    )
+    assert s.issuer == "https://idp.example" and s.public_url == "https://a.example"
 
 
 def test_serve_passes_beheer_to_the_endpoint_and_prints_the_dev_link(

@@ -170,7 +170,10 @@ def beheer_from_env(env: Mapping[str, str] | None = None) -> BeheerSettings:
             problems.append(f"SPIEGEL_ROLES: expected claim=role,role;claim=role, got {part!r}")
             continue
         roles.append((claim.strip(), names))
-    public_url = env.get("SPIEGEL_BEHEER_URL", "").strip().rstrip("/")
+    # the endpoint's public address (the login returns there); SPIEGEL_PUBLIC_URL is the same
+    # address in the e-mails' cancel links; without either (development) the request's own
+    public_url = (env.get("SPIEGEL_BEHEER_URL") or env.get("SPIEGEL_PUBLIC_URL") or "").strip()
+    public_url = public_url.rstrip("/")
     production = env.get("SPIEGEL_ENV", "development") == "production"
     if issuer:
         if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
@@ -178,10 +181,10 @@ def beheer_from_env(env: Mapping[str, str] | None = None) -> BeheerSettings:
         for name in ("SPIEGEL_OIDC_CLIENT_ID", "SPIEGEL_OIDC_CLIENT_SECRET"):
             if not env.get(name):
                 problems.append(f"{name}: required with SPIEGEL_OIDC_ISSUER")
-        if not public_url:
+        if production and not public_url:
             problems.append(
-                "SPIEGEL_BEHEER_URL: required with SPIEGEL_OIDC_ISSUER; the address of this"
-                " server, e.g. https://spiegel.zorggroep.nl (the login returns there)"
+                "SPIEGEL_BEHEER_URL: required with SPIEGEL_OIDC_ISSUER in production; the address"
+                " of this server, e.g. https://spiegel.zorggroep.nl (the login returns there)"
             )
     if problems:
         raise ConfigError(problems)

@@ -27,12 +27,12 @@ KEY = "SnV-1h9LByM0acqd0hjiB7lJvtspDvMu04Kuv-wKM_M="  # a Fernet key for the tes
 
 
 @contextmanager
-def provider() -> Iterator[str]:
+def provider(conform: bool = False) -> Iterator[str]:
     if shutil.which("node") is None or not (ROOT / "tests/node_modules/oidc-provider").is_dir():
         raise RuntimeError("oidc-provider is not installed: run `npm ci` in tests/")
     port = servers.free_port()
     proc = subprocess.Popen(
-        ["node", str(PROVIDER), str(port)],
+        ["node", str(PROVIDER), str(port), *(["conform"] if conform else [])],
         stdout=subprocess.PIPE,
         stderr=None if DEBUG else subprocess.DEVNULL,
         cwd=ROOT / "tests",
@@ -50,22 +50,26 @@ def provider() -> Iterator[str]:
             proc.stdout.close()
 
 
-def env_for(issuer: str, base: str) -> dict[str, str]:
-    return {
+def env_for(issuer: str, base: str | None) -> dict[str, str]:
+    """``base`` None: no SPIEGEL_BEHEER_URL (development), the request's own address is used."""
+    env = {
         "SPIEGEL_OIDC_ISSUER": issuer,
         "SPIEGEL_OIDC_CLIENT_ID": CLIENT_ID,
         "SPIEGEL_OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "SPIEGEL_ROLES": ROLES,
-        "SPIEGEL_BEHEER_URL": base,
         "SPIEGEL_ENCRYPTION_KEY": KEY,
     }
+    if base:
+        env["SPIEGEL_BEHEER_URL"] = base
+    return env
 
 
 @contextmanager
-def endpoint(database_url: str, issuer: str) -> Iterator[str]:
+def endpoint(database_url: str, issuer: str, configured: bool = True) -> Iterator[str]:
     port = servers.free_port()
     base = f"http://127.0.0.1:{port}"
-    proc, base = servers.start(database_url, port, extra=env_for(issuer, base))
+    extra = env_for(issuer, base if configured else None)
+    proc, base = servers.start(database_url, port, extra=extra)
     try:
         yield base
     finally:

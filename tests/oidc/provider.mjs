@@ -1,10 +1,13 @@
 // A real OpenID provider for the back office's tests: oidc-provider (npm, pinned in
 // tests/package-lock.json) on 127.0.0.1 with its development login form (any password), one
 // confidential test client and test users whose ID token carries a `roles` claim.
-// Usage: node tests/oidc/provider.mjs PORT   (prints "ready" when it listens)
+// Usage: node tests/oidc/provider.mjs PORT [conform]   (prints "ready" when it listens)
+// With "conform" the provider keeps to the ID-token rules of OIDC Core: profile claims (and the
+// roles) only from the userinfo endpoint, and it accepts client_secret_post only.
 import Provider from "oidc-provider";
 
 const port = Number(process.argv[2] || 4000);
+const conform = process.argv[3] === "conform";
 const issuer = `http://127.0.0.1:${port}`;
 const USERS = {
   coord: { name: "Carla de Coördinator", roles: ["spiegel-coord"] },
@@ -21,11 +24,12 @@ const provider = new Provider(issuer, {
       redirect_uris: ["http://127.0.0.1/beheer/inloggen/terug"],
       grant_types: ["authorization_code"],
       response_types: ["code"],
-      token_endpoint_auth_method: "client_secret_basic",
+      token_endpoint_auth_method: conform ? "client_secret_post" : "client_secret_basic",
     },
   ],
   claims: { openid: ["sub"], profile: ["name", "roles"] },
-  conformIdTokenClaims: false, // the roles claim in the ID token, as Entra ID sends app roles
+  conformIdTokenClaims: conform, // false: the roles claim in the ID token, as Entra ID sends it
+  clientAuthMethods: conform ? ["client_secret_post"] : ["client_secret_basic", "client_secret_post"],
   features: { devInteractions: { enabled: true } },
   pkce: { required: () => true },
   cookies: { keys: ["spiegel-test-cookie-key"] },

@@ -54,8 +54,7 @@ class Beheer:
         from spiegel.security.oidc import OidcClient
 
         s = self.settings
-        redirect = s.public_url + "/beheer/inloggen/terug"
-        return OidcClient(s.issuer, s.client_id, s.client_secret, redirect)
+        return OidcClient(s.issuer, s.client_id, s.client_secret, s.roles_claim)
 
 
 HEADERS = {"cache-control": "no-store", "content-security-policy": "default-src 'none'"}

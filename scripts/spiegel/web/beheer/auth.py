@@ -21,6 +21,7 @@ from spiegel.web.beheer.core import (
     current,
     is_loopback,
     post_allowed,
+    redirect_uri,
     refused,
     render,
     start_login,
@@ -58,7 +59,9 @@ async def callback(request: Request) -> Response:
         return failed
     nonce, verifier = pending
     try:
-        claims = await run_in_threadpool(b.oidc.finish, code, verifier, nonce)
+        claims = await run_in_threadpool(
+            b.oidc.finish, code, verifier, nonce, redirect_uri(request)
+        )
     except LoginFailed as exc:
         log.warning("login refused: %s", exc)
         return failed

@@ -97,9 +97,18 @@ def role_names(request: Request, roles: tuple[str, ...]) -> list[tuple[str, str]
     return out
 
 
+def public_base(request: Request) -> str:
+    """The back office's address: configured (production), else where this request came."""
+    configured = beheer(request).settings.public_url
+    return configured or f"{request.url.scheme}://{request.url.netloc}"
+
+
+def redirect_uri(request: Request) -> str:
+    return public_base(request) + "/beheer/inloggen/terug"
+
+
 def own_origin(request: Request) -> str | None:
-    b = beheer(request)
-    return normalise_origin(b.settings.public_url or str(request.base_url))
+    return normalise_origin(public_base(request))
 
 
 def is_loopback(request: Request) -> bool:
@@ -219,7 +228,7 @@ async def start_login(request: Request) -> Response:
     if b.oidc is None:
         return render(request, "devlogin.html.j2", 401)
     try:
-        started = await run_in_threadpool(b.oidc.start)
+        started = await run_in_threadpool(b.oidc.start, redirect_uri(request))
     except Exception as exc:
         logging.getLogger("spiegel.beheer").error("login: provider: %s", type(exc).__name__)
         return render(
