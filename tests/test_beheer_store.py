@@ -91,3 +91,6 @@ def test_access_log_command(cli_env: str, tmp_path: Path, monkeypatch: pytest.Mo
     out = io.StringIO()
     assert cli(["access-log"], out) == 0
     assert "sub-9\tFatima\tprivacy\tlogboek\tbekeken" in out.getvalue()
+    out = io.StringIO()
+    assert cli(["audit-log"], out) == 0  # the existing command shows it too
+    assert "Fatima (sub-9)\tbekeken\tprivacy\tlogboek" in out.getvalue()

@@ -139,12 +139,16 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_audit_log(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.signups.accesslog import audit_lines
+
     _, store, _ = common.store_and_forms()
     for entry in store.audit_log():
         print(
             f"{entry['at']}\t{entry['actor']}\t{entry['action']}\t{entry['form_id']}\t{entry['detail']}",
             file=out,
         )
+    for line in audit_lines(store):  # the back office's access log, in the same columns
+        print(line, file=out)
     return 0
 
 

@@ -24,5 +24,14 @@ def lines(store: Store, limit: int = 100_000) -> list[str]:
     ]
 
 
+def audit_lines(store: Store) -> list[str]:
+    """For `spiegel audit-log`: when, who (name and subject), action, role, what (and detail)."""
+    out = []
+    for e in reversed(BeheerDB(store).access_log(100_000)):
+        what = f"{e.what}: {e.detail}" if e.detail else e.what
+        out.append("\t".join((e.at.isoformat(), f"{e.name} ({e.subject})", e.action, e.role, what)))
+    return out
+
+
 def purge(store: Store, now: dt.datetime) -> int:
     return BeheerDB(store).purge_access_log(now - RETENTION)
