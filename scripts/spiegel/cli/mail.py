@@ -25,11 +25,13 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
     mail = common.mail()
     if args.action == "send":
         from spiegel.db.base import now
+        from spiegel.outbox.worker import beheer_url
         from spiegel.signups.notices import queue_notices
 
         sender = make_sender(settings, mail, store)
         # new requests on forms that promise an answer: a notice to the coordinator (once each)
-        queue_notices(store, sender.registry, mail.coordinator, mail.notify, now())
+        link = beheer_url(mail.public_url)
+        queue_notices(store, sender.registry, mail.coordinator, mail.notify, now(), link)
         total = 0
         while handled := sender.run_once():
             total += handled

@@ -113,7 +113,10 @@ def start_in_process(
     def notices() -> None:
         while not stop.is_set():
             try:
-                if queue_notices(store, sender.registry, mail.coordinator, mail.notify, now()):
+                link = beheer_url(mail.public_url)
+                if queue_notices(
+                    store, sender.registry, mail.coordinator, mail.notify, now(), link
+                ):
                     wake.set()
             except Exception:
                 log.exception("notices failed; trying again in a minute")
