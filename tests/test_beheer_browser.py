@@ -4,6 +4,7 @@ build/beheer-screenshots/), and "mark attendance and send the letter" with the k
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,6 +150,8 @@ def test_mark_attendance_and_send_the_letter_with_the_keyboard_only(
     assert "Dorpsstraat 1" in page.text_content("main")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "brieven-afdrukken.png"), full_page=True)
+    pdf = page.pdf(format="A4")  # printed: the letter alone, on one A4 (no header, no buttons)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1
     assert csp_errors == []
     store = store_of(site)
     letters = {o.submission_id for o in store.outbox((PENDING,)) if o.kind == LETTER}

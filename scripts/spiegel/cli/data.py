@@ -41,7 +41,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         print(f"spiegel export: rij {rid} overgeslagen: {reason}.", file=sys.stderr)
     if args.format == "xlsx":
         with open_private(Path(args.output), "wb") as fh:
-            export.write_xlsx(table, fh, form.id)
+            export.write_xlsx(table, fh, form.id, form)  # Dutch, with real dates and numbers
     elif args.output:
         with open_private(Path(args.output), encoding="utf-8", newline="") as fh:
             export.write_csv(table, fh, people=args.format == "csv")

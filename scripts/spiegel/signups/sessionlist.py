@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from spiegel.db.base import CANCELLED, CONFIRMED, RECEIVED, WAITLIST, StoredRow
 from spiegel.forms.model import Form
 from spiegel.security.cipher import FieldCipher, capacity_key
-from spiegel.signups.export import Unreadable, neutralise, open_payload
+from spiegel.signups.export import HEADINGS, Unreadable, neutralise, open_payload
 from spiegel.signups.prepare import PROMOTE_FIELD
 
 ZONE = ZoneInfo("Europe/Amsterdam")
@@ -31,16 +31,6 @@ STATUS_NL = {
     RECEIVED: "komt mee",
     WAITLIST: "wachtlijst",
     CANCELLED: "afgemeld",
-}
-HEADINGS = {  # short Dutch column names; other fields use their label
-    "naam": "Naam",
-    "email": "E-mailadres",
-    "telefoon": "Telefoonnummer",
-    "rol": "Komt als",
-    "toegankelijkheid": "Toegankelijkheid",
-    "akkoord_vertrouwelijk": "Belooft geheimhouding",
-    "doorschuiven": "Wil doorschuiven",
-    "akkoord_gegevens": "Toestemming gegevens",
 }
 
 
