@@ -461,6 +461,20 @@ def test_production_without_oidc_switches_the_back_office_off(tmp_path: Path) ->
     app.state.store.close()
 
 
+def test_production_settings_alone_switch_the_development_login_off(tmp_path: Path) -> None:
+    from spiegel.config import BeheerSettings
+    from spiegel.web.app import create_app
+    from spiegel.web.beheer import mount_beheer
+    from starlette.testclient import TestClient
+
+    app = create_app(settings_for(f"sqlite:///{tmp_path / 's.sqlite3'}", production=True))
+    app.router.routes.pop()
+    assert mount_beheer(app, BeheerSettings()) is None
+    with TestClient(app, client=("127.0.0.1", 5000)) as client:
+        assert client.get("/beheer/dev/x").status_code == 503
+    app.state.store.close()
+
+
 def test_development_login_is_one_time_and_loopback_only(tmp_path: Path) -> None:
     from spiegel.config import BeheerSettings
     from spiegel.web.app import create_app

@@ -7,6 +7,7 @@ logs in, so the endpoint's cold start stays as it was.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 import logging
@@ -123,6 +124,8 @@ def mount_beheer(
     Development without it: a one-time login link on loopback, printed by ``announce``.
     """
     settings = settings or beheer_from_env()
+    if getattr(app.state.settings, "production", False) and not settings.production:
+        settings = dataclasses.replace(settings, production=True)  # either says production
     if not settings.enabled:
         log.warning("SPIEGEL_ENV=production without SPIEGEL_OIDC_ISSUER: /beheer/ is switched off")
         app.router.routes.append(
