@@ -552,3 +552,45 @@ def test_serve_passes_beheer_to_the_endpoint_and_prints_the_dev_link(
         r = client.get(link.group(1).removeprefix("http://127.0.0.1:8123"), follow_redirects=False)
         assert r.status_code == 303
         assert "Ontwikkelaar (lokaal)" in client.get("/beheer/").text
+
+
+def test_the_call_list_shows_who_to_phone_and_takes_them_off(
+    site: dict[str, Any], coord: httpx.Client, tmp_path: Path
+) -> None:
+    from spiegel.mailsettings import MailSettings
+    from spiegel.outbox.worker import make_sender
+
+    base, session = site["base"], "2027-01-cardiologie"
+    path = f"/beheer/aanmeldingen/spiegelbijeenkomst/{session}"
+    form = coord.get(base + path + "/nieuw").text
+    r = post(
+        coord,
+        base,
+        path + "/nieuw",
+        form,
+        naam="Opa Belmaar",
+        rol="patient",
+        telefoon="071 123 4567",
+        akkoord_vertrouwelijk="ja",
+        akkoord_gegevens="ja",
+    )
+    assert r.status_code == 303
+    store = store_of(site)
+    settings = settings_for(site["url"], encryption_key=oidc.KEY)
+    sender = make_sender(settings, MailSettings(outbox_dir=tmp_path), store)
+    while sender.run_once():
+        pass
+    sender.transport.close()
+    page = coord.get(base + path).text
+    assert "Bellen (1)" in page and "Opa Belmaar" in page and "0711234567" in page
+    mid = re.search(
+        r'gebeld">\s*<input type="hidden" name="csrf" value="[^"]+">\s*'
+        r'<input type="hidden" name="id" value="([^"]+)"',
+        page,
+    )
+    assert mid
+    r = post(coord, base, path + "/gebeld", page, id=mid.group(1))
+    assert r.status_code == 303
+    assert "Bellen (" not in coord.get(base + path).text
+    assert not [m for m in store.outbox((MANUAL,)) if m.id == mid.group(1)]
+    store.close()

@@ -17,6 +17,7 @@ from .browser import CHROMIUM, DESKTOP, FLAGS, MOBILE
 from .conftest import IN_CI, ROOT
 from .test_beheer import COMING, PAST, sign_up, store_of
 from .test_browser import describe, run_axe
+from .test_endpoint import settings_for
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "build" / "beheer-screenshots"
@@ -93,7 +94,29 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         )
         sign_up(s, "vvg", naam="Sam Coassistent")
         sign_up(s, "collegiale-ondersteuning", naam="Kim Collega")
+        sign_up(
+            s,
+            "spiegelbijeenkomst",
+            sessie=COMING,
+            naam="Lies Telefoon",
+            email="",
+            telefoon="0711234567",
+        )
+        _send_once(s, tmp_path_factory.mktemp("beheer-mail"))  # the call list: Lies and Karin
         yield s
+
+
+def _send_once(site: dict[str, Any], folder: Any) -> None:
+    from spiegel.mailsettings import MailSettings
+    from spiegel.outbox.worker import make_sender
+
+    store = store_of(site)
+    settings = settings_for(site["url"], encryption_key=oidc.KEY)
+    sender = make_sender(settings, MailSettings(outbox_dir=folder), store)
+    while sender.run_once():
+        pass
+    sender.transport.close()
+    store.close()
 
 
 def login(browser: Any, site: dict[str, Any], user: str, bypass_csp: bool = False) -> Any:

@@ -91,6 +91,7 @@ def routes() -> list[BaseRoute]:
         (s + "/nieuw", "signups.new_signup", both),
         (s + "/afmelden", "signups.cancel_for", post),
         (s + "/aanwezig", "signups.attendance", post),
+        (s + "/gebeld", "signups.called", post),
         (s + "/brief", "letter.preview", None),
         (s + "/brief/adres", "letter.address", post),
         (s + "/brief/versturen", "letter.send", post),

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from spiegel.db.base import CANCELLED, CONFIRMED, RECEIVED, StoreUnavailable
+from spiegel.db.base import CANCELLED, CONFIRMED, MANUAL, RECEIVED, StoreUnavailable
 from spiegel.db.beheer import StaffSession
 from spiegel.forms.model import Form, validate_submission
 from spiegel.signups.prepare import enrich
@@ -32,6 +32,18 @@ from spiegel.web.beheer.core import (
     staff_page,
     today,
 )
+
+CALL_KINDS = {  # what to tell someone without an e-mail address, by phone
+    "confirmation": "aanmelding bevestigen (heeft een plek)",
+    "waitlist": "staat op de wachtlijst",
+    "promotion": "heeft alsnog een plek",
+    "cancellation": "afmelding bevestigen",
+    "reminder": "herinneren aan de bijeenkomst",
+}
+
+
+def state_store(request: Request) -> Any:
+    return request.app.state.store
 
 
 def session_form(request: Request) -> Form | None:
@@ -116,6 +128,9 @@ async def session_page(request: Request, staff: StaffSession) -> Response:
         "bekeken",
         f"{len(people)} personen",
     )
+    by_id = {p.id: p for p in people}
+    manual = await run_in_threadpool(state_store(request).outbox, (MANUAL,))
+    calls = [(m, by_id[m.submission_id]) for m in manual if m.submission_id in by_id]
     groups = [(label, [p for p in people if p.status == code]) for code, label in GROUPS]
     return render(
         request,
@@ -132,6 +147,8 @@ async def session_page(request: Request, staff: StaffSession) -> Response:
         past=session["date"] <= today(),
         done=request.query_params.get("klaar", ""),
         CANCELLED=CANCELLED,
+        calls=calls,
+        call_kinds=CALL_KINDS,
     )
 
 
@@ -315,3 +332,24 @@ async def attendance(request: Request, staff: StaffSession) -> Response:
         f"{marked} personen",
     )
     return _back(form, session, f"aanwezigheid van {marked} personen opgeslagen")
+
+
+@staff_page(role_from_path)
+async def called(request: Request, staff: StaffSession) -> Response:
+    """POST id (of a message on the call list): phoned, so it is done."""
+    form = session_form(request)
+    session = find_session(request, form) if form else None
+    data = await post_allowed(request, staff)
+    if form is None or session is None or data is None:
+        return refused(request, staff)
+    people, _, _ = await _people(request, form, session)
+    ids = {p.id for p in people}
+    manual = await run_in_threadpool(state_store(request).outbox, (MANUAL,))
+    message = next((m for m in manual if m.id == data.get("id") and m.submission_id in ids), None)
+    if message is None:
+        return refused(request, staff)
+    await run_in_threadpool(state_store(request).mark_sent, message.id)
+    await log(
+        request, staff, form.id, f"aanmelding {message.submission_id}", "gebeld", message.kind
+    )
+    return _back(form, session, "gebeld, van de bellijst gehaald")
