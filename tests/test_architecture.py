@@ -145,6 +145,9 @@ EDGE = [
     "beheer/letter.py",
     "beheer/inbox.py",
     "beheer/privacy.py",
+    "beheer/calls.py",
+    "beheer/phone.py",
+    "beheer/home.py",
 ]
 
 

@@ -26,6 +26,13 @@ GROUPS = (
     (WAITLIST, "Wachtlijst"),
     (CANCELLED, "Afgemeld"),
 )
+CALL_KINDS = {  # the call list: what to tell someone without an e-mail address, per message
+    "confirmation": "aanmelding bevestigen (heeft een plek)",
+    "waitlist": "staat op de wachtlijst",
+    "promotion": "heeft alsnog een plek",
+    "cancellation": "afmelding bevestigen",
+    "reminder": "herinneren aan de bijeenkomst",
+}
 STATUS_NL = {
     CONFIRMED: "bevestigd",
     RECEIVED: "komt mee",

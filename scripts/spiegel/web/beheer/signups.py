@@ -15,11 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from spiegel.db.base import CANCELLED, CONFIRMED, MANUAL, RECEIVED, StoreUnavailable
+from spiegel.db.base import CANCELLED, CONFIRMED, MANUAL, RECEIVED
 from spiegel.db.beheer import StaffSession
-from spiegel.forms.model import Form, validate_submission
-from spiegel.signups.prepare import enrich
-from spiegel.signups.sessionlist import GROUPS, columns, session_people, write_workbook
+from spiegel.forms.model import Form
+from spiegel.signups.sessionlist import CALL_KINDS, GROUPS, columns, session_people, write_workbook
 from spiegel.web.beheer.core import (
     HEADERS,
     beheer,
@@ -32,14 +31,6 @@ from spiegel.web.beheer.core import (
     staff_page,
     today,
 )
-
-CALL_KINDS = {  # what to tell someone without an e-mail address, by phone
-    "confirmation": "aanmelding bevestigen (heeft een plek)",
-    "waitlist": "staat op de wachtlijst",
-    "promotion": "heeft alsnog een plek",
-    "cancellation": "afmelding bevestigen",
-    "reminder": "herinneren aan de bijeenkomst",
-}
 
 
 def state_store(request: Request) -> Any:
@@ -181,92 +172,6 @@ async def excel(request: Request, staff: StaffSession) -> Response:
     )
 
 
-def _new_form(
-    request: Request,
-    staff: StaffSession,
-    form: Form,
-    session: dict[str, Any],
-    values: dict[str, str],
-    errors: dict[str, list[str]],
-    status: int = 200,
-) -> Response:
-    from spiegel.forms.html import render_form
-
-    action = f"/beheer/aanmeldingen/{form.id}/{session['id']}/nieuw"
-    html = render_form(
-        form,
-        action=action,
-        today=today(),
-        values={**values, form.capacity_field or "": session["id"]},
-        errors=errors,
-    )
-    html = html.replace(
-        'accept-charset="utf-8">',
-        f'accept-charset="utf-8"><input type="hidden" name="csrf" value="{staff.csrf}">',
-        1,
-    )
-    return render(
-        request,
-        "signup_new.html.j2",
-        status,
-        staff=staff,
-        form=form,
-        session=session,
-        form_html=html,
-    )
-
-
-@staff_page(role_from_path)
-async def new_signup(request: Request, staff: StaffSession) -> Response:
-    """GET: the form, to fill in for someone on the phone; POST: the public form's steps."""
-    form = session_form(request)
-    session = find_session(request, form) if form else None
-    if form is None or session is None:
-        return no_access(request, staff)
-    if request.method == "GET":
-        return _new_form(request, staff, form, session, {}, {})
-    data = await post_allowed(request, staff)
-    if data is None:
-        return refused(request, staff)
-    data = {k: v for k, v in data.items() if k not in ("_hp", "_t")}
-    data[form.capacity_field or ""] = session["id"]
-    state = request.app.state
-    clean, errors = validate_submission(form, data, today())
-    sub = None
-    if not errors:
-        sub, errors = state.registry.prepare(form, clean, state.cipher)
-    if errors or sub is None:
-        shown = {k: v for k, v in data.items() if isinstance(v, str)}
-        return _new_form(request, staff, form, session, shown, errors, 422)
-    key = await run_in_threadpool(state.link_key)
-    sub = enrich(sub, form, clean, key)
-    try:
-        receipt = await run_in_threadpool(state.store.submit, sub)
-    except StoreUnavailable:
-        return render(
-            request,
-            "message.html.j2",
-            503,
-            staff=staff,
-            title="Even niet beschikbaar",
-            text="De aanmelding kon niet worden opgeslagen. Probeer het zo opnieuw.",
-        )
-    if state.outbox_wake is not None:
-        state.outbox_wake.set()
-    what = "op de wachtlijst" if receipt.status not in (CONFIRMED, RECEIVED) else "aangemeld"
-    if receipt.repeat:
-        what = "was al aangemeld"
-    await log(
-        request,
-        staff,
-        form.id,
-        f"aanmelding {receipt.id}",
-        "toegevoegd (telefoon of papier)",
-        receipt.status,
-    )
-    return _back(form, session, what)
-
-
 def _back(form: Form, session: dict[str, Any], done: str) -> Response:
     from urllib.parse import quote
 
@@ -332,24 +237,3 @@ async def attendance(request: Request, staff: StaffSession) -> Response:
         f"{marked} personen",
     )
     return _back(form, session, f"aanwezigheid van {marked} personen opgeslagen")
-
-
-@staff_page(role_from_path)
-async def called(request: Request, staff: StaffSession) -> Response:
-    """POST id (of a message on the call list): phoned, so it is done."""
-    form = session_form(request)
-    session = find_session(request, form) if form else None
-    data = await post_allowed(request, staff)
-    if form is None or session is None or data is None:
-        return refused(request, staff)
-    people, _, _ = await _people(request, form, session)
-    ids = {p.id for p in people}
-    manual = await run_in_threadpool(state_store(request).outbox, (MANUAL,))
-    message = next((m for m in manual if m.id == data.get("id") and m.submission_id in ids), None)
-    if message is None:
-        return refused(request, staff)
-    await run_in_threadpool(state_store(request).mark_sent, message.id)
-    await log(
-        request, staff, form.id, f"aanmelding {message.submission_id}", "gebeld", message.kind
-    )
-    return _back(form, session, "gebeld, van de bellijst gehaald")
