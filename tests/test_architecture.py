@@ -144,6 +144,16 @@ EDGE = [
     "openapi.py",
     "asgi.py",
     "lambda_handler.py",
+    "beheer/__init__.py",
+    "beheer/core.py",
+    "beheer/auth.py",
+    "beheer/signups.py",
+    "beheer/letter.py",
+    "beheer/inbox.py",
+    "beheer/privacy.py",
+    "beheer/calls.py",
+    "beheer/phone.py",
+    "beheer/home.py",
 ]
 
 

@@ -346,10 +346,28 @@ def test_xlsx_export_holds_the_same_table(signed_up: dict[str, str], tmp_path: A
     assert main(["export", "spiegelbijeenkomst", "--format", "xlsx"], io.StringIO()) == 2
     run("export", "spiegelbijeenkomst", "--format", "xlsx", "-o", str(target))
     sheet = openpyxl.load_workbook(target).active
-    cells = [[c.value or "" for c in row] for row in sheet.iter_rows()]
+    cells = [[c.value for c in row] for row in sheet.iter_rows()]
     raw = run("export", "spiegelbijeenkomst")
-    assert cells == list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
-    assert all(c.data_type == "s" for row in sheet.iter_rows(min_row=2) for c in row if c.value)
+    table = list(csv.reader(io.StringIO(raw[1:]), delimiter=";"))
+    # the same rows as the CSV, for people: Dutch headings and values, real dates and numbers
+    # (issue 18: no `email`, `akkoord_vertrouwelijk` or `patient`, no dates or positions as text)
+    heads = cells[0]
+    assert heads[:4] == ["Bijeenkomst", "Status", "Plek op de wachtlijst", "Aangemeld op"]
+    assert "E-mailadres" in heads and "email" not in heads and "akkoord_vertrouwelijk" not in heads
+    assert len(cells) == len(table)
+    column = table[0].index
+    for row, text in zip(cells[1:], table[1:], strict=True):
+        assert row[3].strftime("%d-%m-%Y %H:%M") == text[column("aangemeld op")]
+        position = text[column("plek op de wachtlijst")]
+        assert row[2] == (int(position) if position else None)
+        assert row[heads.index("Naam")] == text[column("naam")]
+        assert row[heads.index("Komt als")] != "patient"
+    assert all(
+        c.data_type == "s"
+        for row in sheet.iter_rows(min_row=2)
+        for c in row
+        if isinstance(c.value, str)
+    )
 
 
 def test_export_stays_out_of_the_endpoint_import_path() -> None:

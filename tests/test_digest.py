@@ -79,6 +79,18 @@ def test_digest_counts_without_personal_data_once_a_day(filled: Any) -> None:
     assert queue_digest(store, registry, cipher, COORDINATOR, TODAY + dt.timedelta(days=1), now())
 
 
+def test_digest_links_to_the_back_office_instead_of_commands(filled: Any) -> None:
+    from spiegel.outbox.worker import beheer_url
+
+    store, registry, cipher, _ = filled
+    url = beheer_url("https://spiegel.zorggroep.example/")
+    assert queue_digest(store, registry, cipher, COORDINATOR, TODAY, now(), url)
+    [row] = [r for r in store.outbox(("pending",)) if r.kind == DIGEST]
+    body = "\n".join(json.loads(row.data)["paragraphs"])
+    assert "https://spiegel.zorggroep.example/beheer/" in body
+    assert "spiegel export" not in body and "spiegel outbox" not in body
+
+
 def test_spiegel_digest_for_cron_and_delivery(
     filled: Any, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:

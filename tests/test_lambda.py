@@ -116,6 +116,8 @@ def modules_loaded_by(entry: str, env: dict[str, str], cwd: Path) -> list[str]:
         "markdown",
         "cryptography",
         "spiegel.content.model",
+        "authlib",  # the back office's login: only when someone logs in
+        "requests",
     )
     code = f"import sys, json\nimport {entry}\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
     out = subprocess.run(

@@ -195,3 +195,26 @@ def test_without_heard_the_letter_names_the_theme() -> None:
     body = "\n".join(text.paragraphs)
     assert f"Wat wij hoorden: U vertelde ons over {actions[0]['theme'].lower()}." in body
     assert "https://x.example/verbeteringen/" in body and "Beste" not in body  # no name yet
+
+
+def test_no_letter_for_who_did_not_come_or_got_it_from_the_back_office(
+    session: dict[str, Any],
+) -> None:
+    """Attendance marked in the back office decides: "niet gekomen" gets no letter, and a letter
+    the back office sent is not sent or printed again by the command."""
+    import datetime as dt
+
+    from spiegel.db.beheer import BeheerDB
+
+    store, ids = session["store"], session["ids"]
+    db = BeheerDB(store)
+    moment = dt.datetime.now(dt.UTC)
+    db.set_attendance(ids["Anna"], False, "Carla", moment)
+    db.set_attendance(ids["Bert"], True, "Carla", moment)
+    db.letter_sent(ids["Dora"], SESSION, "post", "Carla", moment)
+    code, _ = _run(SESSION, "--out", str(session["out"]))
+    assert code == 0
+    mailed = {r.submission_id for r in store.outbox(("pending",)) if r.kind == LETTER}
+    assert ids["Anna"] not in mailed and ids["Bert"] in mailed
+    printed = "".join(p.read_text() for p in (session["out"] / SESSION).glob("*.html"))
+    assert "Dora" not in printed and "Eef" in printed

@@ -165,3 +165,18 @@ def test_a_flood_of_requests_gives_at_most_two_notices_per_window(database_url: 
     assert any(t.subject.endswith("nieuwe aanvragen via Spiegel") for t in texts)
     assert all("Aanvrager" not in t.to_json() for t in texts)
     store.close()
+
+
+def test_a_notice_points_to_the_back_office_when_the_address_is_known(
+    store: Store, database_url: str
+) -> None:
+    from spiegel.outbox.worker import beheer_url
+    from spiegel.signups.notices import notice_text
+
+    services = services_for(database_url, store, migrate=False)
+    form = services.registry.forms()["collegiale-ondersteuning"]
+    text = "\n".join(
+        notice_text(form, now(), "Zorggroep", beheer_url("https://spiegel.example")).paragraphs
+    )
+    assert "https://spiegel.example/beheer/verzoeken/collegiale-ondersteuning" in text
+    assert "spiegel export" not in text

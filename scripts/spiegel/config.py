@@ -351,3 +351,63 @@ def command_defaults(env: Env | None = None) -> dict[str, str]:
         "content": reader.get("SPIEGEL_CONTENT_DIR", "content"),
         "forms": reader.get("SPIEGEL_FORMS_DIR", "forms"),
     }
+
+
+@dataclass(frozen=True)
+class BeheerSettings:
+    """The back office (/beheer/): the organisation's OpenID provider and the role mapping."""
+
+    issuer: str = ""  # SPIEGEL_OIDC_ISSUER; empty: development login on loopback only
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    roles_claim: str = "roles"
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # claim value -> Spiegel roles
+    public_url: str = ""  # SPIEGEL_BEHEER_URL: this server's public address (redirect URI)
+    production: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """Production runs the back office only behind the organisation's own login."""
+        return bool(self.issuer) or not self.production
+
+
+def beheer_from_env(env: Mapping[str, str] | None = None) -> BeheerSettings:
+    """SPIEGEL_OIDC_* and SPIEGEL_ROLES (``claim=role,role;claim=role``); every problem at once."""
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    issuer = env.get("SPIEGEL_OIDC_ISSUER", "").strip().rstrip("/")
+    roles: list[tuple[str, tuple[str, ...]]] = []
+    for part in filter(str.strip, env.get("SPIEGEL_ROLES", "").split(";")):
+        claim, eq, mapped = part.partition("=")
+        names = tuple(r.strip() for r in mapped.split(",") if r.strip())
+        if not eq or not claim.strip() or not names:
+            problems.append(f"SPIEGEL_ROLES: expected claim=role,role;claim=role, got {part!r}")
+            continue
+        roles.append((claim.strip(), names))
+    # the endpoint's public address (the login returns there); SPIEGEL_PUBLIC_URL is the same
+    # address in the e-mails' cancel links; without either (development) the request's own
+    public_url = (env.get("SPIEGEL_BEHEER_URL") or env.get("SPIEGEL_PUBLIC_URL") or "").strip()
+    public_url = public_url.rstrip("/")
+    production = env.get("SPIEGEL_ENV", "development") == "production"
+    if issuer:
+        if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            problems.append(f"SPIEGEL_OIDC_ISSUER: expected an https:// address, got {issuer!r}")
+        for name in ("SPIEGEL_OIDC_CLIENT_ID", "SPIEGEL_OIDC_CLIENT_SECRET"):
+            if not env.get(name):
+                problems.append(f"{name}: required with SPIEGEL_OIDC_ISSUER")
+        if production and not public_url:
+            problems.append(
+                "SPIEGEL_BEHEER_URL: required with SPIEGEL_OIDC_ISSUER in production; the address"
+                " of this server, e.g. https://spiegel.zorggroep.nl (the login returns there)"
+            )
+    if problems:
+        raise ConfigError(problems)
+    return BeheerSettings(
+        issuer=issuer,
+        client_id=env.get("SPIEGEL_OIDC_CLIENT_ID", ""),
+        client_secret=env.get("SPIEGEL_OIDC_CLIENT_SECRET", ""),
+        roles_claim=env.get("SPIEGEL_OIDC_ROLES_CLAIM", "").strip() or "roles",
+        roles=tuple(roles),
+        public_url=public_url,
+        production=production,
+    )

@@ -89,7 +89,7 @@ def create_local_app(services: Services, site_dir: Path, sender: bool = True) ->
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "lifespan" or path == "/api" or path.startswith("/api/"):
+        if scope["type"] == "lifespan" or path.startswith(("/api/", "/beheer/")) or path == "/api":
             await api(scope, receive, send)
         else:
             await site(scope, receive, send)

@@ -12,7 +12,7 @@ Aanmeldingen en gegevens:
   spiegel purge              verwijder wat over de bewaartermijn is (de server doet dit ook zelf)
   spiegel outbox [send]      berichten die wachten of mislukten; send verstuurt ze
   spiegel remind / digest    herinneringen en het dagoverzicht klaarzetten (cron)
-  spiegel audit-log, schema, migrate, keygen, rekey, snapshot   voor de beheerder
+  spiegel audit-log, access-log, schema, migrate, keygen, rekey, snapshot   voor de beheerder
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
-from spiegel.cli import data, mail, publish, staff
+from spiegel.cli import beheer, data, mail, publish, staff
 from spiegel.cli.common import close_all
 
 # argparse's own words, in Dutch (it has no Dutch catalogue of its own)
@@ -115,6 +115,8 @@ def parser() -> argparse.ArgumentParser:
     iv.add_argument("--content", default=content, metavar="MAP", help="standaard: %(default)s")
     command("migrate", data.cmd_migrate, "werk de database bij (migraties)")
     command("audit-log", data.cmd_audit_log, "toon het auditlog: wie deed wat, wanneer")
+    al = command("access-log", beheer.cmd_access_log, "toon het logboek van de beheeromgeving")
+    al.add_argument("--purge", action="store_true", help="verwijder regels na de bewaartermijn")
     command("keygen", data.cmd_keygen, "maak een nieuwe sleutel voor SPIEGEL_ENCRYPTION_KEY")
     ob = command("outbox", mail.cmd_outbox, "berichten die wachten of mislukten", True)
     ob.add_argument(

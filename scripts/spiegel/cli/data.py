@@ -41,7 +41,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         print(f"spiegel export: rij {rid} overgeslagen: {reason}.", file=sys.stderr)
     if args.format == "xlsx":
         with open_private(Path(args.output), "wb") as fh:
-            export.write_xlsx(table, fh, form.id)
+            export.write_xlsx(table, fh, form.id, form)  # Dutch, with real dates and numbers
     elif args.output:
         with open_private(Path(args.output), encoding="utf-8", newline="") as fh:
             export.write_csv(table, fh, people=args.format == "csv")
@@ -159,12 +159,16 @@ def cmd_migrate(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_audit_log(args: argparse.Namespace, out: TextIO) -> int:
+    from spiegel.signups.accesslog import audit_lines
+
     _, store, _ = common.store_and_forms()
     for entry in store.audit_log():
         print(
             f"{entry['at']}\t{entry['actor']}\t{entry['action']}\t{entry['form_id']}\t{entry['detail']}",
             file=out,
         )
+    for line in audit_lines(store):  # the back office's access log, in the same columns
+        print(line, file=out)
     return 0
 
 

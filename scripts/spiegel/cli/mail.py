@@ -25,6 +25,7 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
     services = common.services()
     store, mail = services.store, services.mail
     if args.action == "send":
+        from spiegel.outbox.worker import beheer_url
         from spiegel.signups.notices import queue_notices
 
         try:
@@ -34,7 +35,8 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
             return 2
         now = services.clock.now
         # new requests on forms that promise an answer: a notice to the coordinator (once each)
-        queue_notices(store, sender.registry, mail.coordinator, mail.notify, now())
+        link = beheer_url(mail.public_url)
+        queue_notices(store, sender.registry, mail.coordinator, mail.notify, now(), link)
         total = 0
         while handled := sender.run_once():
             total += handled
@@ -80,6 +82,7 @@ def cmd_remind(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
     """Queue today's digest for the coordinator (cron / serverless; serve does this itself)."""
+    from spiegel.outbox.worker import beheer_url
     from spiegel.signups.digest import queue_digest
 
     s = common.services()
@@ -92,7 +95,8 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
-    if queue_digest(s.store, s.registry, s.cipher, to, s.clock.today(), s.clock.now()):
+    link = beheer_url(s.mail.public_url)
+    if queue_digest(s.store, s.registry, s.cipher, to, s.clock.today(), s.clock.now(), link):
         print("dagoverzicht klaargezet; `spiegel outbox send` verstuurt het", file=out)
     else:
         print("het dagoverzicht van vandaag stond al klaar (of is al verstuurd)", file=out)
@@ -102,6 +106,7 @@ def cmd_digest(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
     """The feedback letter of one session: e-mail through the outbox, print files otherwise."""
     from spiegel.content.model import ContentError, load_content
+    from spiegel.db.beheer import BeheerDB
     from spiegel.outbox.worker import letters
     from spiegel.signups.letters import letter_text, session_actions
 
@@ -139,7 +144,8 @@ def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     org = content.site["organisation"]
     text = letter_text(session, actions, org, s.config.site_address)
-    run = letters(store, s.registry, s.cipher, args.session, text, Path(args.out), today())
+    skip = BeheerDB(store).not_for_letter()  # "niet gekomen", or sent from the back office
+    run = letters(store, s.registry, s.cipher, args.session, text, Path(args.out), today(), skip)
     detail = f"{args.session}: {run.mailed} mailed, {len(run.printed)} printed"
     store.audit(args.actor, "letter", "-", detail)
     print(

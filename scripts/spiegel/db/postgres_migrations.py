@@ -92,4 +92,67 @@ PG_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX signup_counts_day ON signup_counts (day);
     """,
+    # 6: the back office (/beheer/): server-side sessions and pending logins, the access log
+    # (append-only), attendance, postal addresses until the letter is sent, letters sent, request
+    # states, and keyed lookup hashes of stored contacts (never the clear value) for AVG requests
+    """
+    CREATE TABLE beheer_sessions (
+        id_hash TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        name TEXT NOT NULL,
+        roles TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE beheer_logins (
+        state TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE access_log (
+        id BIGSERIAL PRIMARY KEY,
+        at TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        what TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX access_log_at ON access_log (at);
+    CREATE TABLE attendance (
+        submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+        present INTEGER NOT NULL,
+        marked_by TEXT NOT NULL,
+        marked_at TEXT NOT NULL
+    );
+    CREATE TABLE postal_addresses (
+        submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+        address TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE letters_sent (
+        submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+        session TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by_name TEXT NOT NULL
+    );
+    CREATE TABLE request_states (
+        submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        handler TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE lookup_hashes (
+        lookup_key TEXT NOT NULL,
+        submission_id TEXT NOT NULL REFERENCES submissions (id) ON DELETE CASCADE,
+        PRIMARY KEY (lookup_key, submission_id)
+    );
+    CREATE TABLE lookup_done (
+        submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE
+    );
+    """,
 )

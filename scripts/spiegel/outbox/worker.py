@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,11 @@ def make_sender(services: Services, require_address: bool = True, **kw: Any) -> 
         lease=dt.timedelta(seconds=mail.lease_seconds),
         **kw,
     )
+
+
+def beheer_url(public_url: str) -> str:
+    """Where the digest points staff: the back office on the endpoint's public address."""
+    return public_url.rstrip("/") + "/beheer/" if public_url else ""
 
 
 def remind(store: Store, registry: Registry, days: int, today: dt.date) -> int:
@@ -92,7 +97,13 @@ def start_in_process(
                 woke = remind(store, sender.registry, mail.remind_days, day)
                 if mail.coordinator and services.clock.local().hour >= mail.digest_hour:
                     woke += queue_digest(
-                        store, sender.registry, sender.cipher, mail.coordinator, day, now()
+                        store,
+                        sender.registry,
+                        sender.cipher,
+                        mail.coordinator,
+                        day,
+                        now(),
+                        beheer_url(mail.public_url),
                     )
                 if woke:
                     wake.set()
@@ -103,7 +114,10 @@ def start_in_process(
     def notices() -> None:
         while not stop.is_set():
             try:
-                if queue_notices(store, sender.registry, mail.coordinator, mail.notify, now()):
+                link = beheer_url(mail.public_url)
+                if queue_notices(
+                    store, sender.registry, mail.coordinator, mail.notify, now(), link
+                ):
                     wake.set()
             except Exception:
                 log.exception("notices failed; trying again in a minute")
@@ -131,10 +145,12 @@ def letters(
     text: LetterText,
     out_dir: Path,
     today: dt.date,
+    skip: Collection[str] = (),
 ) -> LetterRun:
     """Queue the letter for every participant with an e-mail address (once per sign-up) and write
     a printable file for everyone else. Participants: confirmed sign-ups of the session, and
-    partners and carers who came with them (never the waiting list or who cancelled)."""
+    partners and carers who came with them (never the waiting list or who cancelled); ``skip``:
+    sign-ups marked "niet gekomen" in the back office, or whose letter it sent already."""
     run = LetterRun()
     for form in registry.forms().values():
         if not form.capacity_field:
@@ -145,7 +161,7 @@ def letters(
         field_name = email_field(form)
         folder = out_dir / session_id
         for row in store.rows(form.id):
-            if row.capacity_key != key or row.status not in (CONFIRMED, RECEIVED):
+            if row.capacity_key != key or row.status not in (CONFIRMED, RECEIVED) or row.id in skip:
                 continue
             try:
                 values = plain(row.payload, cipher)

@@ -33,8 +33,15 @@ def _n(count: int, one: str, many: str) -> str:
 
 
 def digest_text(
-    store: Store, registry: Registry, cipher: FieldCipher | None, today: dt.date, now: dt.datetime
+    store: Store,
+    registry: Registry,
+    cipher: FieldCipher | None,
+    today: dt.date,
+    now: dt.datetime,
+    beheer_url: str = "",
 ) -> LetterText:
+    """``beheer_url``: the back office's address (``<public url>/beheer/``); staff are pointed
+    there instead of at commands when it is known."""
     since = now - dt.timedelta(days=1)
     org = registry.organisation()
     lines: list[str] = []
@@ -68,17 +75,26 @@ def digest_text(
             )
             lines.append(line)
     pending, failed, manual = (len(store.outbox((s,))) for s in (PENDING, FAILED, MANUAL))
+    where = (
+        f"Hun telefoonnummer staat bij de bijeenkomst in de beheeromgeving: {beheer_url}"
+        if beheer_url
+        else "`spiegel outbox` laat zien welke berichten het zijn."
+    )
     outbox = (
         f"E-mails: {pending} wachten op verzending, {failed} konden niet worden bezorgd. "
         f"{_n(manual, 'bericht is', 'berichten zijn')} voor iemand zonder e-mailadres: bel deze"
-        " mensen. `spiegel outbox` laat zien welke berichten het zijn."
+        f" mensen. {where}"
+    )
+    names = (
+        f"Namen en gegevens ziet u na het inloggen in de beheeromgeving: {beheer_url}"
+        if beheer_url
+        else "Namen en gegevens staan in de export: spiegel export spiegelbijeenkomst."
     )
     who = org.get("name") or "Spiegel"
     return LetterText(
         f"Dagoverzicht aanmeldingen {datum(today)}",
         (
-            f"Dagoverzicht van {who}, {datum(today)}. Hierin staan alleen aantallen. Namen en"
-            " gegevens staan in de export: spiegel export spiegelbijeenkomst.",
+            f"Dagoverzicht van {who}, {datum(today)}. Hierin staan alleen aantallen. {names}",
             "\n".join(lines) if lines else "Er staan geen bijeenkomsten meer in de agenda.",
             outbox,
         ),
@@ -92,7 +108,8 @@ def queue_digest(
     to: str,
     today: dt.date,
     now: dt.datetime,
+    beheer_url: str = "",
 ) -> bool:
     """Queue today's digest; False when it was queued already today (by any process)."""
-    text = digest_text(store, registry, cipher, today, now)
+    text = digest_text(store, registry, cipher, today, now, beheer_url)
     return store.enqueue(DIGEST, None, to, text.to_json(), once=f"digest:{today.isoformat()}")

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from spiegel.clock import ZONE
 from spiegel.db.base import CANCELLED, CONFIRMED, RECEIVED, WAITLIST, StoredRow
+from spiegel.forms.fields import ChoiceType, ConsentType
 from spiegel.forms.model import NOT_APPLICABLE, Form, table_schema
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.keys import Keys
@@ -153,23 +154,62 @@ def write_csv(table: Table, out: IO[str], people: bool) -> None:
     writer.writerows(table.rows)
 
 
-def write_xlsx(table: Table, path: Path | IO[Any], title: str) -> None:
+HEADINGS = {  # short Dutch column names for people; other fields use their label
+    "naam": "Naam",
+    "email": "E-mailadres",
+    "telefoon": "Telefoonnummer",
+    "rol": "Komt als",
+    "toegankelijkheid": "Toegankelijkheid",
+    "akkoord_vertrouwelijk": "Belooft geheimhouding",
+    "doorschuiven": "Wil doorschuiven",
+    "akkoord_gegevens": "Toestemming gegevens",
+    "id": "Id",
+}
+
+
+def _xlsx_cell(form: Form, column: str, value: str) -> Any:
+    """A spreadsheet value: times as dates, the waiting-list position as a number, a choice by
+    its label, a consent as ja / nee; everything else the (neutralised) text."""
+    f = form.by_name.get(column)
+    if column == "aangemeld op" and value:
+        return dt.datetime.strptime(value, "%d-%m-%Y %H:%M")
+    if column == "plek op de wachtlijst" and value.isdigit():
+        return int(value)
+    if f is not None and isinstance(f.kind, ChoiceType):
+        return next((c.label for c in f.choices if c.value == value), value)
+    if f is not None and isinstance(f.kind, ConsentType):
+        return "ja" if value == "ja" else "nee"
+    return value
+
+
+def write_xlsx(table: Table, path: Path | IO[Any], title: str, form: Form | None = None) -> None:
+    """With ``form`` (the people's table): Dutch headings and values, real dates and numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     book = Workbook()
     sheet: Any = book.active
     sheet.title = title[:31]
-    sheet.append(table.columns)
+    heads = list(table.columns)
+    if form is not None:
+        heads = [
+            HEADINGS.get(c) or (form.by_name[c].label if c in form.by_name else c.capitalize())
+            for c in table.columns
+        ]
+    sheet.append(heads)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in table.rows:
-        sheet.append(row)
+        cells = zip(table.columns, row, strict=True)
+        sheet.append([_xlsx_cell(form, c, v) for c, v in cells] if form is not None else row)
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
-            cell.data_type = "s"  # text, never a formula (the values are neutralised as well)
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, never a formula (the values are neutralised as well)
+            elif isinstance(cell.value, dt.datetime):
+                cell.number_format = "dd-mm-yyyy hh:mm"
     sheet.freeze_panes = "A2"
-    for i, name in enumerate(table.columns, start=1):
+    for i, name in enumerate(heads, start=1):
         width = max([len(name), *(len(r[i - 1]) for r in table.rows[:200])]) + 2
         sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(width, 50)
     book.save(path)

@@ -38,18 +38,22 @@ def recipient(form: Form, coordinator: str, per_form: Mapping[str, str]) -> str:
     return per_form.get(form.id, "") or coordinator
 
 
-def notice_text(form: Form, received: dt.datetime, organisation: str) -> LetterText:
+def notice_text(
+    form: Form, received: dt.datetime, organisation: str, beheer_url: str = ""
+) -> LetterText:
     at = received.astimezone(ZONE).strftime("%d-%m-%Y om %H:%M")
     return LetterText(
         "Nieuwe aanvraag via Spiegel",
         (
             f"Er is een nieuwe aanvraag binnengekomen via het formulier '{form.title}' ({at}).",
-            *_closing(form, organisation),
+            *_closing(form, organisation, beheer_url),
         ),
     )
 
 
-def batch_text(form: Form, count: int, start: dt.datetime, organisation: str) -> LetterText:
+def batch_text(
+    form: Form, count: int, start: dt.datetime, organisation: str, beheer_url: str = ""
+) -> LetterText:
     local = start.astimezone(ZONE)
     until = (start + WINDOW).astimezone(ZONE)
     return LetterText(
@@ -57,15 +61,20 @@ def batch_text(form: Form, count: int, start: dt.datetime, organisation: str) ->
         (
             f"Op {local:%d-%m-%Y} tussen {local:%H:%M} en {until:%H:%M} uur kwamen er nog"
             f" {count} aanvragen binnen via het formulier '{form.title}'.",
-            *_closing(form, organisation),
+            *_closing(form, organisation, beheer_url),
         ),
     )
 
 
-def _closing(form: Form, organisation: str) -> tuple[str, str]:
+def _closing(form: Form, organisation: str, beheer_url: str = "") -> tuple[str, str]:
+    where = (
+        f"U vindt ze na het inloggen in de beheeromgeving: {beheer_url}verzoeken/{form.id}"
+        if beheer_url
+        else f"U vindt ze met: spiegel export {form.id}"
+    )
     return (
         "Neem contact op zoals de site belooft. De gegevens van de aanvragers staan niet in"
-        f" deze e-mail. U vindt ze met: spiegel export {form.id}",
+        f" deze e-mail. {where}",
         f"Met vriendelijke groet,\n{organisation or 'Spiegel'}",
     )
 
@@ -83,6 +92,7 @@ def queue_notices(
     coordinator: str,
     per_form: Mapping[str, str],
     now: dt.datetime,
+    beheer_url: str = "",
 ) -> int:
     """Queue the notices that are due for the requests of the last two days; returns how many."""
     added = 0
@@ -97,9 +107,9 @@ def queue_notices(
                 windows.setdefault(window_of(row.created_at), []).append(row.created_at)
         for start, times in sorted(windows.items()):
             key = f"notice:{form.id}:{start:%Y%m%dT%H%M}"
-            first = notice_text(form, min(times), org)
+            first = notice_text(form, min(times), org, beheer_url)
             added += store.enqueue(NOTICE, None, to, first.to_json(), once=f"{key}:first")
             if len(times) > 1 and now >= start + WINDOW + GRACE:
-                rest = batch_text(form, len(times) - 1, start, org)
+                rest = batch_text(form, len(times) - 1, start, org, beheer_url)
                 added += store.enqueue(NOTICE, None, to, rest.to_json(), once=f"{key}:rest")
     return added

@@ -81,4 +81,7 @@ def create_app(services: Services, outbox_wake: threading.Event | None = None) -
     app.state.outbox_wake = outbox_wake
     # computed on first use (without an encryption key it reads a secret from the database)
     app.state.link_key = services.keys.link
+    from spiegel.web.beheer import mount_beheer  # the back office, /beheer/ (issue 18)
+
+    mount_beheer(app)
     return app

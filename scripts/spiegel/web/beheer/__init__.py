@@ -1,0 +1,151 @@
+"""The coordinators' back office under /beheer/, behind the organisation's own login.
+
+``mount_beheer(app)`` is the one call in ``create_app``: it reads SPIEGEL_OIDC_* / SPIEGEL_ROLES,
+and adds the routes. Nothing here imports Jinja2 or Authlib until a page is rendered or someone
+logs in, so the endpoint's cold start stays as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import importlib
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from spiegel.config import BeheerSettings, beheer_from_env
+from spiegel.security import sessions
+
+if TYPE_CHECKING:
+    from spiegel.db.beheer import BeheerDB
+    from spiegel.security.oidc import OidcClient
+
+log = logging.getLogger("spiegel.beheer")
+
+
+@dataclass
+class Beheer:
+    """On ``app.state.beheer``: what the back office needs beside the endpoint's state. The
+    database layer and the OpenID client are made on first use (cold start)."""
+
+    settings: BeheerSettings
+    store: Any
+    dev_token: list[str] = field(default_factory=list)  # the one-time development login
+    announce: Callable[[str], None] = print
+    base_url: str = ""  # where the development link points (the serve address)
+
+    @functools.cached_property
+    def db(self) -> BeheerDB:
+        from spiegel.db.beheer import BeheerDB
+
+        return BeheerDB(self.store)
+
+    @functools.cached_property
+    def oidc(self) -> OidcClient | None:
+        if not self.settings.issuer:
+            return None
+        from spiegel.security.oidc import OidcClient
+
+        s = self.settings
+        return OidcClient(s.issuer, s.client_id, s.client_secret, s.roles_claim)
+
+
+HEADERS = {"cache-control": "no-store", "content-security-policy": "default-src 'none'"}
+
+
+def lazy(target: str) -> Callable[[Request], Awaitable[Response]]:
+    """``"module.function"`` in this package, imported on its first request: the back office
+    adds nothing to the endpoint's cold start."""
+    module, name = target.split(".")
+
+    async def endpoint(request: Request) -> Response:
+        handler = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        response: Response = await handler(request)
+        return response
+
+    endpoint.__name__ = name
+    return endpoint
+
+
+def routes() -> list[BaseRoute]:
+    s = "/aanmeldingen/{form_id}/{session}"
+    post, both = ["POST"], ["GET", "POST"]
+    table = [
+        ("/", "home.home", None),
+        ("/stijl.css", "home.stylesheet", None),
+        ("/inloggen", "auth.login", None),
+        ("/inloggen/terug", "auth.callback", None),
+        ("/uitloggen", "auth.logout", post),
+        ("/dev/{token}", "auth.dev_login", None),
+        ("/aanmeldingen/{form_id}", "signups.overview", None),
+        (s, "signups.session_page", None),
+        (s + "/excel", "signups.excel", None),
+        (s + "/nieuw", "phone.new_signup", both),
+        (s + "/afmelden", "signups.cancel_for", post),
+        (s + "/aanwezig", "signups.attendance", post),
+        (s + "/gebeld", "calls.called", post),
+        (s + "/brief", "letter.preview", None),
+        (s + "/brief/adres", "letter.address", post),
+        (s + "/brief/versturen", "letter.send", post),
+        ("/verzoeken/{form_id}", "inbox.inbox", None),
+        ("/verzoeken/{form_id}/wijzigen", "inbox.change", post),
+        ("/privacy/logboek", "privacy.access_log", None),
+        ("/privacy/avg", "privacy.search", both),
+        ("/privacy/avg/download", "privacy.download", post),
+        ("/privacy/avg/wissen", "privacy.erase", post),
+    ]
+    return [Route(path, lazy(target), methods=methods) for path, target, methods in table]
+
+
+async def switched_off(request: Request) -> Response:
+    html = (
+        '<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Beheer staat uit'
+        "</title></head><body><main><h1>Beheer staat uit</h1><p>De beheeromgeving werkt alleen"
+        " met de inlogdienst van de organisatie (SPIEGEL_OIDC_ISSUER).</p></main></body></html>"
+    )
+    return HTMLResponse(html, 503, headers=HEADERS)
+
+
+def mount_beheer(
+    app: Starlette,
+    settings: BeheerSettings | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> Beheer | None:
+    """Add /beheer/ to the endpoint's app (after ``app.state.store`` and friends are set).
+
+    Production without SPIEGEL_OIDC_ISSUER: every /beheer/ page answers 503, nothing else runs.
+    Development without it: a one-time login link on loopback, printed by ``announce``.
+    """
+    settings = settings or beheer_from_env()
+    if getattr(app.state.settings, "production", False) and not settings.production:
+        settings = dataclasses.replace(settings, production=True)  # either says production
+    if not settings.enabled:
+        log.warning("SPIEGEL_ENV=production without SPIEGEL_OIDC_ISSUER: /beheer/ is switched off")
+        app.router.routes.append(
+            Mount("/beheer", routes=[Route("/{rest:path}", switched_off, methods=["GET", "POST"])])
+        )
+        return None
+    b = Beheer(settings, app.state.store, announce=announce or _stderr)
+    if not settings.issuer:
+        b.dev_token.append(sessions.new_secret())
+        b.base_url = settings.public_url or getattr(app.state.mail, "public_url", "")
+    app.state.beheer = b
+    app.router.routes.append(Mount("/beheer", routes=routes()))
+    if b.dev_token:
+        b.announce(
+            "spiegel: beheer zonder inlogdienst (alleen op deze computer), eenmalige link:"
+            f" {b.base_url}/beheer/dev/{b.dev_token[0]}"
+        )
+    return b
+
+
+def _stderr(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
