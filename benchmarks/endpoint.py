@@ -116,6 +116,7 @@ def main() -> None:
     args = p.parse_args()
     common = {
         "SPIEGEL_RATE_LIMIT": "0",
+        "SPIEGEL_SIGNUPS_PER_DAY": "0",  # one client sends every request
         "SPIEGEL_MIN_FILL_SECONDS": "0",
         "PYTHONPATH": str(ROOT / "benchmarks"),
     }

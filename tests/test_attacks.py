@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 from spiegel import snapshot
 from spiegel.forms.definitions import Form
+from spiegel.mailsettings import MailSettings
 from spiegel.web.clients import client_address, normalise_origin, origin_allowed
 from spiegel.web.ratelimit import MAX_KEY, RateLimiter
 from starlette.testclient import TestClient
@@ -433,7 +434,7 @@ def test_disk_full_is_503_and_health_says_so(
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite: disk full through max_page_count; PostgreSQL: see the read-only test")
-    c = make_client()
+    c = make_client(mail=MailSettings(signups_per_day=0))  # no daily cap: fill the disk
     store = c.app.state.store
     assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
     opened = store.dialect.connection

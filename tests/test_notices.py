@@ -142,7 +142,9 @@ def test_a_flood_of_requests_gives_at_most_two_notices_per_window(database_url: 
     first of a window is announced at once and the rest in one notice when the window ends."""
     from spiegel.signups.notices import GRACE, WINDOW, window_of
 
-    app = app_for(database_url, min_fill_seconds=0, rate_limit=0)
+    app = app_for(
+        database_url, min_fill_seconds=0, rate_limit=0, mail=MailSettings(signups_per_day=0)
+    )
     with TestClient(app) as client:
         for i in range(32):
             body = {**PEER, "naam": f"Aanvrager {i}"}
