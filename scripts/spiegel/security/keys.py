@@ -69,6 +69,11 @@ class Keys:
         """The stored hash of a normalised invitation code."""
         return self._hash(f"spiegel-invite\x00{code}")
 
+    @property
+    def loaded(self) -> bool:
+        """The master secret has been read (no database round trip is needed any more)."""
+        return "_master" in self.__dict__
+
     def link(self) -> bytes:
         """The key that signs cancel links and hashes contact details and client addresses
         (``spiegel.signups.prepare``)."""

@@ -105,7 +105,8 @@ async def _capped(
     state = request.app.state
     if form.anonymous:
         return sub
-    key = await state.write_slots.run(state.link_key)
+    keys = state.services.keys  # the first call may read the secret from the database
+    key = keys.link() if keys.loaded else await state.write_slots.run(keys.link)
     if sub.capacity_key is not None:
         sub = enrich(sub, form, clean, key)
     if state.mail.signups_per_day:
