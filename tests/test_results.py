@@ -102,23 +102,26 @@ CASES = [
         id="distribution-from-10",
     ),
     pytest.param(
-        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2"),
+        rows(EV, "managers", 10, s01=["1", "2", "2", "3", "3", "3", "4", "4", "5", "5"])
+        + rows(EV, "verwijzers", 6, "2"),
         5,
         {
-            "managers": ("10", "10", "4.00", True),
+            "managers": ("10", "10", "3.20", True),
             "verwijzers": ("6", "6", "2.00", False),
-            "anderen": ("16", "16", "3.25", False),
+            "anderen": ("16", "16", "2.75", False),
         },
         id="complementary-distribution-suppressed",
     ),
     pytest.param(
-        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2") + rows(EV, "medewerkers", 5, "3"),
+        rows(EV, "managers", 10, s01=["1", "2", "2", "3", "3", "3", "4", "4", "5", "5"])
+        + rows(EV, "verwijzers", 6, "2")
+        + rows(EV, "medewerkers", 5, "3"),
         5,
         {
-            "managers": ("10", "10", "4.00", True),
+            "managers": ("10", "10", "3.20", True),
             "verwijzers": ("6", "6", "2.00", False),
             "medewerkers": ("5", "5", "3.00", False),
-            "anderen": ("21", "21", "3.19", False),
+            "anderen": ("21", "21", "2.81", False),
         },
         id="hidden-distributions-together-10-plus-still-no-total-distribution",
     ),
@@ -126,16 +129,16 @@ CASES = [
         rows(EV, "medewerkers", 6, s01=["5", "5", "5", "", "", ""]) + rows(EV, "managers", 5, "2"),
         5,
         {
-            "medewerkers": ("6", "3", "", False),
+            "medewerkers": ("6", "", "", False),
             "managers": ("5", "5", "2.00", False),
             "anderen": ("11", "5", "2.00", False),
         },
         id="cell-below-k-hidden-and-excluded-from-total",
     ),
     pytest.param(
-        rows(EV, "eigen-groep", 3, "5"),
+        rows(EV, "eigen-groep", 3, "4"),
         3,
-        {"eigen-groep": ("3", "3", "5.00", False)},
+        {"eigen-groep": ("3", "3", "4.00", False)},
         id="k-3-allowed",
     ),
 ]
@@ -390,3 +393,117 @@ def test_malformed_raw_file_publishes_nothing(
     )
     assert "rij 5: s04: verwacht een heel getal" in capsys.readouterr().err
     assert not out_dir.exists()
+
+
+# ------------------------------------------- attack 8: no figure that decides someone's answer
+
+TOO_CLEAR = "te eenduidig om te tonen"
+
+# (answers of the own group to s01, then what is published: (n_antwoorden, gemiddelde, verdeling)
+# or the reason it is hidden). n = number of answers; totals n, n+1, 5n-1, 5n fix every answer
+# or all but one; so does a distribution with n-1 answers (or more) on one value.
+RULE_CASES = [
+    pytest.param(["5"] * 6, TOO_CLEAR, id="n6-all-5-total-5n"),
+    pytest.param(["5"] * 5 + ["4"], TOO_CLEAR, id="n6-all-but-one-5-total-5n-1"),
+    pytest.param(["1"] * 6, TOO_CLEAR, id="n6-all-1-total-n"),
+    pytest.param(["1"] * 5 + ["2"], TOO_CLEAR, id="n6-total-n+1"),
+    pytest.param(["5"] * 4 + ["4", "4"], ("6", "4.67", False), id="n6-total-5n-2-shown"),
+    pytest.param(["1"] * 4 + ["3", "3"], ("6", "1.67", False), id="n6-total-n+2-shown"),
+    pytest.param(["4"] * 6, ("6", "4.00", False), id="n6-all-4-mean-alone-decides-nothing"),
+    pytest.param(["3"] * 12, TOO_CLEAR, id="n12-all-3-distribution-decides"),
+    pytest.param(["3"] * 11 + ["4"], TOO_CLEAR, id="n12-all-but-one-3"),
+    pytest.param(["3"] * 10 + ["4", "2"], ("12", "3.00", True), id="n12-two-differ-shown"),
+    pytest.param(["5"] * 4 + ["", ""], "4 antwoorden, minder dan k=5", id="n4-below-k"),
+]
+
+
+@pytest.mark.parametrize(("answers", "want"), RULE_CASES)
+def test_no_figure_decides_an_answer(tmp_path: Path, content, answers, want) -> None:  # type: ignore[no-untyped-def]
+    n = len(answers)
+    spread = ["2", "3", "4", "2", "3", "4", "2", "3", "4", "2", "3", "4"][:n]
+    data = rows(EV, "eigen-groep", n, s01=answers, s02=spread, s03=spread, s04=spread)
+    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    row = cells(result)["eigen-groep"]
+    reasons = {s.item: s.reason for s in result.suppressed}
+    if isinstance(want, str):
+        assert reasons["s01"] == want
+        # nothing of a hidden cell is shown: no mean, no distribution, not even its n.v.t. count
+        assert [row[c] for c in ("n_antwoorden", "gemiddelde", "nvt_pct", "pct_1")] == [""] * 4
+        theme = next(
+            r
+            for r in result.themes
+            if r["thema"] == "samenwerking" and r["respondentgroep"] == "eigen-groep"
+        )
+        # the theme row holds s02-s04 only (s01 is in samenwerking too, and hidden)
+        assert theme["n_antwoorden"] == str(3 * n)
+    else:
+        assert "s01" not in reasons
+        assert (row["n_antwoorden"], row["gemiddelde"], bool(row["pct_1"])) == want
+    assert audit_rows(result.statements, result.themes, 5, "x") == []
+
+
+def test_anderen_leaves_out_a_cell_too_clear_to_show(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
+    """Managers all "5" on s01 (hidden); verwijzers spread: anderen is the verwijzers alone, and
+    so is the theme row of anderen; the hidden cell adds nothing anywhere."""
+    data = rows(EV, "managers", 6, s01=["5"] * 6) + rows(
+        EV, "verwijzers", 6, s01=["2", "3", "3", "4", "4", "2"]
+    )
+    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    c = cells(result)
+    assert c["managers"]["gemiddelde"] == "" and c["managers"]["n_antwoorden"] == ""
+    assert (c["anderen"]["n_antwoorden"], c["anderen"]["gemiddelde"]) == ("6", "3.00")
+    themes = {(r["thema"], r["respondentgroep"]): r for r in result.themes}
+    # samenwerking = s01-s04: managers' s02-s04 (3 x 6 x "4") + verwijzers' s01-s04
+    assert themes[("samenwerking", "managers")]["n_antwoorden"] == "18"
+    assert themes[("samenwerking", "anderen")]["n_antwoorden"] == "42"
+    assert themes[("samenwerking", "anderen")]["gemiddelde"] == str(
+        round((18 * 4 + 18 + 18 * 4) / 42 + 1e-9, 2)
+    )
+    assert audit_rows(result.statements, result.themes, 5, "x") == []
+
+
+def _good_package(tmp_path: Path, content) -> tuple[list[dict[str, str]], list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+    data = rows(EV, "eigen-groep", 6, s01=["4", "4", "4", "5", "5", "3"]) + rows(
+        EV, "managers", 6, s01=["5"] * 6
+    )
+    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    assert audit_rows(result.statements, result.themes, 5, "x") == []
+    return result.statements, result.themes
+
+
+@pytest.mark.parametrize(
+    ("group", "change", "rule"),
+    [
+        ("eigen-groep", {"gemiddelde": "5.00"}, "geen cijfer waaruit ieders antwoord"),
+        ("eigen-groep", {"gemiddelde": "4.83"}, "geen cijfer waaruit ieders antwoord"),  # 29/6
+        ("managers", {"n_antwoorden": "6"}, "alleen bij een getoonde cel"),
+        ("managers", {"nvt_pct": "0"}, "alleen bij een getoonde cel"),
+        ("managers", {"pct_5": "100"}, "een verdeling zonder gemiddelde"),
+    ],
+)
+def test_audit_refuses_a_figure_that_decides(tmp_path: Path, content, group, change, rule) -> None:  # type: ignore[no-untyped-def]
+    st_, th = _good_package(tmp_path, content)
+    next(r for r in st_ if r["stelling"] == "s01" and r["respondentgroep"] == group).update(change)
+    problems = audit_rows(st_, th, 5, "x")
+    assert any(rule in p for p in problems), problems
+
+
+def test_audit_refuses_a_decisive_distribution() -> None:
+    row = {
+        "evaluatie": EV,
+        "stelling": "s01",
+        "thema": "samenwerking",
+        "respondentgroep": "eigen-groep",
+        "n": "12",
+        "n_antwoorden": "12",
+        "gemiddelde": "3.08",
+        "nvt_pct": "0",
+        "pct_1": "0",
+        "pct_2": "0",
+        "pct_3": "92",
+        "pct_4": "8",
+        "pct_5": "0",
+        "verschil": "",
+    }
+    problems = audit_rows([row], [], 5, "x")
+    assert any("geen cijfer waaruit ieders antwoord" in p for p in problems), problems
