@@ -155,4 +155,17 @@ PG_MIGRATIONS: tuple[str, ...] = (
         submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE
     );
     """,
+    # 7: the ballot box (issue 19): an answer given with an invitation code waits here, sealed,
+    # with its day only and a random key (no rowid, no sequence), until a batch moves it into
+    # submissions in shuffled order (SQLStore.move_ballots): the code is used in the request's
+    # transaction, the answer row is written in another.
+    """
+    CREATE TABLE ballot_box (
+        id TEXT PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL,
+        payload JSONB NOT NULL
+    )
+    """,
 )
