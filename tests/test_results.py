@@ -53,6 +53,24 @@ def rows(
     return out
 
 
+def use_codes(url: str, ev: str, group: str, n: int) -> None:
+    """Mark n issued codes used, as n answers through the endpoint would have done."""
+    from spiegel.db import open_store
+
+    store = open_store(url)
+    d = store.dialect  # type: ignore[attr-defined]
+    m = d.mark
+    with d.transaction() as conn:
+        keys = conn.execute(
+            f"SELECT code_key FROM invitations WHERE evaluation = {m} AND respondent_group = {m}"
+            f" AND used = 0 ORDER BY code_key LIMIT {int(n)}",
+            (ev, group),
+        ).fetchall()
+        for (key,) in keys:
+            conn.execute(f"UPDATE invitations SET used = 1 WHERE code_key = {m}", (key,))
+    store.close()
+
+
 def write_raw(path: Path, data: list[dict[str, str]], header: list[str] = HEADER) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore")
@@ -331,6 +349,7 @@ def test_results_command_and_build_publish_no_comment(
     ]:
         args = ["invite", ev, "--group", group, "--count", str(count)]
         assert main([*args, "--content", str(project.content)], io.StringIO()) == 0
+        use_codes(f"sqlite:///{tmp_path / 'db.sqlite3'}", ev, group, count)
     data = (
         rows(EV, "eigen-groep", 6, "4")
         + rows(EV, "collega-specialisten", 7, "3")
@@ -507,3 +526,63 @@ def test_audit_refuses_a_decisive_distribution() -> None:
     }
     problems = audit_rows([row], [], 5, "x")
     assert any("geen cijfer waaruit ieders antwoord" in p for p in problems), problems
+
+
+# ------------------------- attacks 6 and 7: duplicate rows, and k lowered after the first code
+
+
+@pytest.fixture
+def closed_db(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", url)
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(project.root / "forms"))
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    return url
+
+
+def _invite(project: Project, group: str, count: int) -> int:
+    args = ["invite", EV, "--group", group, "--count", str(count)]
+    return main([*args, "--content", str(project.content)], io.StringIO())
+
+
+def test_duplicate_rows_are_refused(
+    project: Project, closed_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack 6: one manager's row five times reached k; n is compared with codes used."""
+    assert _invite(project, "managers", 5) == 0 and _invite(project, "eigen-groep", 6) == 0
+    use_codes(closed_db, EV, "managers", 1)  # one manager answered
+    use_codes(closed_db, EV, "eigen-groep", 6)
+    one = rows(EV, "managers", 1, s01=["2"])
+    data = rows(EV, "eigen-groep", 6) + one * 5
+    raw = write_raw(tmp_path / "raw.csv", data)
+    out_dir = project.content / "results"
+    args = ["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "groep managers heeft 5 antwoorden maar er zijn 1 codes gebruikt" in err
+    assert not out_dir.exists()
+    use_codes(closed_db, EV, "managers", 4)  # four more really answered: now it may
+    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6) + rows(EV, "managers", 5))
+    assert main(args) == 0
+
+
+def test_k_is_frozen_when_the_first_code_is_issued(
+    project: Project, closed_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack 7: a group told k=5 was published at 3 once the ledger entry was dropped."""
+    assert _invite(project, "eigen-groep", 3) == 0  # k=5 frozen for cardiologie-2026
+    use_codes(closed_db, EV, "eigen-groep", 3)
+    project.edit(
+        "content/groepsevaluatie.yaml",
+        "  k: 5",
+        "  k: 3\n  lower_k_reason: Een kleine vakgroep van drie specialisten.",
+    )
+    assert _invite(project, "eigen-groep", 1) == 2
+    assert "k ligt vast op 5 sinds de eerste code" in capsys.readouterr().err
+    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 3))
+    out_dir = project.content / "results"
+    args = ["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]
+    assert main(args) == 1
+    assert "k ligt vast zodra de eerste code is uitgegeven" in capsys.readouterr().err
+    assert not out_dir.exists()

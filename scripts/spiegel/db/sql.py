@@ -332,6 +332,38 @@ class SQLStore(Outbox):
                 [(k, evaluation, group, d.time(now())) for k in keys],
             )
 
+    def freeze_k(self, evaluation: str, k: int) -> int:
+        """Record k for an evaluation unless one is recorded; return the recorded one."""
+        d, p = self.dialect, self.dialect.mark
+        with d.transaction() as conn:
+            conn.execute(
+                "INSERT INTO evaluation_k (evaluation, k, frozen_on)"  # noqa: S608
+                f" VALUES ({p}, {p}, {p}) ON CONFLICT (evaluation) DO NOTHING",
+                (evaluation, k, today().isoformat()),
+            )
+            row = conn.execute(
+                f"SELECT k FROM evaluation_k WHERE evaluation = {p}",  # noqa: S608
+                (evaluation,),
+            ).fetchone()
+        return int(row[0])
+
+    def frozen_k(self) -> dict[str, int]:
+        with self.dialect.read() as conn:
+            found = conn.execute("SELECT evaluation, k FROM evaluation_k").fetchall()
+        return {ev: int(k) for ev, k in found}
+
+    def used_counts(self) -> dict[str, dict[str, int]]:
+        """Codes used per evaluation and group: no group can have more answers than these."""
+        with self.dialect.read() as conn:
+            found = conn.execute(
+                "SELECT evaluation, respondent_group, count(*) FROM invitations WHERE used = 1"
+                " GROUP BY evaluation, respondent_group"
+            ).fetchall()
+        out: dict[str, dict[str, int]] = {}
+        for ev, group, n in found:
+            out.setdefault(ev, {})[group] = int(n)
+        return out
+
     def invited_counts(self) -> dict[str, dict[str, int]]:
         with self.dialect.read() as conn:
             found = conn.execute(

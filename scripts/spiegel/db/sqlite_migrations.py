@@ -181,4 +181,13 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
         payload TEXT NOT NULL
     ) WITHOUT ROWID
     """,
+    # 8: k frozen per evaluation when its first code is issued (issue 19): a later run of
+    # `spiegel results` with another k (a lowered disclosure.k, a dropped ledger) is refused.
+    """
+    CREATE TABLE evaluation_k (
+        evaluation TEXT PRIMARY KEY,
+        k INTEGER NOT NULL,
+        frozen_on TEXT NOT NULL
+    )
+    """,
 )
