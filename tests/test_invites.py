@@ -206,6 +206,9 @@ def test_no_transaction_links_a_code_to_its_answer(env: str) -> None:
     """On PostgreSQL the answer row and the used code were written by the same transaction:
     ``submissions.xmin = invitations.xmin`` named the invitee of each answer (attack 1)."""
     store, _ = _post_in_code_order(env)
+    with store.dialect.read() as conn:
+        ballots = [r[0] for r in conn.execute("SELECT id FROM ballot_box").fetchall()]
+    assert len(ballots) == N_BALLOTS
     store.move_ballots(1)
     if store.kind == "postgresql":
         with store.dialect.read() as conn:
@@ -224,6 +227,8 @@ def test_no_transaction_links_a_code_to_its_answer(env: str) -> None:
             found = conn.execute("SELECT payload FROM submissions ORDER BY rowid").fetchall()
         order = [_signature(store.dialect.read_json(p[0])) for p in found]
         assert order != list(range(N_BALLOTS))
+        raw = Path(store.dialect.path).read_bytes()  # type: ignore[attr-defined]
+        assert not [b for b in ballots if b.encode() in raw]  # wiped, not only unlinked
     store.close()
 
 
