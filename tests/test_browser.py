@@ -508,7 +508,7 @@ def test_headings_fit_and_break_only_at_hyphens(
 def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A site with published groepsevaluatie results (synthetic answers, through `spiegel results`)."""
     from .conftest import copy_project
-    from .test_results import EV, rows, write_raw
+    from .test_results import EV, rows, use_codes, write_raw
 
     p = copy_project(tmp_path_factory.mktemp("results-site") / "project")
     data = (
@@ -532,6 +532,7 @@ def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
         ]:
             args = ["invite", EV, "--group", group, "--count", str(count)]
             assert spiegel_cli(args, io.StringIO()) == 0
+            use_codes(f"sqlite:///{db}", EV, group, count)  # as if they had answered
         args = ["results", str(raw), "--out", str(p.content / "results")]
         assert spiegel_cli([*args, "--content", str(p.content)], io.StringIO()) == 0
     result = p.build()

@@ -107,6 +107,7 @@ def test_groepsevaluatie_export_writes_nvt_as_empty(env: str) -> None:
         "groepsevaluatie",
         {"evaluatie": "cardiologie-2026", "respondentgroep": "managers", "code": code, **answers},
     )
+    assert "1 antwoord(en) verplaatst" in run("ballots", "--alles")  # out of the ballot box
     rows = list(csv.DictReader(io.StringIO(run("export", "groepsevaluatie", "--format", "data"))))
     assert rows[0]["s03"] == "" and rows[0]["s01"] == "4"
 

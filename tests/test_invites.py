@@ -112,6 +112,10 @@ def test_padding_with_invented_codes_is_refused(env: str) -> None:
             follow_redirects=False,
         )
         assert html.status_code == 422 and "niet versturen" in html.text
+    assert app.state.store.ballots_waiting() == 1 and not list(
+        app.state.store.rows("groepsevaluatie")
+    )  # in the ballot box until a batch moves it
+    assert app.state.store.move_ballots(1) == 1
     rows = [r.payload for r in app.state.store.rows("groepsevaluatie")]
     app.state.store.close()
     assert len(rows) == 1 and rows[0]["respondentgroep"] == "managers"
@@ -141,5 +145,115 @@ def test_invented_and_foreign_codes_against_the_running_endpoint(env: str) -> No
     finally:
         servers.stop(proc)
     store = open_store(env)
+    assert store.ballots_waiting() == 2 and store.move_ballots(1) == 2
     assert store.count("groepsevaluatie") == 2
     store.close()
+
+
+# ------------------------------------------ attacks 1 and 2: no link between a code and an answer
+
+N_BALLOTS = 8
+
+
+def _answer(i: int) -> dict[str, str]:
+    """Answer i, recognisable: s01..s03 spell i in base 5 (the test's own ground truth)."""
+    digits = [str(1 + (i // 5**j) % 5) for j in range(3)]
+    return ANSWERS | {"s01": digits[0], "s02": digits[1], "s03": digits[2]}
+
+
+def _signature(payload: dict[str, str]) -> int:
+    return sum((int(payload[f"s0{j + 1}"]) - 1) * 5**j for j in range(3))
+
+
+def _post_in_code_order(env: str) -> tuple[Any, list[str]]:
+    codes = issue(EV, "managers", N_BALLOTS)  # the mail-merge order
+    app = app_for(env)
+    with TestClient(app) as c:
+        for i, code in enumerate(codes):
+            r = c.post("/api/forms/groepsevaluatie", json=body(EV, "managers", code) | _answer(i))
+            assert r.status_code == 201, r.text
+    return app.state.store, codes
+
+
+def test_ballot_box_holds_no_order_and_no_time(env: str) -> None:
+    store, _ = _post_in_code_order(env)
+    with store.dialect.read() as conn:
+        cols = [r[0] for r in conn.execute("SELECT * FROM ballot_box").description]
+        days = {r[0] for r in conn.execute("SELECT day FROM ballot_box").fetchall()}
+    assert cols == ["id", "form_id", "day", "status", "payload"]  # no time, no sequence
+    assert len(days) == 1 and len(next(iter(days))) == 10  # YYYY-MM-DD
+    if store.kind == "sqlite":
+        with store.dialect.read() as conn, pytest.raises(Exception, match="rowid"):
+            conn.execute("SELECT rowid FROM ballot_box").fetchall()  # WITHOUT ROWID
+    assert store.move_ballots(N_BALLOTS + 1) == 0  # fewer than asked wait: nothing moves
+    assert store.move_ballots(N_BALLOTS) == N_BALLOTS and store.ballots_waiting() == 0
+    stored = list(store.rows("groepsevaluatie"))
+    assert {r.created_at.time() for r in stored} == {__import__("datetime").time(0)}
+    order = [_signature(r.payload) for r in stored]  # seq order, as stored
+    assert sorted(order) == list(range(N_BALLOTS))
+    assert order != list(range(N_BALLOTS))  # 1 in 8! = 40320 that a shuffle is the identity
+    with store.dialect.read() as conn:
+        physical = conn.execute(
+            "SELECT payload FROM submissions"
+            + (" ORDER BY rowid" if store.kind == "sqlite" else " ORDER BY ctid")
+        ).fetchall()
+    payloads = [store.dialect.read_json(p[0]) for p in physical]
+    assert [_signature(p) for p in payloads] != list(range(N_BALLOTS))
+    store.close()
+
+
+def test_no_transaction_links_a_code_to_its_answer(env: str) -> None:
+    """On PostgreSQL the answer row and the used code were written by the same transaction:
+    ``submissions.xmin = invitations.xmin`` named the invitee of each answer (attack 1)."""
+    store, _ = _post_in_code_order(env)
+    with store.dialect.read() as conn:
+        ballots = [r[0] for r in conn.execute("SELECT id FROM ballot_box").fetchall()]
+    assert len(ballots) == N_BALLOTS
+    store.move_ballots(1)
+    if store.kind == "postgresql":
+        with store.dialect.read() as conn:
+            (linked,) = conn.execute(
+                "SELECT count(*) FROM submissions s JOIN invitations i ON s.xmin = i.xmin"
+            ).fetchone()
+            xmins = conn.execute("SELECT DISTINCT xmin::text FROM submissions").fetchall()
+        assert linked == 0 and len(xmins) == 1  # one batch transaction, no arrival order
+    else:
+        # replay the SQLite file: the WAL is checkpointed away after the batch, and no page of
+        # the file holds a ballot any more (secure_delete); the rowid order is not code order
+        wal = Path(str(store.dialect.path) + "-wal")  # type: ignore[attr-defined]
+        assert not wal.exists() or wal.stat().st_size == 0
+        with store.dialect.read() as conn:
+            assert conn.execute("SELECT count(*) FROM ballot_box").fetchone()[0] == 0
+            found = conn.execute("SELECT payload FROM submissions ORDER BY rowid").fetchall()
+        order = [_signature(store.dialect.read_json(p[0])) for p in found]
+        assert order != list(range(N_BALLOTS))
+        raw = Path(store.dialect.path).read_bytes()  # type: ignore[attr-defined]
+        assert not [b for b in ballots if b.encode() in raw]  # wiped, not only unlinked
+    store.close()
+
+
+def test_export_writes_no_id_and_no_time_for_anonymous_answers(env: str, tmp_path: Path) -> None:
+    store, _ = _post_in_code_order(env)
+    store.move_ballots(1)
+    store.close()
+    out = tmp_path / "raw.csv"
+    assert main(["export", "groepsevaluatie", "--format", "data", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == N_BALLOTS
+    assert {r["id"] for r in rows} == {""}
+    assert all(len(r["ingediend"]) == 10 for r in rows)  # the day, nothing finer
+    orders = set()
+    for _ in range(3):  # shuffled on every export
+        assert main(["export", "groepsevaluatie", "--format", "data", "-o", str(out)]) == 0
+        again = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+        orders.add(tuple(_signature(r) for r in again))
+    assert len(orders) > 1
+
+
+def test_spiegel_ballots_moves_only_a_batch(env: str) -> None:
+    store, _ = _post_in_code_order(env)
+    store.close()
+    buf = io.StringIO()
+    assert main(["ballots"], buf) == 0 and "0 antwoord(en) verplaatst, 8 wachten" in buf.getvalue()
+    buf = io.StringIO()
+    assert main(["ballots", "--alles"], buf) == 0 and "8 antwoord(en) verplaatst" in buf.getvalue()

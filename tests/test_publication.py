@@ -49,6 +49,10 @@ def run(
     return outcome.errors
 
 
+# twelve answers spread so that no figure decides anyone's answer (rule: "te eenduidig")
+SPREAD12 = ["1", "1", "1", "2", "3", "3", "3", "3", "4", "5", "5", "5"]
+
+
 def s01(data_values: list[str], group: str, n: int) -> list[dict[str, str]]:
     return rows(EV, group, n, s01=data_values)
 
@@ -87,7 +91,7 @@ def test_one_more_response_is_refused_and_a_rerun_is_identical(pj: Project, tmp_
 def test_growth_of_k_with_a_reason_is_a_second_version(pj: Project, tmp_path: Path) -> None:
     content = closed(pj)
     out = pj.content / "results"
-    base = rows(EV, "eigen-groep", 6) + rows(EV, "medewerkers", 12, "3")
+    base = rows(EV, "eigen-groep", 6) + rows(EV, "medewerkers", 12, "3", s01=SPREAD12)
     assert run(tmp_path / "a", content, base, out) == []
     more = base + rows(EV, "medewerkers", 10, "2")  # +10: means and distributions may change
     assert (
@@ -107,7 +111,7 @@ def test_growth_of_k_without_ten_for_a_shown_distribution_is_refused(
 ) -> None:
     content = closed(pj)
     out = pj.content / "results"
-    base = rows(EV, "eigen-groep", 6) + rows(EV, "medewerkers", 12, "3")
+    base = rows(EV, "eigen-groep", 6) + rows(EV, "medewerkers", 12, "3", s01=SPREAD12)
     assert run(tmp_path / "a", content, base, out) == []
     more = base + rows(EV, "medewerkers", 6, "2")  # +6 >= k, but the distribution needs +10
     errors = run(tmp_path / "b", content, more, out, replace=True, reason="Zes late reacties erbij")
@@ -174,15 +178,15 @@ def test_worked_example_anderen_distribution_next_to_hidden_ones(tmp_path: Path)
     data = (
         s01(["1", "4", "4", "4", "5"], "managers", 5)
         + s01(["3", "4", "4", "4", "4"], "verwijzers", 5)
-        + rows(EV, "medewerkers", 12, "4")
+        + s01(["4"] * 10 + ["3", "3"], "medewerkers", 12)
     )
     result = build_results(write_raw(tmp_path / "raw.csv", data), content)
     got = {r["respondentgroep"]: r for r in result.statements if r["stelling"] == "s01"}
     assert got["managers"]["gemiddelde"] == "3.60" and got["managers"]["pct_1"] == ""
-    assert got["medewerkers"]["pct_4"] == "100"
+    assert got["medewerkers"]["pct_4"] == "83"
     # before: anderen showed pct_1 = 5 % of 22 -> one "1" that can only be the managers'
     assert [got["anderen"][f"pct_{i}"] for i in range(1, 6)] == ["", "", "", "", ""]
-    assert got["anderen"]["gemiddelde"] == "3.86"  # (18 + 19 + 48) / 22
+    assert got["anderen"]["gemiddelde"] == "3.77"  # (18 + 19 + 46) / 22
 
 
 # --------------------------------------------------------------- attack 4: tampered packages
@@ -252,7 +256,9 @@ def _published(pj: Project, tmp_path: Path) -> tuple[Content, Path]:
     content = closed(pj)
     out = pj.content / "results"
     s02_hidden = ["3", "3", "3", "", "", ""]  # eigen-groep s02: 3 answers, mean hidden
-    data = rows(EV, "eigen-groep", 6, s02=s02_hidden) + rows(EV, "medewerkers", 12, "3")
+    data = rows(EV, "eigen-groep", 6, s02=s02_hidden) + rows(
+        EV, "medewerkers", 12, "3", s01=SPREAD12
+    )
     assert run(tmp_path / "a", content, data, out) == []
     load_published(out, content, "content/results")
     return content, out
@@ -366,12 +372,29 @@ def test_two_publications_hidden_data_moves_nothing(
     tmp_path_factory: pytest.TempPathFactory, sizes: list[int], extra: list[int], seed: int
 ) -> None:
     """Publish a data set, then the same plus late responses (with --replace). Scramble every
-    answer that neither version shows (groups below k in the version, cells whose mean is hidden):
-    both publications, and the refusal or acceptance of the second, stay exactly the same."""
+    answer that neither version shows (groups below k in the version, cells below k, cells too
+    clear to show: "te eenduidig"), and turn some of them into n.v.t.: both publications, and the
+    refusal or acceptance of the second, stay exactly the same. A cell hidden in both versions is
+    rewritten to all "1" (hidden for either reason whatever its count) unless it is below k in
+    both, where any values go."""
     k = 5
+    pools = (["", "1", "2", "3", "4", "5"], ["", "5"], ["", "5", "5", "5", "4"], ["1", "1", "2"])
 
     def answers(r: random.Random, n: int) -> dict[str, list[str]]:
-        return {s: [r.choice(["", "1", "2", "3", "4", "5"]) for _ in range(n)] for s in STATEMENTS}
+        out = {}
+        for s in STATEMENTS:
+            pool = r.choice(pools)
+            out[s] = [r.choice(pool) for _ in range(n)]
+        return out
+
+    def too_clear(values: list[str]) -> bool:
+        seen = [int(x) for x in values if x]
+        n, total = len(seen), sum(seen)
+        top = max((seen.count(v) for v in range(1, 6)), default=0)
+        return total in (n, n + 1, 5 * n - 1, 5 * n) or (n >= 10 and top >= n - 1)
+
+    def small(n: int, values: list[str]) -> bool:
+        return n < k or sum(1 for x in values if x) < k
 
     def dataset(scramble: bool) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         r, noise = random.Random(seed), random.Random(seed + 1)
@@ -381,11 +404,17 @@ def test_two_publications_hidden_data_moves_nothing(
             a, b = answers(r, n), answers(r, m)
             if scramble:
                 for s in STATEMENTS:
-                    seen_a = sum(1 for x in a[s] if x)
-                    seen_ab = seen_a + sum(1 for x in b[s] if x)
-                    if (n < k or seen_a < k) and (n + m < k or seen_ab < k):
-                        a[s] = [noise.choice("12345") if x else x for x in a[s]]
-                        b[s] = [noise.choice("12345") if x else x for x in b[s]]
+                    small_a, small_ab = small(n, a[s]), small(n + m, a[s] + b[s])
+                    if not (small_a or too_clear(a[s])) or not (small_ab or too_clear(a[s] + b[s])):
+                        continue
+                    free = small_a and small_ab
+
+                    def new(x: str, free: bool = free) -> str:
+                        if not x or noise.random() < 0.3:
+                            return ""
+                        return noise.choice("12345") if free else "1"
+
+                    a[s], b[s] = [new(x) for x in a[s]], [new(x) for x in b[s]]
             first += rows(EV, g, n, **a)
             second += rows(EV, g, n, **a) + [
                 x | {"id": f"{g}-late-{i}"} for i, x in enumerate(rows(EV, g, m, **b))
@@ -422,6 +451,7 @@ def test_pages_promise_the_configured_k(pj: Project) -> None:
         page = pj.page(url)
         assert "minstens 6 reacties" in page and "minstens 5" not in page, url
         assert "vanaf 10 antwoorden" in page, url
+        assert "te eenduidig om te tonen" in page and "n.v.t. kozen, tonen wij alleen" in page, url
     assert "hun eigen antwoorden aan elkaar vertellen" in pj.page("privacy")
 
 

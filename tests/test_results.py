@@ -53,6 +53,24 @@ def rows(
     return out
 
 
+def use_codes(url: str, ev: str, group: str, n: int) -> None:
+    """Mark n issued codes used, as n answers through the endpoint would have done."""
+    from spiegel.db import open_store
+
+    store = open_store(url)
+    d = store.dialect  # type: ignore[attr-defined]
+    m = d.mark
+    with d.transaction() as conn:
+        keys = conn.execute(
+            f"SELECT code_key FROM invitations WHERE evaluation = {m} AND respondent_group = {m}"
+            f" AND used = 0 ORDER BY code_key LIMIT {int(n)}",
+            (ev, group),
+        ).fetchall()
+        for (key,) in keys:
+            conn.execute(f"UPDATE invitations SET used = 1 WHERE code_key = {m}", (key,))
+    store.close()
+
+
 def write_raw(path: Path, data: list[dict[str, str]], header: list[str] = HEADER) -> Path:
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore")
@@ -102,23 +120,26 @@ CASES = [
         id="distribution-from-10",
     ),
     pytest.param(
-        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2"),
+        rows(EV, "managers", 10, s01=["1", "2", "2", "3", "3", "3", "4", "4", "5", "5"])
+        + rows(EV, "verwijzers", 6, "2"),
         5,
         {
-            "managers": ("10", "10", "4.00", True),
+            "managers": ("10", "10", "3.20", True),
             "verwijzers": ("6", "6", "2.00", False),
-            "anderen": ("16", "16", "3.25", False),
+            "anderen": ("16", "16", "2.75", False),
         },
         id="complementary-distribution-suppressed",
     ),
     pytest.param(
-        rows(EV, "managers", 10) + rows(EV, "verwijzers", 6, "2") + rows(EV, "medewerkers", 5, "3"),
+        rows(EV, "managers", 10, s01=["1", "2", "2", "3", "3", "3", "4", "4", "5", "5"])
+        + rows(EV, "verwijzers", 6, "2")
+        + rows(EV, "medewerkers", 5, "3"),
         5,
         {
-            "managers": ("10", "10", "4.00", True),
+            "managers": ("10", "10", "3.20", True),
             "verwijzers": ("6", "6", "2.00", False),
             "medewerkers": ("5", "5", "3.00", False),
-            "anderen": ("21", "21", "3.19", False),
+            "anderen": ("21", "21", "2.81", False),
         },
         id="hidden-distributions-together-10-plus-still-no-total-distribution",
     ),
@@ -126,16 +147,16 @@ CASES = [
         rows(EV, "medewerkers", 6, s01=["5", "5", "5", "", "", ""]) + rows(EV, "managers", 5, "2"),
         5,
         {
-            "medewerkers": ("6", "3", "", False),
+            "medewerkers": ("6", "", "", False),
             "managers": ("5", "5", "2.00", False),
             "anderen": ("11", "5", "2.00", False),
         },
         id="cell-below-k-hidden-and-excluded-from-total",
     ),
     pytest.param(
-        rows(EV, "eigen-groep", 3, "5"),
+        rows(EV, "eigen-groep", 3, "4"),
         3,
-        {"eigen-groep": ("3", "3", "5.00", False)},
+        {"eigen-groep": ("3", "3", "4.00", False)},
         id="k-3-allowed",
     ),
 ]
@@ -328,6 +349,7 @@ def test_results_command_and_build_publish_no_comment(
     ]:
         args = ["invite", ev, "--group", group, "--count", str(count)]
         assert main([*args, "--content", str(project.content)], io.StringIO()) == 0
+        use_codes(f"sqlite:///{tmp_path / 'db.sqlite3'}", ev, group, count)
     data = (
         rows(EV, "eigen-groep", 6, "4")
         + rows(EV, "collega-specialisten", 7, "3")
@@ -389,4 +411,178 @@ def test_malformed_raw_file_publishes_nothing(
         main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 1
     )
     assert "rij 5: s04: verwacht een heel getal" in capsys.readouterr().err
+    assert not out_dir.exists()
+
+
+# ------------------------------------------- attack 8: no figure that decides someone's answer
+
+TOO_CLEAR = "te eenduidig om te tonen"
+
+# (answers of the own group to s01, then what is published: (n_antwoorden, gemiddelde, verdeling)
+# or the reason it is hidden). n = number of answers; totals n, n+1, 5n-1, 5n fix every answer
+# or all but one; so does a distribution with n-1 answers (or more) on one value.
+RULE_CASES = [
+    pytest.param(["5"] * 6, TOO_CLEAR, id="n6-all-5-total-5n"),
+    pytest.param(["5"] * 5 + ["4"], TOO_CLEAR, id="n6-all-but-one-5-total-5n-1"),
+    pytest.param(["1"] * 6, TOO_CLEAR, id="n6-all-1-total-n"),
+    pytest.param(["1"] * 5 + ["2"], TOO_CLEAR, id="n6-total-n+1"),
+    pytest.param(["5"] * 4 + ["4", "4"], ("6", "4.67", False), id="n6-total-5n-2-shown"),
+    pytest.param(["1"] * 4 + ["3", "3"], ("6", "1.67", False), id="n6-total-n+2-shown"),
+    pytest.param(["4"] * 6, ("6", "4.00", False), id="n6-all-4-mean-alone-decides-nothing"),
+    pytest.param(["3"] * 12, TOO_CLEAR, id="n12-all-3-distribution-decides"),
+    pytest.param(["3"] * 11 + ["4"], TOO_CLEAR, id="n12-all-but-one-3"),
+    pytest.param(["3"] * 10 + ["4", "2"], ("12", "3.00", True), id="n12-two-differ-shown"),
+    pytest.param(["5"] * 4 + ["", ""], "4 antwoorden, minder dan k=5", id="n4-below-k"),
+]
+
+
+@pytest.mark.parametrize(("answers", "want"), RULE_CASES)
+def test_no_figure_decides_an_answer(tmp_path: Path, content, answers, want) -> None:  # type: ignore[no-untyped-def]
+    n = len(answers)
+    spread = ["2", "3", "4", "2", "3", "4", "2", "3", "4", "2", "3", "4"][:n]
+    data = rows(EV, "eigen-groep", n, s01=answers, s02=spread, s03=spread, s04=spread)
+    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    row = cells(result)["eigen-groep"]
+    reasons = {s.item: s.reason for s in result.suppressed}
+    if isinstance(want, str):
+        assert reasons["s01"] == want
+        # nothing of a hidden cell is shown: no mean, no distribution, not even its n.v.t. count
+        assert [row[c] for c in ("n_antwoorden", "gemiddelde", "nvt_pct", "pct_1")] == [""] * 4
+        theme = next(
+            r
+            for r in result.themes
+            if r["thema"] == "samenwerking" and r["respondentgroep"] == "eigen-groep"
+        )
+        # the theme row holds s02-s04 only (s01 is in samenwerking too, and hidden)
+        assert theme["n_antwoorden"] == str(3 * n)
+    else:
+        assert "s01" not in reasons
+        assert (row["n_antwoorden"], row["gemiddelde"], bool(row["pct_1"])) == want
+    assert audit_rows(result.statements, result.themes, 5, "x") == []
+
+
+def test_anderen_leaves_out_a_cell_too_clear_to_show(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
+    """Managers all "5" on s01 (hidden); verwijzers spread: anderen is the verwijzers alone, and
+    so is the theme row of anderen; the hidden cell adds nothing anywhere."""
+    data = rows(EV, "managers", 6, s01=["5"] * 6) + rows(
+        EV, "verwijzers", 6, s01=["2", "3", "3", "4", "4", "2"]
+    )
+    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    c = cells(result)
+    assert c["managers"]["gemiddelde"] == "" and c["managers"]["n_antwoorden"] == ""
+    assert (c["anderen"]["n_antwoorden"], c["anderen"]["gemiddelde"]) == ("6", "3.00")
+    themes = {(r["thema"], r["respondentgroep"]): r for r in result.themes}
+    # samenwerking = s01-s04: managers' s02-s04 (3 x 6 x "4") + verwijzers' s01-s04
+    assert themes[("samenwerking", "managers")]["n_antwoorden"] == "18"
+    assert themes[("samenwerking", "anderen")]["n_antwoorden"] == "42"
+    assert themes[("samenwerking", "anderen")]["gemiddelde"] == str(
+        round((18 * 4 + 18 + 18 * 4) / 42 + 1e-9, 2)
+    )
+    assert audit_rows(result.statements, result.themes, 5, "x") == []
+
+
+def _good_package(tmp_path: Path, content) -> tuple[list[dict[str, str]], list[dict[str, str]]]:  # type: ignore[no-untyped-def]
+    data = rows(EV, "eigen-groep", 6, s01=["4", "4", "4", "5", "5", "3"]) + rows(
+        EV, "managers", 6, s01=["5"] * 6
+    )
+    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    assert audit_rows(result.statements, result.themes, 5, "x") == []
+    return result.statements, result.themes
+
+
+@pytest.mark.parametrize(
+    ("group", "change", "rule"),
+    [
+        ("eigen-groep", {"gemiddelde": "5.00"}, "geen cijfer waaruit ieders antwoord"),
+        ("eigen-groep", {"gemiddelde": "4.83"}, "geen cijfer waaruit ieders antwoord"),  # 29/6
+        ("managers", {"n_antwoorden": "6"}, "alleen bij een getoonde cel"),
+        ("managers", {"nvt_pct": "0"}, "alleen bij een getoonde cel"),
+        ("managers", {"pct_5": "100"}, "een verdeling zonder gemiddelde"),
+    ],
+)
+def test_audit_refuses_a_figure_that_decides(tmp_path: Path, content, group, change, rule) -> None:  # type: ignore[no-untyped-def]
+    st_, th = _good_package(tmp_path, content)
+    next(r for r in st_ if r["stelling"] == "s01" and r["respondentgroep"] == group).update(change)
+    problems = audit_rows(st_, th, 5, "x")
+    assert any(rule in p for p in problems), problems
+
+
+def test_audit_refuses_a_decisive_distribution() -> None:
+    row = {
+        "evaluatie": EV,
+        "stelling": "s01",
+        "thema": "samenwerking",
+        "respondentgroep": "eigen-groep",
+        "n": "12",
+        "n_antwoorden": "12",
+        "gemiddelde": "3.08",
+        "nvt_pct": "0",
+        "pct_1": "0",
+        "pct_2": "0",
+        "pct_3": "92",
+        "pct_4": "8",
+        "pct_5": "0",
+        "verschil": "",
+    }
+    problems = audit_rows([row], [], 5, "x")
+    assert any("geen cijfer waaruit ieders antwoord" in p for p in problems), problems
+
+
+# ------------------------- attacks 6 and 7: duplicate rows, and k lowered after the first code
+
+
+@pytest.fixture
+def closed_db(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", url)
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(project.root / "forms"))
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    return url
+
+
+def _invite(project: Project, group: str, count: int) -> int:
+    args = ["invite", EV, "--group", group, "--count", str(count)]
+    return main([*args, "--content", str(project.content)], io.StringIO())
+
+
+def test_duplicate_rows_are_refused(
+    project: Project, closed_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack 6: one manager's row five times reached k; n is compared with codes used."""
+    assert _invite(project, "managers", 5) == 0 and _invite(project, "eigen-groep", 6) == 0
+    use_codes(closed_db, EV, "managers", 1)  # one manager answered
+    use_codes(closed_db, EV, "eigen-groep", 6)
+    one = rows(EV, "managers", 1, s01=["2"])
+    data = rows(EV, "eigen-groep", 6) + one * 5
+    raw = write_raw(tmp_path / "raw.csv", data)
+    out_dir = project.content / "results"
+    args = ["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "groep managers heeft 5 antwoorden maar er zijn 1 codes gebruikt" in err
+    assert not out_dir.exists()
+    use_codes(closed_db, EV, "managers", 4)  # four more really answered: now it may
+    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6) + rows(EV, "managers", 5))
+    assert main(args) == 0
+
+
+def test_k_is_frozen_when_the_first_code_is_issued(
+    project: Project, closed_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack 7: a group told k=5 was published at 3 once the ledger entry was dropped."""
+    assert _invite(project, "eigen-groep", 3) == 0  # k=5 frozen for cardiologie-2026
+    use_codes(closed_db, EV, "eigen-groep", 3)
+    project.edit(
+        "content/groepsevaluatie.yaml",
+        "  k: 5",
+        "  k: 3\n  lower_k_reason: Een kleine vakgroep van drie specialisten.",
+    )
+    assert _invite(project, "eigen-groep", 1) == 2
+    assert "k ligt vast op 5 sinds de eerste code" in capsys.readouterr().err
+    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 3))
+    out_dir = project.content / "results"
+    args = ["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]
+    assert main(args) == 1
+    assert "k ligt vast zodra de eerste code is uitgegeven" in capsys.readouterr().err
     assert not out_dir.exists()

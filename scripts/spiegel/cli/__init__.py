@@ -96,6 +96,8 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", metavar="BESTAND", help="schrijf naar dit bestand")
     pu = command("purge", data.cmd_purge, "verwijder aanmeldingen na hun bewaartermijn", True)
     pu.add_argument("--dry-run", action="store_true", help="laat alleen zien wat weg zou gaan")
+    b = command("ballots", data.cmd_ballots, "wachtende antwoorden geschud naar de antwoordtabel")
+    b.add_argument("--alles", action="store_true", help="ook minder dan 10 (na de sluiting)")
     s = command("schema", data.cmd_schema, "de kolommen van de data-export (Table Schema)")
     s.add_argument("form", metavar="FORMULIER")
     r = command("results", publish.cmd_results, "ruwe antwoorden -> geanonimiseerd open-datapakket")

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import spiegel.cli.common as common
 from spiegel.security.files import open_private
@@ -32,7 +32,14 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         )
         return 2
     cipher = common.cipher(settings)
-    rows = store.rows(form.id)
+    rows = store.rows(form.id, shuffled=form.anonymous)  # no order that follows arrival
+    waiting = store.ballots_waiting() if form.anonymous else 0
+    if waiting:
+        print(
+            f"spiegel export: {waiting} antwoord(en) wachten nog in de stembus en staan hier niet"
+            " in; na de sluiting: spiegel ballots --alles",
+            file=sys.stderr,
+        )
     if args.format == "data":
         table = export.data_table(form, rows, cipher)
     else:
@@ -176,4 +183,24 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.security.cipher import new_key
 
     print(new_key(), file=out)
+    return 0
+
+
+BALLOT_BATCH = 10  # answers move from the ballot box only when at least this many wait
+
+
+def reseal_with(cipher: Any) -> Any:
+    return (lambda p: cipher.seal(cipher.open(p))) if cipher else None
+
+
+def cmd_ballots(args: argparse.Namespace, out: TextIO) -> int:
+    """Move the waiting answers into the answer table, shuffled, once enough of them wait."""
+    _, store, _ = common.store_and_forms()
+    waiting = store.ballots_waiting()
+    moved = store.move_ballots(1 if args.alles else BALLOT_BATCH, reseal_with(common.cipher()))
+    print(
+        f"spiegel ballots: {moved} antwoord(en) verplaatst, {waiting - moved} wachten nog"
+        + ("" if moved or not waiting else f" (minder dan {BALLOT_BATCH}; --alles na sluiting)"),
+        file=out,
+    )
     return 0

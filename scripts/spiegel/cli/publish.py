@@ -63,9 +63,19 @@ def cmd_results(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  ... en nog {result.error_count - len(result.errors)}", file=sys.stderr)
         return 1
     _, store, _ = common.store_and_forms()
+    from spiegel.cli.data import reseal_with
+
+    store.move_ballots(1, reseal_with(common.cipher()))  # the evaluation is closed: all of them
     out_dir = Path(args.out)
     outcome = publish(
-        result, out_dir, content, store.invited_counts(), args.replace, args.reden or ""
+        result,
+        out_dir,
+        content,
+        store.invited_counts(),
+        args.replace,
+        args.reden or "",
+        used=store.used_counts(),
+        frozen_k=store.frozen_k(),
     )
     for note in outcome.notes:
         print(note, file=sys.stderr)
@@ -124,6 +134,16 @@ def cmd_invite(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     services = common.services()
     store = services.store
+    from spiegel.results.package import configured_k
+
+    k = configured_k(content)  # frozen for this evaluation from its first code on (issue 19)
+    if (frozen := store.freeze_k(args.evaluation, k)) != k:
+        print(
+            f"{args.evaluation}: k ligt vast op {frozen} sinds de eerste code; de inhoud zegt nu"
+            f" k={k}. Zet disclosure.k terug op {frozen}.",
+            file=sys.stderr,
+        )
+        return 2
     codes = [new_code() for _ in range(args.count)]
     assert all(normalise(c) for c in codes)
     keys = [code_key(services.keys, normalise(c) or "") for c in codes]

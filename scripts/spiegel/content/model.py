@@ -302,6 +302,12 @@ def anonymity_texts(ge: dict[str, Any]) -> dict[str, str]:
     Forms (``{k}``, ``{k_verdeling}``, ``{anonimiteit}``), the privacy statement and the results
     pages all use these, so a page never promises another threshold than the code applies."""
     k = ge.get("disclosure", {}).get("k", K_USUAL)
+    clear = (
+        "Een cijfer waaruit u kunt afleiden wat iedereen antwoordde, of iedereen op één na, tonen"
+        " wij niet: dat is te eenduidig om te tonen. Bijvoorbeeld een gemiddelde van 5,00, want"
+        " dan koos iedereen 5. Hoeveel mensen n.v.t. kozen, tonen wij alleen bij een cijfer dat"
+        " wij wel tonen."
+    )
     return {
         "k": str(k),
         "k_verdeling": str(K_DISTRIBUTION),
@@ -309,8 +315,9 @@ def anonymity_texts(ge: dict[str, Any]) -> dict[str, str]:
             f"Wij publiceren alleen cijfers van een groep met minstens {k} reacties. Een gemiddelde"
             f" tonen wij vanaf {k} antwoorden. Hoeveel procent elk antwoord koos, tonen wij pas"
             f" vanaf {K_DISTRIBUTION} antwoorden. Toelichtingen publiceren wij nooit. Wij"
-            " publiceren de uitkomsten één keer, als de vragenlijst is gesloten."
+            f" publiceren de uitkomsten één keer, als de vragenlijst is gesloten. {clear}"
         ),
+        "eenduidig": clear,
         "samen_delen": (
             "Let op: wij tonen nooit antwoorden van één persoon. Maar als mensen uit dezelfde"
             " groep hun eigen antwoorden aan elkaar vertellen, kunnen zij samen soms meer afleiden"

@@ -155,4 +155,26 @@ PG_MIGRATIONS: tuple[str, ...] = (
         submission_id TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE
     );
     """,
+    # 7: the ballot box (issue 19): an answer given with an invitation code waits here, sealed,
+    # with its day only and a random key (no rowid, no sequence), until a batch moves it into
+    # submissions in shuffled order (SQLStore.move_ballots): the code is used in the request's
+    # transaction, the answer row is written in another.
+    """
+    CREATE TABLE ballot_box (
+        id TEXT PRIMARY KEY,
+        form_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        status TEXT NOT NULL,
+        payload JSONB NOT NULL
+    )
+    """,
+    # 8: k frozen per evaluation when its first code is issued (issue 19): a later run of
+    # `spiegel results` with another k (a lowered disclosure.k, a dropped ledger) is refused.
+    """
+    CREATE TABLE evaluation_k (
+        evaluation TEXT PRIMARY KEY,
+        k INTEGER NOT NULL,
+        frozen_on TEXT NOT NULL
+    )
+    """,
 )

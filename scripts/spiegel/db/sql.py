@@ -10,9 +10,11 @@ between the databases (parameter mark, types, locks, connections, migrations) is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import random
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from spiegel.clock import today
 from spiegel.db.base import (
     CANCELLATION,
     CANCELLED,
@@ -74,6 +76,14 @@ class SQLStore(Outbox):
                     return Receipt(new_id(), status, repeat=True)
             if sub.invitation and self._use_invitation(conn, sub.invitation) != 1:
                 raise DuplicateError()  # unknown, foreign, mismatching or used code
+            if sub.invitation:
+                # into the ballot box: the day only, a random key; the receipt names nothing
+                conn.execute(
+                    "INSERT INTO ballot_box (id, form_id, day, status, payload)"  # noqa: S608
+                    f" VALUES ({p}, {p}, {p}, {p}, {p})",
+                    (sid, sub.form_id, today().isoformat(), status, d.json(sub.payload)),
+                )
+                return Receipt(new_id(), status)
             conn.execute(
                 "INSERT INTO submissions (id, form_id, created_at, status, capacity_key,"  # noqa: S608
                 f" unique_key, payload, seq, may_promote) VALUES ({p}, {p}, {p}, {p}, {p}, {p},"
@@ -98,6 +108,44 @@ class SQLStore(Outbox):
                 kind = WAITLIST_MSG if status == WAITLIST else CONFIRMATION
                 self._enqueue(conn, kind, sid, None, "")
         return Receipt(sid, status)
+
+    def ballots_waiting(self) -> int:
+        with self.dialect.read() as conn:
+            return int(conn.execute("SELECT count(*) FROM ballot_box").fetchone()[0])
+
+    def move_ballots(
+        self, at_least: int = 1, reseal: Callable[[dict[str, str]], dict[str, str]] | None = None
+    ) -> int:
+        """Move every waiting answer into ``submissions`` when at least ``at_least`` wait: in
+        one transaction of its own, in shuffled order, each with a new id, its day as time
+        (midnight) and the next seq in that shuffled order. ``reseal`` (the cipher's open and
+        seal) gives each payload a new ciphertext, so a copy of the ballot box taken earlier does
+        not match a row by its bytes. Then the freed pages are wiped (SQLite: secure_delete and
+        a checkpoint; PostgreSQL: VACUUM FULL), as after a purge. Returns how many moved."""
+        d, p = self.dialect, self.dialect.mark
+        with d.transaction() as conn:
+            found = conn.execute("SELECT form_id, day, status, payload FROM ballot_box").fetchall()
+            if not found or len(found) < at_least:
+                return 0
+            random.SystemRandom().shuffle(found)
+            for form_id, day, status, payload in found:
+                body = d.read_json(payload)
+                conn.execute(
+                    "INSERT INTO submissions (id, form_id, created_at, status, capacity_key,"  # noqa: S608
+                    f" unique_key, payload, seq, may_promote) VALUES ({p}, {p}, {p}, {p}, NULL,"
+                    f" NULL, {p}, {d.next_seq}, {p})",
+                    (
+                        new_id(),
+                        form_id,
+                        d.time(dt.datetime.fromisoformat(str(day)).replace(tzinfo=dt.UTC)),
+                        status,
+                        d.json(reseal(body) if reseal else body),
+                        False,
+                    ),
+                )
+            conn.execute("DELETE FROM ballot_box")
+        d.after_purge(len(found))
+        return len(found)
 
     def _earlier(self, conn: Any, sub: Submission) -> tuple[str, str] | None:
         """The same person's open sign-up for this session (by a contact key), if any."""
@@ -196,13 +244,15 @@ class SQLStore(Outbox):
             ).fetchone()
         return self._stored(r) if r else None
 
-    def rows(self, form_id: str) -> Iterator[StoredRow]:
+    def rows(self, form_id: str, shuffled: bool = False) -> Iterator[StoredRow]:
         with self.dialect.read() as conn:
             found = conn.execute(
                 f"SELECT {ROW} FROM submissions WHERE form_id = {self.dialect.mark}"  # noqa: S608
                 " ORDER BY seq, created_at, id",
                 (form_id,),
             ).fetchall()
+        if shuffled:  # anonymous answers: no order that follows arrival, in any copy
+            random.SystemRandom().shuffle(found)
         for r in found:
             yield self._stored(r)
 
@@ -281,6 +331,38 @@ class SQLStore(Outbox):
                 f" VALUES ({p}, {p}, {p}, {p})",
                 [(k, evaluation, group, d.time(now())) for k in keys],
             )
+
+    def freeze_k(self, evaluation: str, k: int) -> int:
+        """Record k for an evaluation unless one is recorded; return the recorded one."""
+        d, p = self.dialect, self.dialect.mark
+        with d.transaction() as conn:
+            conn.execute(
+                "INSERT INTO evaluation_k (evaluation, k, frozen_on)"  # noqa: S608
+                f" VALUES ({p}, {p}, {p}) ON CONFLICT (evaluation) DO NOTHING",
+                (evaluation, k, today().isoformat()),
+            )
+            row = conn.execute(
+                f"SELECT k FROM evaluation_k WHERE evaluation = {p}",  # noqa: S608
+                (evaluation,),
+            ).fetchone()
+        return int(row[0])
+
+    def frozen_k(self) -> dict[str, int]:
+        with self.dialect.read() as conn:
+            found = conn.execute("SELECT evaluation, k FROM evaluation_k").fetchall()
+        return {ev: int(k) for ev, k in found}
+
+    def used_counts(self) -> dict[str, dict[str, int]]:
+        """Codes used per evaluation and group: no group can have more answers than these."""
+        with self.dialect.read() as conn:
+            found = conn.execute(
+                "SELECT evaluation, respondent_group, count(*) FROM invitations WHERE used = 1"
+                " GROUP BY evaluation, respondent_group"
+            ).fetchall()
+        out: dict[str, dict[str, int]] = {}
+        for ev, group, n in found:
+            out.setdefault(ev, {})[group] = int(n)
+        return out
 
     def invited_counts(self) -> dict[str, dict[str, int]]:
         with self.dialect.read() as conn:

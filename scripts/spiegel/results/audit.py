@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
-from spiegel.results.disclosure import K_DIST, K_MIN, OTHERS, SCALE, SELF, pct
+from spiegel.results.disclosure import K_DIST, K_MIN, OTHERS, SCALE, SELF, decisive, pct
 
 Row = dict[str, str]
 Fail = Callable[[str, str, str], None]  # fail(label, rule, detail)
@@ -26,6 +26,8 @@ R_GAP = "verschil = gemiddelde anderen min gemiddelde eigen groep, alleen op de 
 R_TOTAL = "anderen is de som van de getoonde groepen en cellen"
 R_TOTAL_DIST = "de verdeling van anderen alleen als elke getoonde groep zijn verdeling toont"
 R_THEME = "een themarij is de som van de getoonde stellingen van die groep"
+R_CLEAR = "geen cijfer waaruit ieders antwoord (of dat van iedereen op één na) volgt"
+R_HIDDEN = "n_antwoorden en het n.v.t.-aandeel alleen bij een getoonde cel"
 
 
 def _i(v: str | None) -> int:
@@ -73,7 +75,21 @@ def audit_rows(statements: Iterable[Row], themes: Iterable[Row], k: int, where: 
             bad = n_ans < K_DIST or not all(dist) or not 95 <= sum(map(int, dist or "0")) <= 105
             if key == "stelling" and any(dist) and bad:
                 fail(label, R_DIST, f"verdeling bij {n_ans} antwoorden: {', '.join(dist)}")
-            if key == "stelling" and g != OTHERS:
+            if key == "stelling" and any(dist) and not r["gemiddelde"]:
+                fail(label, R_DIST, "een verdeling zonder gemiddelde")
+            if r["gemiddelde"] and decisive(
+                n_ans, r["gemiddelde"], dist if key == "stelling" else []
+            ):
+                shown = ", ".join(x for x in (r["gemiddelde"], *dist) if x)
+                fail(label, R_CLEAR, f"{n_ans} antwoorden met {shown}")
+            if key == "stelling" and g != OTHERS and not r["gemiddelde"]:
+                if r["n_antwoorden"] or r["nvt_pct"]:
+                    fail(
+                        label,
+                        R_HIDDEN,
+                        f"n_antwoorden={r['n_antwoorden']!r}, nvt_pct={r['nvt_pct']!r}",
+                    )
+            elif key == "stelling" and g != OTHERS:
                 want = pct(n - n_ans, n) if n else ""
                 if r["nvt_pct"] != want:
                     fail(label, R_NVT, f"nvt_pct={r['nvt_pct']!r}, verwacht {want!r}")

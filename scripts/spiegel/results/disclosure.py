@@ -11,6 +11,15 @@ configured with a reason, never below 3; distributions need 10 answers):
    The "anderen" distribution is shown only when every part in it shows its own distribution:
    otherwise "anderen" minus the shown distributions gives the pooled counts of the hidden ones,
    and with their exact sums (from the shown means) often a single answer.
+4. No shown figure may decide someone's answer: a cell whose mean or distribution fixes every
+   answer, or all but one (on the 1-5 scale a total of n, n+1, 5n-1 or 5n; a distribution with at
+   least n-1 answers on one value), is hidden as "te eenduidig om te tonen", like a cell below k,
+   and so is left out of its theme row and of "anderen". ``decisive`` judges the figures as
+   printed (a rounded mean or percentage that could come from such a cell counts), so the audit
+   can apply the same rule to a package. A total of parts that each pass this rule passes it too
+   (every part is at least 2 away from the extremes), so theme and "anderen" rows are checked for
+   safety only. A hidden cell shows neither n_antwoorden nor the n.v.t. share: n minus
+   n_antwoorden would give the n.v.t. count of a cell that shows nothing else.
 
 Whole percentages of a cell of 10 to 100 answers are exact counts: a distribution is as revealing
 as a table of counts, which is why it needs 10. Within one publication every number is a function
@@ -93,6 +102,29 @@ THEME_COLUMNS = (
 )
 
 
+TOO_CLEAR = "te eenduidig om te tonen"
+
+
+def decisive(n: int, shown_mean: str, shown_pcts: Sequence[str] = ()) -> bool:
+    """True when a mean (as printed) or a distribution (whole percentages) of ``n`` answers could
+    fix every answer or all but one: totals n, n+1, 5n-1 and 5n on the 1-5 scale, or n-1 answers
+    (or more) on one value."""
+    if n <= 0:
+        return False
+    if shown_mean:
+        printed = Decimal(shown_mean)
+        if any(Decimal(mean(t, n)) == printed for t in (n, n + 1, 5 * n - 1, 5 * n)):
+            return True
+    pcts = [int(p) for p in shown_pcts if p]
+    return bool(pcts) and max(pcts) >= int(pct(n - 1, n))
+
+
+def cell_decisive(cell: Cell, with_dist: bool) -> bool:
+    n = cell.answers
+    pcts = [pct(c, n) for c in cell.counts] if with_dist and n else []
+    return decisive(n, mean(cell.total, n), pcts) if n else False
+
+
 @dataclass
 class Suppression:
     evaluation: str
@@ -102,18 +134,34 @@ class Suppression:
 
 
 def _row(
-    base: dict[str, Any], cell: Cell, respondents: int, k: int, show_dist: bool | None
+    base: dict[str, Any],
+    cell: Cell,
+    respondents: int,
+    shown: bool,
+    show_dist: bool | None,
+    counts_always: bool = False,
 ) -> dict[str, str]:
-    """One published row; ``show_dist`` None means a theme row (no n.v.t. share, no distribution)."""
+    """One published row; ``show_dist`` None means a theme row (no n.v.t. share, no distribution).
+    A hidden cell of one group (``counts_always`` False) shows no n_antwoorden and no n.v.t.
+    share; totals ("anderen", themes) show theirs, which follow from the shown parts."""
     n_ans = cell.answers
-    row = {**base, "n": str(respondents), "n_antwoorden": str(n_ans), "gemiddelde": ""}
-    if n_ans >= k:
-        row["gemiddelde"] = mean(cell.total, n_ans)
+    counted = shown or counts_always
+    row = {
+        **base,
+        "n": str(respondents),
+        "n_antwoorden": str(n_ans) if counted else "",
+        "gemiddelde": mean(cell.total, n_ans) if shown else "",
+    }
     if show_dist is not None:
-        row["nvt_pct"] = pct(cell.nvt, n_ans + cell.nvt) if n_ans + cell.nvt else ""
+        whole = n_ans + cell.nvt
+        row["nvt_pct"] = pct(cell.nvt, whole) if counted and whole else ""
         for i in SCALE:
-            row[f"pct_{i}"] = pct(cell.counts[i - 1], n_ans) if show_dist else ""
+            row[f"pct_{i}"] = pct(cell.counts[i - 1], n_ans) if shown and show_dist else ""
     return row
+
+
+def _shown(cell: Cell, k: int, dist: bool) -> bool:
+    return cell.answers >= k and not cell_decisive(cell, dist)
 
 
 def aggregate(
@@ -145,14 +193,15 @@ def aggregate(
         pooled, hidden_dist = Cell(), 0
         for g in shown:
             cell = cells.get((g, sid), Cell())
-            visible = cell.answers >= k
-            if not visible:
-                suppressed.append(
-                    Suppression(evaluation, g, sid, f"{cell.answers} antwoorden, minder dan k={k}")
-                )
             dist = cell.answers >= K_DIST
+            visible = _shown(cell, k, dist)
+            if cell.answers < k:
+                why = f"{cell.answers} antwoorden, minder dan k={k}"
+                suppressed.append(Suppression(evaluation, g, sid, why))
+            elif not visible:
+                suppressed.append(Suppression(evaluation, g, sid, TOO_CLEAR))
             base = {"evaluatie": evaluation, "stelling": sid, "thema": theme, "respondentgroep": g}
-            st_rows.append(_row(base, cell, respondents[g], k, dist) | {"verschil": ""})
+            st_rows.append(_row(base, cell, respondents[g], visible, dist) | {"verschil": ""})
             if visible:
                 themes.setdefault(g, {}).setdefault(theme, Cell()).add(cell)
                 if g != SELF:
@@ -166,7 +215,7 @@ def aggregate(
                 "thema": theme,
                 "respondentgroep": OTHERS,
             }
-            row = _row(base, pooled, n_others, k, dist)
+            row = _row(base, pooled, n_others, _shown(pooled, k, dist), dist, counts_always=True)
             row["verschil"] = _gap(st_rows, sid, row)
             st_rows.append(row)
 
@@ -179,20 +228,22 @@ def aggregate(
                     {"evaluatie": evaluation, "thema": theme, "respondentgroep": g},
                     cell,
                     respondents[g],
-                    k,
+                    _shown(cell, k, False),
                     None,
+                    counts_always=True,
                 )
                 | {"verschil": ""}
             )
-            if g != SELF and cell.answers >= k:
+            if g != SELF and _shown(cell, k, False):
                 pooled.add(cell)
         if others:
             row = _row(
                 {"evaluatie": evaluation, "thema": theme, "respondentgroep": OTHERS},
                 pooled,
                 n_others,
-                k,
+                _shown(pooled, k, False),
                 None,
+                counts_always=True,
             )
             row["verschil"] = _gap(th_rows, theme, row, key="thema")
             th_rows.append(row)

@@ -46,7 +46,7 @@ def version(
             if g != OTHERS:
                 groups[g] = {"n": int(r["n"]), "uitgenodigd": invited.get(g, 0)}
             cells[f"{table}/{r[key]}/{g}"] = {
-                "n_antwoorden": int(r["n_antwoorden"]),
+                "n_antwoorden": int(r["n_antwoorden"] or 0),
                 "verdeling": bool(r.get("pct_1")),
             }
     return {"k": k, "k_verdeling": K_DIST, "groepen": groups, "cellen": cells}

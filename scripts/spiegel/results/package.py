@@ -199,8 +199,10 @@ def _schema(columns: tuple[str, ...]) -> dict[str, Any]:
     fields: list[dict[str, Any]] = []
     for c in columns:
         f: dict[str, Any] = {"name": c, "type": "string"}
-        if c in ("n", "n_antwoorden"):
+        if c == "n":
             f.update(type="integer", constraints={"required": True, "minimum": 0})
+        elif c == "n_antwoorden":  # empty in a hidden cell: n minus it is the n.v.t. count
+            f.update(type="integer", constraints={"minimum": 0})
         elif c == "gemiddelde":
             f.update(type="number", constraints={"minimum": 1, "maximum": 5})
         elif c == "verschil":
@@ -427,7 +429,9 @@ def summary(result: ResultsBuild) -> str:
         lines.append(f"  weggelaten: {s.evaluation} / {s.group}: {s.reason}")
     cells = by_reason.get("cell", [])
     if cells:
-        lines.append(f"  {len(cells)} stelling(en) zonder gemiddelde (minder dan k antwoorden):")
+        lines.append(
+            f"  {len(cells)} stelling(en) zonder gemiddelde (minder dan k antwoorden of te eenduidig):"
+        )
         lines += [f"    {s.evaluation} / {s.group} / {s.item}: {s.reason}" for s in cells[:20]]
     shown = len([r for r in result.statements if r["gemiddelde"]])
     lines.append(

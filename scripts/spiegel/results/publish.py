@@ -44,8 +44,12 @@ def publish(
     replace: bool = False,
     reason: str = "",
     today: dt.date | None = None,
+    used: dict[str, dict[str, int]] | None = None,
+    frozen_k: dict[str, int] | None = None,
 ) -> Outcome:
-    """``invited`` maps evaluation -> respondent group -> number of issued codes."""
+    """``invited`` maps evaluation -> respondent group -> number of issued codes; ``used`` (from
+    the database) the codes used: a group with more answers than used codes holds rows that no
+    code gave (duplicates). ``frozen_k``: k recorded per evaluation at its first code."""
     out = Outcome()
     evs = content.groepsevaluatie["evaluations"]
     order = [e["id"] for e in evs]
@@ -75,6 +79,20 @@ def publish(
             )
             continue
         out.errors += [f"{ev}: {p}" for p in ledger.over_invited(v)]
+        if frozen_k is not None and ev in frozen_k and frozen_k[ev] != result.k:
+            out.errors.append(
+                f"{ev}: k={result.k}, maar bij de eerste code voor deze evaluatie was k="
+                f"{frozen_k[ev]}; k ligt vast zodra de eerste code is uitgegeven"
+            )
+            continue
+        if used is not None:
+            for g, info in sorted(v["groepen"].items()):
+                n, codes = info.get("n") or 0, used.get(ev, {}).get(g, 0)
+                if n > codes:
+                    out.errors.append(
+                        f"{ev}: groep {g} heeft {n} antwoorden maar er zijn {codes} codes"
+                        " gebruikt: rijen die geen code gaf (dubbele rijen?) worden geweigerd"
+                    )
         chain = chains.get(ev) or []
         if chain:
             same_rows = new_st == [r for r in old_st if r["evaluatie"] == ev] and new_th == [

@@ -100,6 +100,8 @@ def data_table(form: Form, rows: Iterable[StoredRow], cipher: FieldCipher | None
             table.unreadable.append((row.id, str(exc)))
             continue
         meta = {"id": row.id, "ingediend": row.created_at.isoformat(), "status": row.status}
+        if form.anonymous:  # no id, no time finer than the day (issue 19)
+            meta |= {"id": "", "ingediend": row.created_at.date().isoformat()}
         table.rows.append([neutralise(meta.get(c) or _value(payload, c)) for c in table.columns])
     return table
 
