@@ -6,10 +6,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import spiegel.cli.common as common
 from spiegel.security.files import open_private
+from spiegel.signups import ballots
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -186,21 +187,18 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-BALLOT_BATCH = 10  # answers move from the ballot box only when at least this many wait
-
-
-def reseal_with(cipher: Any) -> Any:
-    return (lambda p: cipher.seal(cipher.open(p))) if cipher else None
-
-
 def cmd_ballots(args: argparse.Namespace, out: TextIO) -> int:
     """Move the waiting answers into the answer table, shuffled, once enough of them wait."""
     _, store, _ = common.store_and_forms()
     waiting = store.ballots_waiting()
-    moved = store.move_ballots(1 if args.alles else BALLOT_BATCH, reseal_with(common.cipher()))
+    moved = ballots.move(store, common.cipher(), everything=args.alles)
     print(
         f"spiegel ballots: {moved} antwoord(en) verplaatst, {waiting - moved} wachten nog"
-        + ("" if moved or not waiting else f" (minder dan {BALLOT_BATCH}; --alles na sluiting)"),
+        + (
+            ""
+            if moved or not waiting
+            else f" (minder dan {ballots.BALLOT_BATCH}; --alles na sluiting)"
+        ),
         file=out,
     )
     return 0

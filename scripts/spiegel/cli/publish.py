@@ -63,9 +63,9 @@ def cmd_results(args: argparse.Namespace, out: TextIO) -> int:
             print(f"  ... en nog {result.error_count - len(result.errors)}", file=sys.stderr)
         return 1
     _, store, _ = common.store_and_forms()
-    from spiegel.cli.data import reseal_with
+    from spiegel.signups import ballots
 
-    store.move_ballots(1, reseal_with(common.cipher()))  # the evaluation is closed: all of them
+    ballots.move(store, common.cipher(), everything=True)  # the evaluation is closed: all of them
     out_dir = Path(args.out)
     outcome = publish(
         result,

@@ -16,7 +16,7 @@ from spiegel.db.base import CONFIRMED, LETTER, RECEIVED, REMINDER, Store
 from spiegel.outbox.sender import Permanent, Sender, plain
 from spiegel.security.cipher import FieldCipher
 from spiegel.security.files import open_private, private_dir
-from spiegel.signups import retention
+from spiegel.signups import ballots, retention
 from spiegel.signups.digest import queue_digest
 from spiegel.signups.letters import LetterText, printable
 from spiegel.signups.notices import queue_notices
@@ -93,6 +93,10 @@ def start_in_process(
                     purged_on[:] = [day]
                 except Exception:
                     log.exception("purge failed; trying again at the next tick")
+            try:  # answers with codes leave the ballot box once a batch is full (issue 19)
+                ballots.move(store, services.cipher)
+            except Exception:
+                log.exception("moving the ballot box failed; trying again at the next tick")
             try:
                 woke = remind(store, sender.registry, mail.remind_days, day)
                 if mail.coordinator and services.clock.local().hour >= mail.digest_hour:
