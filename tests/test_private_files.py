@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from spiegel.cli import main
+from spiegel.db import open_store
 from spiegel.db.base import Submission
 from spiegel.mailsettings import MailSettings
 from spiegel.outbox.worker import make_sender
@@ -108,3 +109,17 @@ def test_helpers(tmp_path: Path, wide_umask: None) -> None:
     with pytest.raises(OSError), open_private(link):
         pass
     assert not (tmp_path / "elsewhere").exists()
+
+
+def test_the_sqlite_database_and_its_wal_are_owner_only(tmp_path: Path, wide_umask: None) -> None:
+    old = tmp_path / "old.sqlite3"
+    old.write_bytes(b"")
+    old.chmod(0o644)
+    for path in (tmp_path / "db" / "new.sqlite3", old):
+        store = open_store(f"sqlite:///{path}")
+        store.migrate()
+        store.audit("t", "test", "-", "a write, so the WAL exists")
+        files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+        assert {p.name for p in files} >= {path.name, path.name + "-wal"}
+        assert all(mode(p) == 0o600 for p in files), {p.name: oct(mode(p)) for p in files}
+        store.close()

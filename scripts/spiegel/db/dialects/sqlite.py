@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sqlite3
 import threading
@@ -30,6 +31,19 @@ def _rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
+def _owner_only(path: Path) -> None:
+    """The database and its -wal/-shm files are the owner's alone, whatever the umask (issue 20
+    #12): created 0600 before SQLite opens them (SQLite gives -wal and -shm the database file's
+    mode), and narrowed when an older file was wider."""
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name == path or name.exists():
+            fd = os.open(name, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                os.fchmod(fd, 0o600)
+            finally:
+                os.close(fd)
+
+
 class SQLite:
     kind = "sqlite"
     mark = "?"
@@ -39,7 +53,8 @@ class SQLite:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _owner_only(path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []  # every thread's connection, for close()
         self._all_lock = threading.Lock()
