@@ -354,20 +354,15 @@ class SQLStore(Outbox):
 
     def used_counts(self) -> dict[str, dict[str, int]]:
         """Codes used per evaluation and group: no group can have more answers than these."""
-        with self.dialect.read() as conn:
-            found = conn.execute(
-                "SELECT evaluation, respondent_group, count(*) FROM invitations WHERE used = 1"
-                " GROUP BY evaluation, respondent_group"
-            ).fetchall()
-        out: dict[str, dict[str, int]] = {}
-        for ev, group, n in found:
-            out.setdefault(ev, {})[group] = int(n)
-        return out
+        return self._invitation_counts(" WHERE used = 1")
 
     def invited_counts(self) -> dict[str, dict[str, int]]:
+        return self._invitation_counts("")
+
+    def _invitation_counts(self, where: str) -> dict[str, dict[str, int]]:
         with self.dialect.read() as conn:
             found = conn.execute(
-                "SELECT evaluation, respondent_group, count(*) FROM invitations"
+                f"SELECT evaluation, respondent_group, count(*) FROM invitations{where}"  # noqa: S608
                 " GROUP BY evaluation, respondent_group"
             ).fetchall()
         out: dict[str, dict[str, int]] = {}
