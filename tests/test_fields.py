@@ -92,6 +92,8 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     ("text", "An\u200bna", None, MSG["control"]),
     ("text", "\x1c", None, "Vul dit veld in."),
     ("text-optional", "", None, None),
+    ("text-optional", None, None, None),  # JSON null: left empty (issue 20)
+    ("text", None, None, "Vul dit veld in."),
     ("textarea", "één\ntwee", "één\ntwee", None),
     ("textarea", "a\r\nb", "a\nb", None),
     ("textarea", "a\rb", "a\nb", None),

@@ -29,6 +29,8 @@ def body_schema(
         # group's rule below asks for one that is filled in (issue 20)
         optional = not f.required
         p = f.kind.body_property(f, today, form_encoded=form_encoded, optional=optional)
+        if optional and not form_encoded:  # JSON null is a field left empty, to the server
+            p = {"title": f.label, "anyOf": [p, {"type": "null"}]}
         props[f.name] = p
         if f.required:
             required.append(f.name)
