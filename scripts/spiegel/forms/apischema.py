@@ -15,6 +15,7 @@ from typing import Any
 
 from spiegel.forms.model import ELAPSED, HONEYPOT, Form
 from spiegel.forms.patterns import CODE
+from spiegel.forms.patterns import ELAPSED as ELAPSED_PATTERN
 
 
 def body_schema(
@@ -23,15 +24,27 @@ def body_schema(
     """``form_encoded``: every value is a string (an HTML form); else JSON types are allowed."""
     props: dict[str, Any] = {}
     required: list[str] = []
-    grouped = {n for group in form.one_of for n in group}
     for f in form.fields:
-        optional = not f.required and f.name not in grouped
+        # a field of a "one of" group may be left empty too ("" is missing to the server); the
+        # group's rule below asks for one that is filled in (issue 20)
+        optional = not f.required
         p = f.kind.body_property(f, today, form_encoded=form_encoded, optional=optional)
+        if optional and not form_encoded:  # JSON null is a field left empty, to the server
+            p = {"title": f.label, "anyOf": [p, {"type": "null"}]}
         props[f.name] = p
         if f.required:
             required.append(f.name)
-    props[HONEYPOT] = {"type": "string", "maxLength": 0, "description": "leave empty (spam trap)"}
-    props[ELAPSED] = {"type": "string", "pattern": "^[0-9]{0,9}$", "description": "milliseconds"}
+    props[HONEYPOT] = {
+        "type": "string",
+        "description": "leave empty: a spam trap. Filled in, the answer is the one a person gets"
+        " (the errors, or 201/303) and nothing is stored",
+    }
+    props[ELAPSED] = {
+        "type": "string",
+        "pattern": f"^{ELAPSED_PATTERN}$",
+        "description": "milliseconds spent filling in the form; faster than a person: answered"
+        " as stored, nothing is stored",
+    }
     schema: dict[str, Any] = {
         "type": "object",
         "properties": props,
@@ -39,7 +52,13 @@ def body_schema(
         "additionalProperties": False,
     }
     rules: list[dict[str, Any]] = [
-        {"anyOf": [{"required": [n]} for n in group]} for group in form.one_of
+        {
+            "anyOf": [
+                {"required": [n], "properties": {n: {"type": "string", "minLength": 1}}}
+                for n in group
+            ]
+        }
+        for group in form.one_of
     ]
     if form.unique_field and codes_required:
         rules.append(

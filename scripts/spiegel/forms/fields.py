@@ -24,6 +24,7 @@ from spiegel.forms.patterns import (
     LINK_RE,
     MSG,
     PHONE,
+    PRIVATE_PLANES,
     normalise_phone,
     text_pattern,
     too_long,
@@ -131,11 +132,13 @@ class FieldType:
         """The JSON Schema of the value in a request body, as exact as ``check``.
         ``optional``: an empty string is allowed too (not required, in no "one of" group)."""
         p = {**self._titled(f), "type": "string"}
-        if f.max_length:
-            p["maxLength"] = f.max_length
-        p["pattern"] = (
-            f"^{self.schema_pattern}$" if self.schema_pattern else text_pattern(self.one_line)
-        )
+        if self.schema_pattern:
+            if f.max_length:
+                p["maxLength"] = f.max_length
+            p["pattern"] = f"^{self.schema_pattern}$"
+        else:  # the length of a free text is counted without the white space around it
+            p["pattern"] = text_pattern(self.one_line, f.max_length)
+            p["not"] = {"pattern": PRIVATE_PLANES}
         if optional:
             p = {"title": f.label, "anyOf": [p, {"type": "string", "maxLength": 0}]}
         return p
@@ -185,7 +188,9 @@ class TextType(FieldType):
         self, f: Field, today: dt.date, *, form_encoded: bool, optional: bool
     ) -> dict[str, Any]:
         p = super().body_property(f, today, form_encoded=form_encoded, optional=optional)
-        return {**p, "not": {"pattern": LINK}}
+        text = p["anyOf"][0] if optional else p
+        text["not"] = {"anyOf": [text["not"], {"pattern": LINK}]}
+        return p
 
 
 class TextareaType(FieldType):

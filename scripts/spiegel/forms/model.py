@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from spiegel.forms.fields import NOT_APPLICABLE, Choice, Field
-from spiegel.forms.patterns import MSG, clean_text, normalise_phone
+from spiegel.forms.patterns import ELAPSED_RE, MSG, clean_text, normalise_phone
 
 __all__ = ["MSG", "NOT_APPLICABLE", "Choice", "Field", "Form", "normalise_phone"]
 
@@ -82,6 +82,13 @@ def validate_submission(
     for name in data:
         if name not in form.by_name and name not in (HONEYPOT, ELAPSED):
             err(str(name)[:60], "unknown")
+    # the spam trap is a text (a filled one is a bot's, see web.body.is_bot) and the fill time
+    # whole milliseconds, as the page's script sends them: anything else is no form's (issue 20)
+    if not isinstance(data.get(HONEYPOT, ""), str):
+        err(HONEYPOT, "type")
+    elapsed = data.get(ELAPSED, "")
+    if not isinstance(elapsed, str) or not ELAPSED_RE.fullmatch(elapsed):
+        err(ELAPSED, "type")
     for f in form.fields:
         raw = data.get(f.name)
         kind = f.kind

@@ -4,7 +4,9 @@ imports this on its request path.
 
 A pattern here is written so that Python's ``re``, ECMA-262 (JSON Schema, with and without the
 ``v`` flag of HTML ``pattern``) read it the same way: no Python-only syntax, and the characters
-that the ``v`` flag reserves inside a class are escaped.
+that the ``v`` flag reserves inside a class are escaped. The free-text pattern of the JSON Schema
+(``text_pattern``) lists the characters beyond the BMP as themselves: it needs a validator that
+reads a pattern as code points (Python, Rust, ECMA-262 with ``u``, as JSON Schema tools do).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import re
 import unicodedata
 
 # Separators people type inside a phone number: 071-123 45 67, (071) 1234567, 06.12.34.56.78
-_SEP = r"[\s\-\(\)\.]*"
+# (the white space a text may hold, named: ``\s`` also takes form feed and the like, which every
+# text refuses, so the schema would promise numbers the server refuses; issue 20)
+_SEP = r"[\t\n \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\-\(\)\.]*"
 # 06 12345678, 071 123 45 67, +31 6 1234 5678, 0031 71 1234567: a Dutch number of 10 digits
 PHONE = (
     rf"{_SEP}(?:\+{_SEP}3{_SEP}1|0{_SEP}0{_SEP}3{_SEP}1|0){_SEP}([1-9](?:{_SEP}[0-9]){{8}}){_SEP}"
@@ -27,10 +31,13 @@ EMAIL = rf"{_ATOM}(\.{_ATOM})*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}"
 LINK = r"(://|[Ww][Ww][Ww]\.)"
 LINK_RE = re.compile(LINK)
 CODE = r"[A-Za-z0-9\-]{4,40}"
+# the hidden field the page's script fills with the milliseconds it took to fill in the form
+ELAPSED = r"[0-9]{0,15}"
 
 EMAIL_RE = re.compile(EMAIL)
 PHONE_RE = re.compile(PHONE)
 CODE_RE = re.compile(CODE)
+ELAPSED_RE = re.compile(ELAPSED)
 _SEP_RE = re.compile(_SEP)
 
 # Characters refused in any text, as code point ranges (first, last):
@@ -66,24 +73,69 @@ _REFUSED_ASTRAL = (
 )
 
 
-def _class_body(ranges: tuple[tuple[int, int], ...]) -> str:
+def _class_body(ranges: tuple[tuple[int, int], ...], *, literal_astral: bool = False) -> str:
+    """A character class body. ``literal_astral``: a code point beyond the BMP as itself, which
+    Python ``re``, Rust's ``regex`` and ECMA-262 in Unicode mode (``u``/``v``) all read as one
+    character (no escape for it is common to all three); else as Python's ``\\U`` escape."""
+
     def esc(cp: int) -> str:
-        return f"\\u{cp:04x}" if cp <= 0xFFFF else f"\\U{cp:08x}"
+        if cp > 0xFFFF:
+            return chr(cp) if literal_astral else f"\\U{cp:08x}"
+        return f"\\u{cp:04x}"
 
     return "".join(esc(a) if a == b else f"{esc(a)}-{esc(b)}" for a, b in ranges)
 
 
-# the refused characters as an ECMA-262 class body, for the JSON Schema (a schema reads text as
-# UTF-16 there, so the BMP part covers what a JSON validator can see)
-REFUSED = _class_body(_REFUSED_BMP)
 _REFUSED_RE = re.compile(f"[{_class_body(_REFUSED_BMP + _REFUSED_ASTRAL)}]")
 
+# White space as str.strip() and str.isspace() know it (a test compares every code point): the
+# server strips it from both ends before it checks a text, so the schema allows it there.
+_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 
-def text_pattern(one_line: bool) -> str:
-    """A free text for the JSON Schema: no refused character, and not blank."""
-    refused = REFUSED + (r"\n\r" if one_line else "")
-    # at least one character that is not white space: blank counts as missing
-    return f"^[^{refused}]*[^\\s{refused}][^{refused}]*$"
+# The refused characters for the JSON Schema. A pattern there cannot name a surrogate: validators
+# built on Rust (jsonschema-rs, which Schemathesis checks with) or ECMA-262 in Unicode mode take
+# "\\ud800" for no character and refuse the pattern, and the fuzzer then drops it (issue 20).
+# So the surrogates are refused inside a range with other ends: U+D7FF..U+F8FF (the surrogates
+# and the private use area), and U+D7FF, the one allowed character in it, is added back. A
+# negated class keeps it cheap: Hypothesis enumerates every code point a class names.
+_SCHEMA_REFUSED = tuple(r for r in _REFUSED_BMP if r[0] < 0xD800 or r[0] > 0xF8FF) + (
+    (0xD7FF, 0xF8FF),
+    *_REFUSED_ASTRAL[:-1],
+)
+# planes 15 and 16 (private use) apart, in a "not": a class naming their 131,072 code points
+# takes Hypothesis seconds to build, for every pattern it is in
+PRIVATE_PLANES = f"(?:[{_class_body(_REFUSED_ASTRAL[-1:], literal_astral=True)}])"
+_SCHEMA_ADDED = "\\ud7ff"
+
+
+def _one(also_refused: str = "", also_allowed: str = "") -> str:
+    """One character that is not refused (nor in ``also_refused``), as a pattern."""
+    extra = tuple((ord(c), ord(c)) for c in also_refused)
+    refused = _class_body(_SCHEMA_REFUSED + extra, literal_astral=True)
+    return f"(?:[^{refused}]|[{_SCHEMA_ADDED}{also_allowed}])"
+
+
+_AROUND = f"[{_class_body(tuple((ord(c), ord(c)) for c in _SPACE))}]"
+_VISIBLE = _one(also_refused=_SPACE)
+_INSIDE_ONE_LINE = _one(also_refused="\n")
+_INSIDE_LINES = _one(also_allowed="\\r")  # CR LF, CR and LF are all line ends to the server
+
+
+def text_pattern(one_line: bool, max_length: int | None = None) -> str:
+    """A free text for the JSON Schema, read as the server reads it: white space around it
+    (stripped), then at least one visible character (blank counts as missing), and inside only
+    characters that are not refused (one line: no line end). Needs a validator that reads a
+    pattern as code points (see ``_class_body``). ``max_length`` counts what is left after the
+    white space around it is stripped, as the server counts (so no ``maxLength``)."""
+    inside = _INSIDE_ONE_LINE if one_line else _INSIDE_LINES
+    if max_length == 1:
+        return f"^{_AROUND}*{_VISIBLE}{_AROUND}*$"
+    times = "*" if max_length is None else f"{{0,{max_length - 2}}}"
+    return f"^{_AROUND}*{_VISIBLE}(?:{inside}{times}{_VISIBLE})?{_AROUND}*$"
 
 
 def has_refused_char(text: str) -> bool:

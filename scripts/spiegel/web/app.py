@@ -39,8 +39,9 @@ ROUTES = [
     Route("/api/forms", handlers.list_forms),
     Route("/api/forms/{form_id}", handlers.submit, methods=["POST"]),
     Route("/api/sessions", availability.sessions),
-    Route("/api/afmelden/{token}", cancel.confirm_page, methods=["GET"]),
-    Route("/api/afmelden/{token}", cancel.cancel, methods=["POST"]),
+    # one route for both methods: two routes on one path answered OPTIONS (and PUT, ...) with the
+    # first one's "Allow: GET, HEAD", as if POST did not work (issue 20)
+    Route("/api/afmelden/{token}", cancel.link, methods=["GET", "POST"]),
 ]
 
 

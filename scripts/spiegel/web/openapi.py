@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
+from spiegel.db.base import CONFIRMED, RECEIVED, WAITLIST
 from spiegel.forms.apischema import body_schema
 from spiegel.forms.model import Form
 
@@ -56,7 +57,12 @@ def _errors() -> dict[str, Any]:
 def _operation(form: Form, today: dt.date, codes_required: Collection[str]) -> dict[str, Any]:
     created: dict[str, Any] = {"id": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}
     if form.capacity_field:
-        created["status"] = {"type": "string", "enum": ["confirmed", "waitlist"]}
+        created["status"] = {
+            "type": "string",
+            "enum": [CONFIRMED, WAITLIST, RECEIVED],
+            "description": "a seat, the waiting list, or no seat counted (e.g. a partner, who"
+            " comes in addition to the patients a session has seats for)",
+        }
     return {
         "operationId": f"submit-{form.id}",
         "summary": form.title,

@@ -90,6 +90,11 @@ def _already(request: Request, row: StoredRow) -> Response:
     )
 
 
+async def link(request: Request) -> Response:
+    """The cancel link: GET asks, POST cancels."""
+    return await (cancel(request) if request.method == "POST" else confirm_page(request))
+
+
 async def confirm_page(request: Request) -> Response:
     """GET: the question, with a button. Changes nothing."""
     try:

@@ -67,9 +67,6 @@ async def submit(request: Request) -> Response:
     data = await _read(request, kind, form)
     if isinstance(data, Response):
         return data
-    if is_bot(data, state.settings.min_fill_seconds):
-        log.info("submission form=%s dropped=bot", form.id)
-        return accepted(request, kind, form, new_id(), CONFIRMED)
     day = state.clock.today()
     clean, errors = validate_submission(form, data, day)
     sub = None
@@ -77,6 +74,11 @@ async def submit(request: Request) -> Response:
         sub, errors = state.registry.prepare(form, clean, state.cipher)
     if errors or sub is None:
         return invalid(request, kind, form, data, errors, day)
+    # a bot (the trap filled, or sent too fast) gets what a person with the same answers gets:
+    # the same errors, or the normal success, with nothing stored (the OpenAPI document says so)
+    if is_bot(data, state.settings.min_fill_seconds):
+        log.info("submission form=%s dropped=bot", form.id)
+        return accepted(request, kind, form, new_id(), CONFIRMED)
     sub = await _capped(request, form, clean, sub, day)
     try:
         receipt = await state.write_slots.run(state.store.submit, sub)
