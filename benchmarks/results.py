@@ -13,6 +13,7 @@ import os
 import random
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -102,6 +103,10 @@ def invite(n: int, env: dict[str, str], cwd: Path) -> None:
                     capture_output=True,
                 )
                 left -= count
+    # every code answered (n is compared with the codes used): as if each invitee took part
+    db = env["SPIEGEL_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE invitations SET used = 1")
 
 
 def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
