@@ -13,8 +13,8 @@ from spiegel.db.base import LETTER, PENDING
 from spiegel.db.beheer import BeheerDB
 
 from . import oidc
-from .browser import CHROMIUM, DESKTOP, FLAGS, MOBILE
-from .conftest import IN_CI, ROOT
+from .browser import DESKTOP, MOBILE, launched_browser
+from .conftest import ROOT
 from .test_beheer import COMING, PAST, sign_up, store_of
 from .test_browser import describe, run_axe
 from .test_endpoint import services_for
@@ -25,23 +25,7 @@ SHOTS = ROOT / "build" / "beheer-screenshots"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if IN_CI:
-            pytest.fail("playwright is not installed")
-        pytest.skip("playwright is not installed")
-    pw = sync_playwright().start()
-    try:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    except Exception as exc:
-        pw.stop()
-        if IN_CI:
-            pytest.fail(f"Chromium could not start under CI=true: {exc}")
-        pytest.skip(f"Chromium could not start: {exc}")
-    yield b
-    b.close()
-    pw.stop()
+    yield from launched_browser()
 
 
 @pytest.fixture(scope="module")

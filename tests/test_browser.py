@@ -18,8 +18,8 @@ import pytest
 from spiegel.cli import main as spiegel_cli
 
 from . import servers
-from .browser import AXE, AXE_TAGS, CHROMIUM, DESKTOP, FLAGS, MOBILE
-from .conftest import IN_CI, ROOT, Project
+from .browser import AXE, AXE_TAGS, DESKTOP, MOBILE, launched_browser
+from .conftest import ROOT, Project
 from .test_forms import VALID
 
 pytestmark = pytest.mark.browser
@@ -28,25 +28,7 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Module scope: Playwright's sync API keeps an event loop running in this thread until it
-    stops, which would break asyncio.run() in tests of other modules."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if IN_CI:
-            pytest.fail("playwright is not installed")
-        pytest.skip("playwright is not installed")
-    pw = sync_playwright().start()
-    try:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-    except Exception as exc:
-        pw.stop()
-        if IN_CI:
-            pytest.fail(f"Chromium could not start under CI=true: {exc}")
-        pytest.skip(f"Chromium could not start: {exc}")
-    yield b
-    b.close()
-    pw.stop()
+    yield from launched_browser()
 
 
 @pytest.fixture(scope="module")
