@@ -332,6 +332,7 @@ class BuildSettings:
 
     today: dt.date | None
     production: bool
+    base_ref: str | None = None  # SPIEGEL_BASE_REF: the default branch (content/baseline.py)
 
 
 def build_settings(env: Env | None = None) -> BuildSettings:
@@ -339,7 +340,7 @@ def build_settings(env: Env | None = None) -> BuildSettings:
     reader = _Reader(os.environ if env is None else env)
     today = _today(reader.get("SPIEGEL_TODAY"), reader.problem)
     reader.done()
-    return BuildSettings(today, reader.production)
+    return BuildSettings(today, reader.production, reader.get("SPIEGEL_BASE_REF") or None)
 
 
 def command_defaults(env: Env | None = None) -> dict[str, str]:
