@@ -104,7 +104,8 @@ def test_every_file_points_at_its_schema_and_passes_it(path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("    capacity: 6", '    capacity: "zeven"', "'zeven' is not valid"),
+        ("    capacity: 6", '    capacity: "zeven"', "'zeven' is not of type"),
+        ("    capacity: 6", "    capacity: 25", "25 is not one of"),
         ("    department: Oncologie", "    departement: Oncologie", "'departement' was unexpected"),
         ("    date: 2027-02-11", "    date: 2027-02-31", "is not a 'date'"),
         ('    start: "10:00"', '    start: "25:00"', "does not match"),
