@@ -61,36 +61,46 @@ def _excluded(rel: str) -> bool:
     )
 
 
-def _scan(text: str) -> tuple[list[tuple[str, bool]], set[str]]:
-    """The links (url, is image) MkDocs checks in one page's Markdown, and the page's ids."""
-    import markdown
-    from markdown.treeprocessors import Treeprocessor
+class _Scanner:
+    """Python-Markdown as MkDocs sets it up, reading one page after another (one parser: making
+    one is most of the cost), with a last step that collects the links and the ids."""
 
-    found: list[tuple[str, bool]] = []
-    ids: set[str] = set()
+    def __init__(self) -> None:
+        import markdown
+        from markdown.treeprocessors import Treeprocessor
 
-    class Collect(Treeprocessor):
-        def run(self, root: Element) -> None:
-            for el in root.iter():
-                if el.get("id"):
-                    ids.add(el.get("id") or "")
-                if el.tag == "a" and el.get("href") is not None:
-                    found.append((el.get("href") or "", False))
-                elif el.tag == "img" and el.get("src") is not None:
-                    found.append((el.get("src") or "", True))
+        scanner = self
 
-    md = markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS))
-    md.treeprocessors.register(Collect(md), "spiegel_links", 4)  # after toc gave headings ids
-    md.convert(text)
-    for block in md.htmlStash.rawHtmlBlocks:  # MkDocs counts ids in raw HTML too
-        ids.update(_RAW_ID.findall(str(block)))
-    return found, ids
+        class Collect(Treeprocessor):
+            def run(self, root: Element) -> None:
+                for el in root.iter():
+                    if el.get("id"):
+                        scanner.ids.add(el.get("id") or "")
+                    if el.tag == "a" and el.get("href") is not None:
+                        scanner.found.append((el.get("href") or "", False))
+                    elif el.tag == "img" and el.get("src") is not None:
+                        scanner.found.append((el.get("src") or "", True))
+
+        self.md = markdown.Markdown(extensions=list(MARKDOWN_EXTENSIONS))
+        self.md.treeprocessors.register(Collect(self.md), "spiegel_links", 4)  # after toc: ids
+        self.found: list[tuple[str, bool]] = []
+        self.ids: set[str] = set()
+
+    def scan(self, text: str) -> tuple[list[tuple[str, bool]], set[str]]:
+        """The links (url, is image) MkDocs checks in one page's Markdown, and the page's ids."""
+        self.found, self.ids = [], set()
+        self.md.reset()
+        self.md.convert(text)
+        for block in self.md.htmlStash.rawHtmlBlocks:  # MkDocs counts ids in raw HTML too
+            self.ids.update(_RAW_ID.findall(str(block)))
+        return self.found, self.ids
 
 
 def broken_links(pages: Mapping[str, str], files: Collection[str]) -> list[Broken]:
     """Every link or image in ``pages`` (src_uri -> Markdown) that MkDocs' strict validation
     refuses, given every file of the site (``files``, site paths)."""
-    scanned = {src: _scan(text) for src, text in pages.items() if src.endswith(".md")}
+    scanner = _Scanner()
+    scanned = {src: scanner.scan(text) for src, text in pages.items() if src.endswith(".md")}
     out: list[Broken] = []
     for page, (links, _) in scanned.items():
         for url, image in links:
