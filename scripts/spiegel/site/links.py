@@ -185,7 +185,7 @@ class _Where:
 
 
 def _where(sources: Sources, url: str, page: str, docs_label: str) -> _Where:
-    found = sources.locate(url, prefer=page)
+    found = sources.locate(f"]({url}", prefer=page) or sources.locate(url, prefer=page)
     if found is None:
         return _Where(f"{docs_label}/{page}", 0, True)
     file, _, line = found.rpartition(":")

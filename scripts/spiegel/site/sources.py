@@ -35,6 +35,8 @@ class Sources:
                 rel = path.relative_to(folder).as_posix()
                 if path.suffix not in (".yaml", ".yml", ".md") or rel.startswith("results/"):
                     continue
+                if path.name == "README.md":  # guides, never a page of the site
+                    continue
                 try:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
