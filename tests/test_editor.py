@@ -167,6 +167,36 @@ CASES = [
         'hier hoort een e-mailadres, maar er staat "spiegel-at-zorggroep"',
         id="email",
     ),
+    pytest.param(
+        "groepsevaluatie.yaml",
+        "  labels: [helemaal oneens, oneens, neutraal, eens, helemaal eens]",
+        "  labels: [helemaal oneens, oneens, eens, helemaal eens]",
+        15,
+        "In deze lijst horen precies 5 onderdelen",
+        1,
+        "deze lijst heeft 4 onderdelen; hier horen er precies 5.",
+        id="list-length",
+    ),
+    pytest.param(
+        "vvg.yaml",
+        "title: Verwonder- en verbetergesprekken",
+        "title: " + "Verwonder- en verbetergesprekken " * 4,
+        3,
+        "Hier hoort een tekst van hoogstens 120 tekens.",
+        1,
+        "deze tekst is 131 tekens lang; hier mogen hoogstens 120 tekens staan",
+        id="text-too-long",
+    ),
+    pytest.param(
+        "site.yaml",
+        'brand_colour: "#1d4f91"',
+        "brand_colour: #1d4f91",
+        6,
+        'Hier hoort een kleur als "#1d4f91", tussen aanhalingstekens',
+        1,
+        'hier hoort een kleur als "#1d4f91", tussen aanhalingstekens',
+        id="colour-unquoted",
+    ),
     # one slip in the indentation: few diagnostics, the schema's in Dutch
     pytest.param(
         "sessions.yaml",
@@ -255,6 +285,23 @@ def test_the_editor_says_it_in_dutch_on_the_line(
     project.edit(f"content/{rel}", old, new)
     issues = check(project.content, project.root / "forms")
     assert any(i.line == line and check_says in str(i) for i in issues), issues
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new"),
+    [
+        ("content/vvg.yaml", "title: Verwonder- en verbetergesprekken", "title: 2027"),
+        ("content/sessions.yaml", "    capacity: 6", "    capacity:"),  # optional: may be empty
+        ("forms/groepsevaluatie.yaml", "    widget: select", "    widget:"),
+    ],
+)
+def test_what_the_check_accepts_is_not_underlined(
+    server: LanguageServer, rel: str, old: str, new: str
+) -> None:
+    path = ROOT / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    assert server.diagnostics(path, text.replace(old, new, 1)) == []
 
 
 def test_every_parser_message_is_explained_in_the_staff_guide() -> None:

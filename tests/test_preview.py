@@ -25,7 +25,16 @@ from .servers import free_port
 BROKEN = ("summary:", "sumary:")  # one slip in content/vvg.yaml
 SAYS = "content/vvg.yaml:4</strong>: sumary: &#x27;sumary&#x27; is hier onbekend."
 PAGE = "/vvg/"
-ENGLISH = ("Aborted", "An error happened", "Traceback", "appear stuck", "is not set")
+ENGLISH = (
+    "Aborted",
+    "An error happened",
+    "Traceback",
+    "appear stuck",
+    "is not set",
+    "Building documentation",
+    "Serving on",
+    "Detected file changes",
+)
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -156,3 +165,19 @@ def test_scripts_serve_refuses_to_start_with_a_broken_file(
     assert "content/vvg.yaml:4: sumary: 'sumary' is hier onbekend." in out
     assert "de server start niet zolang er een fout in content/ of forms/ staat" in out
     assert not [w for w in ENGLISH if w in out], out
+
+
+@pytest.mark.parametrize(
+    ("english", "dutch"),
+    [
+        ("Building documentation...", "De site wordt gebouwd..."),
+        ("[10:01:02] Serving on http://127.0.0.1:8000/", "[10:01:02] Het voorbeeld staat op"),
+        ("[10:01:02] Detected file changes", "[10:01:02] Een bestand is gewijzigd"),
+        ("Documentation built in 0.52 seconds", "De site is klaar (0.52 s)"),
+        ('[10:01:02] "GET /x.png HTTP/1.1" code 404', "[10:01:02] GET /x.png: antwoord 404"),
+    ],
+)
+def test_mkdocs_own_lines_in_dutch(english: str, dutch: str) -> None:
+    from spiegel.site.mkdocslog import dutch as translate
+
+    assert (translate(english) or "").startswith(dutch)

@@ -323,11 +323,12 @@ class List(Validator):
             ctx.expected(path, self, value)
             return INVALID
         if not self.min_len <= len(value) <= self.max_len:
-            ctx.error(
-                path,
-                f"deze lijst heeft {len(value)} onderdelen; hier horen er {self.min_len} tot en "
-                f"met {self.max_len}.",
+            wanted = (
+                f"precies {self.min_len}"
+                if self.min_len == self.max_len
+                else f"{self.min_len} tot en met {self.max_len}"
             )
+            ctx.error(path, f"deze lijst heeft {len(value)} onderdelen; hier horen er {wanted}.")
             return INVALID
         return [self.item(v, (*path, i), ctx) for i, v in enumerate(value)]
 

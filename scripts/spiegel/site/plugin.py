@@ -37,7 +37,7 @@ from spiegel.content.notice import split
 from spiegel.content.schema import ContentError
 from spiegel.project import load_project
 from spiegel.results.package import Published
-from spiegel.site import links, pages
+from spiegel.site import links, mkdocslog, pages
 from spiegel.site.audit import audit_findings
 from spiegel.site.cache import cache_dir, load_words, save_words
 from spiegel.site.critical import SheetStore, inline_critical
@@ -103,6 +103,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
                 save_words(self.sheets.folder)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        mkdocslog.install()  # also when a build is started without on_startup (tests, scripts)
         self._end()
         self.build = None
         root = Path(config.config_file_path).parent
@@ -223,9 +224,10 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         config.site_dir = str(final)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Having this hook makes MkDocs keep this one instance for every rebuild of
-        ``mkdocs serve`` (its plugin cache), so the preview's state and the compiled
-        stylesheets live from build to build."""
+        """MkDocs' own lines in Dutch from the first one on. (Having this hook also makes
+        MkDocs keep this one instance for every rebuild of ``mkdocs serve``, its plugin cache,
+        so the preview's state and the compiled stylesheets live from build to build.)"""
+        mkdocslog.install()
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
