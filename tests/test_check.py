@@ -232,3 +232,14 @@ def test_the_build_says_what_the_check_says(project: Project) -> None:
     assert "pagina bestaat niet" not in result.stderr and "Doc file" not in result.stderr
     out = result.stdout + result.stderr
     assert "Aborted" not in out and "De site is niet bijgewerkt" in result.stdout
+
+
+def test_the_link_rule_reads_markdown_as_mkdocs_yml_says() -> None:
+    """The check parses Markdown with the build's extensions and publishes what it excludes."""
+    import yaml
+    from spiegel.site import links
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    names = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    assert tuple(names) == links.MARKDOWN_EXTENSIONS
+    assert links.exclude_docs(ROOT / "mkdocs.yml").split() == list(links.NOT_PUBLISHED)

@@ -42,23 +42,31 @@ class Broken:
 
 
 def published_files(docs_dir: Path) -> dict[str, Path]:
-    """The files of ``docs_dir`` MkDocs publishes (by site path), as ``exclude_docs`` says."""
+    """The files of ``docs_dir`` MkDocs publishes (by site path): ``exclude_docs`` of the
+    project's mkdocs.yml, matched as MkDocs matches it (gitignore rules, dot files out)."""
+    import pathspec
+
+    spec = pathspec.gitignore.GitIgnoreSpec.from_lines(
+        [".*", "/templates/", *exclude_docs(docs_dir.parent / "mkdocs.yml").splitlines()]
+    )
     out: dict[str, Path] = {}
     for path in sorted(docs_dir.rglob("*")):
         rel = path.relative_to(docs_dir).as_posix()
-        if path.is_file() and not _excluded(rel):
+        if path.is_file() and not spec.match_file(rel):
             out[rel] = path
     return out
 
 
-def _excluded(rel: str) -> bool:
-    name = rel.rsplit("/", 1)[-1]
-    return (
-        name.endswith((".yaml", ".yml"))
-        or rel.startswith("results/")
-        or name == "README.md"
-        or any(part.startswith(".") for part in rel.split("/"))
-    )
+def exclude_docs(mkdocs_yml: Path) -> str:
+    """``exclude_docs`` of mkdocs.yml (``NOT_PUBLISHED`` when it cannot be read)."""
+    import yaml
+
+    try:
+        config = yaml.safe_load(mkdocs_yml.read_text(encoding="utf-8"))
+        value = config.get("exclude_docs") if isinstance(config, dict) else None
+    except (OSError, yaml.YAMLError):
+        value = None
+    return value if isinstance(value, str) else "\n".join(NOT_PUBLISHED)
 
 
 class _Scanner:
