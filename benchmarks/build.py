@@ -1,6 +1,8 @@
 """Site build: the full `mkdocs build` of the real content (validation, generation, audit, atomic
-publish) against a plain MkDocs + Material build of the same pages as static Markdown; and the time
-from a content edit to the new page under `mkdocs serve`.
+publish) against a plain MkDocs + Material build of the same pages as static Markdown; the time
+from a content edit to the new page under `mkdocs serve`; and, under `mkdocs serve` and
+`./scripts/serve` (`spiegel.serve`), the time from saving a mistake to the page showing it, and
+from saving the fix to the fixed page (issue 22 #4).
 
     .venv/bin/python benchmarks/build.py [--runs 5]
 """
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 
 import httpx2 as httpx
-from _util import ROOT, median, row
+from _util import ROOT, free_port, median, row
 from spiegel.content.model import load_content
 from spiegel.forms.definitions import load_forms
 from spiegel.results.package import load_published
@@ -118,6 +120,51 @@ def serve_rebuild(dest: Path, rounds: int) -> float:
         proc.wait()
 
 
+def preview_rounds(dest: Path, cmd: list[str], rounds: int) -> tuple[float, float]:
+    """Medians of (save a mistake -> the open page shows it, save the fix -> the fixed page)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [a.replace("PORT", str(port)) for a in cmd],
+        cwd=dest,
+        env={**ENV, "SPIEGEL_DATABASE_URL": f"sqlite:///{dest / 'bench.sqlite3'}"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/vvg/"
+    vvg = dest / "content" / "vvg.yaml"
+    good = vvg.read_text()
+
+    def until(wanted: str, absent: str) -> float:
+        t = time.perf_counter()
+        while True:
+            try:
+                text = httpx.get(url, timeout=5).text
+            except httpx.HTTPError:
+                text = ""
+            if wanted in text and absent not in text:
+                return time.perf_counter() - t
+            if time.perf_counter() - t > 60:
+                raise RuntimeError(f"not within 60 s: {wanted}")
+            time.sleep(0.02)
+
+    said = "is hier onbekend"
+    try:
+        until("Verwonder", said)
+        broken, fixed = [], []
+        for _ in range(rounds):
+            time.sleep(1)
+            vvg.write_text(good.replace("summary:", "sumary:", 1))
+            broken.append(until(said, "\0"))
+            time.sleep(1)
+            vvg.write_text(good)
+            fixed.append(until("Verwonder", said))
+        return median(broken), median(fixed)
+    finally:
+        vvg.write_text(good)
+        proc.terminate()
+        proc.wait()
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--runs", type=int, default=5)
@@ -144,6 +191,22 @@ def main() -> None:
             f"{t_serve:.2f} s",
             "(median of 3, polling)",
         )
+        rounds = max(1, min(args.runs, 3))
+        for label, cmd in (
+            ("mkdocs serve", [sys.executable, "-m", "mkdocs", "serve", "-a", "127.0.0.1:PORT"]),
+            ("./scripts/serve", [sys.executable, "-m", "spiegel.serve", "--port", "PORT"]),
+        ):
+            to_error, to_fixed = preview_rounds(full, cmd, rounds)
+            row(
+                f"{label}: mistake saved -> page shows it",
+                f"{to_error:.2f} s",
+                f"{to_error / t_plain:.2f}x baseline",
+            )
+            row(
+                f"{label}: fix saved -> fixed page",
+                f"{to_fixed:.2f} s",
+                f"{to_fixed / t_plain:.2f}x baseline",
+            )
 
 
 if __name__ == "__main__":

@@ -204,6 +204,22 @@ def test_outbox_lists_without_personal_data_and_sends_as_eml(
     assert b"https://spiegel.example/api/afmelden/" in eml.read_bytes()
     after = run("outbox")
     assert "bellen (geen e-mailadres)" in after and "1 bericht(en) niet verstuurd" in after
+    assert "phone" not in after and "e-mail address" not in after  # issue 22 #9: Dutch
+
+
+def test_outbox_shows_amsterdam_time_like_the_export(env: str) -> None:
+    """The listing showed UTC where the export shows Europe/Amsterdam: one clock for staff."""
+    from spiegel.clock import ZONE
+
+    before = dt.datetime.now(ZONE)
+    submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
+    listing = run("outbox")
+    after = dt.datetime.now(ZONE)
+    assert listing.startswith("aangemaakt (Nederlandse tijd)\t")
+    assert f"{before:%Y-%m-%d %H:%M}" in listing or f"{after:%Y-%m-%d %H:%M}" in listing
+    utc = dt.datetime.now(dt.UTC)
+    if utc.hour != after.hour:  # always, unless Amsterdam were on UTC
+        assert f"{utc:%Y-%m-%d %H:%M}" not in listing
 
 
 def test_remind_queues_one_reminder_per_signup(env: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -50,6 +50,7 @@ from spiegel.signups.prepare import cancel_url, email_field
 from spiegel.signups.registry import Registry
 
 log = logging.getLogger("spiegel.sender")
+NO_ADDRESS = "geen e-mailadres: bel deze persoon"  # why a row waits on the call list
 
 
 class Permanent(Exception):
@@ -250,9 +251,7 @@ class Sender:
                     self.store.mark_sent(row.id)
                     continue
                 if to is None:
-                    self.store.mark_failed(
-                        row.id, "no e-mail address: phone this person", None, MANUAL
-                    )
+                    self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL)
                     continue
                 to = one_address(to)
                 msg = build_message(letter, to=to, sender=self.mail.mail_from, message_id=row.id)

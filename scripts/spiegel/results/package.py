@@ -305,7 +305,9 @@ class Published:
             path = site / DOWNLOAD_DIR / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 problems.append(
-                    f"{DOWNLOAD_DIR}/{name}: published file differs from the checked one"
+                    f"{DOWNLOAD_DIR}/{name}: het gepubliceerde bestand is anders dan het"
+                    " gecontroleerde. Bouw de site opnieuw; blijft dit, meld het dan aan de"
+                    " beheerder."
                 )
         if self.files:
             st = list(csv.DictReader(io.StringIO(self.files["stellingen.csv"])))

@@ -75,7 +75,9 @@ class Registry:
             if initial:
                 raise
             log.error(
-                "form definitions changed but are invalid; keeping the previous ones:\n%s", exc
+                "spiegel: de formulieren of de agenda zijn gewijzigd, maar er staat een fout in;"
+                " de formulieren werken verder met de vorige versie:\n%s",
+                exc,
             )
             self._stamp = stamp
             return

@@ -35,12 +35,20 @@ PROGRAMME_PAGE = {
     "collegiale-ondersteuning": "collegiale-ondersteuning/index.md",
     "gluren": "gluren-bij-de-buren/index.md",
 }
-PROGRAMME_LABEL = (
-    ("spiegelbijeenkomst", "Spiegelbijeenkomsten"),
-    ("vvg", "Verwonder- en verbetergesprekken"),
-    ("groepsevaluatie", "Groepsevaluatie"),
-)
+ACTION_PROGRAMMES = ("spiegelbijeenkomst", "vvg", "groepsevaluatie")  # where actions come from
 STATUS_LABEL = (("bezig", "Hier werken we aan"), ("gepland", "Gepland"), ("klaar", "Klaar"))
+
+
+def programme_titles(content: Content) -> dict[str, str]:
+    """Each programme's name: the ``title`` of its content file. The menu, the home page, the
+    actions page and the programme page itself all show this one title."""
+    return {
+        "spiegelbijeenkomst": content.leaflet["title"],
+        "vvg": content.vvg["title"],
+        "groepsevaluatie": content.groepsevaluatie["title"],
+        "collegiale-ondersteuning": content.collegiale["title"],
+        "gluren": content.gluren["title"],
+    }
 
 
 def bewaartermijn(days: int) -> str:
@@ -169,7 +177,8 @@ def generate(inp: SiteInput) -> dict[str, str]:
         "forms": forms,
         "today": today,
     }
-    by_programme: dict[str, list[dict[str, Any]]] = {p: [] for p, _ in PROGRAMME_LABEL}
+    titles = programme_titles(c)
+    by_programme: dict[str, list[dict[str, Any]]] = {p: [] for p in ACTION_PROGRAMMES}
     for action in c.actions["actions"]:
         by_programme[action["programme"]].append(action)
 
@@ -178,7 +187,9 @@ def generate(inp: SiteInput) -> dict[str, str]:
 
     pages: dict[str, str] = {
         "index.md": render(
-            "home.md.j2", programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()}
+            "home.md.j2",
+            programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()},
+            programme_title=titles,
         ),
         "spiegelbijeenkomst/index.md": render(
             "leaflet.md.j2",
@@ -238,7 +249,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
     pages["verbeteringen/index.md"] = render(
         "actions.md.j2",
         actions=c.actions["actions"],
-        programmes=PROGRAMME_LABEL,
+        programmes=[(p, titles[p]) for p in ACTION_PROGRAMMES],
         statuses=STATUS_LABEL,
         source_pages=source_pages,
         source_labels=source_labels,
