@@ -35,6 +35,8 @@ ERRORS = (
     (r"invalid int value: (.*)", r"\1 is geen heel getal"),
     (r"expected one argument", "hier hoort een waarde achter"),
     (r"ambiguous option: (\S+) could match (.*)", r"\1 is niet duidelijk; bedoelt u een van: \2"),
+    (r"one of the arguments (.*) is required", r"kies een van: \1"),
+    (r"not allowed with argument (\S+)", r"gaat niet samen met \1"),
 )
 
 
