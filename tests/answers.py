@@ -45,16 +45,18 @@ def body(row: dict[str, str], code: str) -> dict[str, str]:
     return out | {"code": code}
 
 
-def answer(url: str, data: list[dict[str, str]], **kw: Any) -> None:
-    """Every row answered with a code of its own, through the endpoint (the ROOT content, where
-    the evaluations are open); the answers wait in the ballot box."""
+def answer(
+    url: str, data: list[dict[str, str]], content: Path = ROOT / "content", **kw: Any
+) -> None:
+    """Every row answered with a code of its own, through the endpoint (by default the ROOT
+    content, where the evaluations are open); the answers wait in the ballot box."""
     by_group: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
     for row in data:
         by_group[(row["evaluatie"], row["respondentgroep"])].append(row)
-    app = app_for(url, **kw)
+    app = app_for(url, content_dir=content, **kw)
     with TestClient(app) as client:
         for (ev, group), rows in by_group.items():
-            for row, code in zip(rows, issue(ev, group, len(rows)), strict=True):
+            for row, code in zip(rows, issue(ev, group, len(rows), content), strict=True):
                 r = client.post("/api/forms/groepsevaluatie", json=body(row, code))
                 assert r.status_code == 201, r.text
     app.state.store.close()
