@@ -238,6 +238,7 @@ def test_export_writes_no_id_and_no_time_for_anonymous_answers(env: str, tmp_pat
     assert main(["export", "groepsevaluatie", "--format", "data", "-o", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == N_BALLOTS
+    assert not [c for c in rows[0] if c.startswith("toelichting")]  # comments: debrief only
     assert {r["id"] for r in rows} == {""}
     assert all(len(r["ingediend"]) == 10 for r in rows)  # the day, nothing finer
     orders = set()

@@ -253,3 +253,24 @@ def test_attack_7_k_lowered_after_publication_is_refused(pj: Project) -> None:
     assert code == 1 and "k ligt vast zodra de eerste code is uitgegeven" in err
     code, err = check(pj)
     assert code == 1 and "het grootboek groeit alleen" in err
+
+
+def test_the_pipelines_compare_with_the_default_branch_and_its_history() -> None:
+    """Both pipelines fetch the default branch with its history and name it SPIEGEL_BASE_REF, so
+    `spiegel check` and the build can refuse a ledger that shrank (they fail closed otherwise)."""
+    import yaml
+
+    from .conftest import ROOT
+
+    github = yaml.safe_load((ROOT / ".github/workflows/spiegel.yml").read_text(encoding="utf-8"))
+    assert github["env"]["SPIEGEL_BASE_REF"].startswith("origin/${{ github.event.repository")
+    for job in ("check", "build", "test"):
+        checkout = github["jobs"][job]["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@")
+        assert checkout["with"]["fetch-depth"] == 0, job
+    gitlab = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    assert gitlab["variables"]["GIT_DEPTH"] == "0"
+    assert gitlab["variables"]["SPIEGEL_BASE_REF"] == "origin/$CI_DEFAULT_BRANCH"
+    for job in ("check", "build", "pages", "test"):
+        script = "\n".join(gitlab[job]["script"] if job == "test" else gitlab[".install"])
+        assert "refs/remotes/origin/$CI_DEFAULT_BRANCH" in script, job
