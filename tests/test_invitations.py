@@ -344,3 +344,41 @@ def test_a_running_sender_leaves_no_sealed_invitation_in_the_wal(
     raw = raw_files(env)
     assert not [s for s in sealed if s.encode() in raw]
     services.store.close()
+
+
+def test_the_message_id_in_the_relay_log_leads_to_no_code(
+    env: str, relay: Relay, tmp_path: Path
+) -> None:
+    """A relay logs each Message-ID (the outbox row's id) with its recipient. The codes of a
+    batch are stored in an order shuffled apart from the messages: neither the row order nor
+    the transaction pairs a message with the keyed hash of its code."""
+    people = [f"persoon{i}@example.nl" for i in range(8)]
+    assert invite(tmp_path, people)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    mails = relay.wait_for(8)
+    from spiegel.security.invites import code_key
+    from spiegel.services import Services
+
+    services = Services.from_env()
+    key_of_message = {
+        m["Message-ID"].strip("<>").split("@")[0]: code_key(
+            services.keys, normalise(CODE.findall(text_of(m))[0]) or ""
+        )
+        for m in mails
+    }
+    services.store.close()
+    store = open_store(env)
+    order = " ORDER BY rowid" if store.kind == "sqlite" else " ORDER BY ctid"
+    with store.dialect.read() as conn:  # type: ignore[attr-defined]
+        codes = [r[0] for r in conn.execute("SELECT code_key FROM invitations" + order).fetchall()]
+        messages = [
+            r[0] for r in conn.execute("SELECT id FROM outbox WHERE kind = 'invitation'" + order)
+        ]
+        if store.kind == "postgresql":
+            shared = conn.execute(
+                "SELECT count(DISTINCT i.xmin::text) FROM invitations i"
+            ).fetchone()[0]
+            assert shared == 1  # one transaction for the whole batch: no pairing by xmin
+    store.close()
+    assert sorted(codes) == sorted(key_of_message.values())
+    assert [key_of_message[m] for m in messages] != codes  # 1 in 8! that a shuffle matches
