@@ -382,3 +382,15 @@ def test_the_message_id_in_the_relay_log_leads_to_no_code(
     store.close()
     assert sorted(codes) == sorted(key_of_message.values())
     assert [key_of_message[m] for m in messages] != codes  # 1 in 8! that a shuffle matches
+
+
+def test_no_invitation_goes_out_for_an_evaluation_that_closed(
+    env: str, relay: Relay, tmp_path: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert invite(tmp_path, ["anna@example.nl"])[0] == 0
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # before sending
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
+    assert run("outbox", "send")[0] == 0
+    assert relay.messages == []
+    status = invitations.overview(open_store(env))[EV]["managers"]
+    assert (status.delivered, status.failed) == (0, 1)

@@ -250,6 +250,9 @@ class Sender:
         values = plain(json.loads(row.data), self.cipher)
         site = (self.registry.settings.site_url or self.mail.public_address()).rstrip("/")
         form = self.registry.forms().get("groepsevaluatie")
+        field = form.by_name.get("evaluatie") if form else None
+        if field is not None and values.get("evaluatie") not in {c.value for c in field.choices}:
+            raise Permanent("the evaluation is closed: no invitation any more")
         link = f"{site}{form.url if form else '/groepsevaluatie/vragenlijst/'}"
         letter = invitation_letter(
             row.kind,
