@@ -371,6 +371,8 @@ def test_the_message_id_in_the_relay_log_leads_to_no_code(
     order = " ORDER BY rowid" if store.kind == "sqlite" else " ORDER BY ctid"
     with store.dialect.read() as conn:  # type: ignore[attr-defined]
         codes = [r[0] for r in conn.execute("SELECT code_key FROM invitations" + order).fetchall()]
+        times = {str(r[0]) for r in conn.execute("SELECT created_at FROM invitations").fetchall()}
+        assert len(times) == 1 and ("T00:00:00" in times.pop() or store.kind == "postgresql")
         messages = [
             r[0] for r in conn.execute("SELECT id FROM outbox WHERE kind = 'invitation'" + order)
         ]

@@ -89,12 +89,13 @@ class EvaluationDB:
     def _codes(self, conn: Any, ev: str, group: str, code_keys: list[str]) -> None:
         keys = list(code_keys)
         _shuffle(keys)  # apart from the order of the messages and the addresses
+        day = now().replace(hour=0, minute=0, second=0)  # no time that matches a message's
         conn.cursor().executemany(
             self._sql(
                 "INSERT INTO invitations (code_key, evaluation, respondent_group, created_at)"
                 " VALUES (?, ?, ?, ?)"
             ),
-            [(k, ev, group, self.dialect.time(now())) for k in keys],
+            [(k, ev, group, self.dialect.time(day)) for k in keys],
         )
 
     def _mails(self, conn: Any, ev: str, group: str, kind: str, sealed: list[str]) -> list[str]:
