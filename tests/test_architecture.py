@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "snapshot": {"content", "forms", "project"},
     "results": {"content", "forms"},
     "editor": {"content", "forms"},
-    "signups": {"content", "forms", "db", "security", "snapshot"} | BOTTOM,
+    "signups": {"content", "forms", "results", "db", "security", "snapshot"} | BOTTOM,
     # the outbox renders what the sign-up service queued (cancel links, letters)
     # (the worker takes the process's Services: a type only, never built here)
     "outbox": {"content", "forms", "db", "security", "signups", "services"} | BOTTOM,

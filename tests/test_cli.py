@@ -17,6 +17,7 @@ from spiegel.db import open_store
 from spiegel.signups.export import neutralise
 from starlette.testclient import TestClient
 
+from .answers import issue
 from .test_endpoint import app_for
 from .test_forms import VALID
 
@@ -101,7 +102,7 @@ def test_export_decrypts_with_the_key(env: str, monkeypatch: pytest.MonkeyPatch)
 
 def test_groepsevaluatie_export_writes_nvt_as_empty(env: str) -> None:
     answers = {f"s{i:02d}": "4" for i in range(1, 13)} | {"s03": "nvt"}
-    code = run("invite", "cardiologie-2026", "--group", "managers", "--count", "1").split(",")[-1]
+    [code] = issue("cardiologie-2026", "managers", 1)
     submit(
         env,
         "groepsevaluatie",
@@ -167,8 +168,9 @@ def test_help_is_dutch(command: str, capsys: pytest.CaptureFixture[str]) -> None
     [
         ([], "spiegel: dit ontbreekt nog: OPDRACHT"),
         (["exporteer"], "'exporteer' kan niet; kies uit"),
-        (["invite", "x"], "spiegel invite: dit ontbreekt nog: --group, --count"),
-        (["invite", "x", "--group", "a", "--count", "tien"], "'tien' is geen heel getal"),
+        (["invite", "x"], "spiegel invite: kies een van: --addresses --slips --remind"),
+        (["invite", "x", "--group", "a", "--slips", "tien"], "'tien' is geen heel getal"),
+        (["invite", "x", "--slips", "1", "--remind"], "--remind: gaat niet samen met --slips"),
         (["outbox", "verstuur"], "bij list|send: 'verstuur' kan niet; kies uit 'list', 'send'"),
         (["check", "--wat"], "dit begrijp ik niet: --wat"),
     ],

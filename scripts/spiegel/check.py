@@ -17,10 +17,11 @@ from spiegel.content.schema import ContentError, Issue
 from spiegel.project import Project, load_project
 
 
-def check(content_dir: Path, forms_dir: Path) -> list[Issue]:
-    """Every problem in ``content/`` and ``forms/``; labels are relative to the project root."""
+def check(content_dir: Path, forms_dir: Path, base_ref: str | None = None) -> list[Issue]:
+    """Every problem in ``content/`` and ``forms/``; labels are relative to the project root.
+    ``base_ref``: SPIEGEL_BASE_REF (the published side, for the rules that compare with it)."""
     try:
-        project = load_project(content_dir, forms_dir)
+        project = load_project(content_dir, forms_dir, base_ref=base_ref)
     except ContentError as exc:
         return sorted(set(exc.issues))
     return link_issues(project)

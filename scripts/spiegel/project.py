@@ -46,8 +46,11 @@ class Project:
         return self.content.site
 
 
-def load_project(content_dir: Path, forms_dir: Path, *, published: bool = True) -> Project:
-    """Load and check everything; raise one ContentError listing every problem found."""
+def load_project(
+    content_dir: Path, forms_dir: Path, *, published: bool = True, base_ref: str | None = None
+) -> Project:
+    """Load and check everything; raise one ContentError listing every problem found.
+    ``base_ref``: SPIEGEL_BASE_REF, the default branch the results ledger must extend."""
     content_dir, forms_dir = Path(content_dir), Path(forms_dir)
     root = content_dir.resolve().parent
     label, forms_label = _label(content_dir, root), _label(forms_dir, root)
@@ -67,12 +70,24 @@ def load_project(content_dir: Path, forms_dir: Path, *, published: bool = True) 
                 results = load_published(content_dir / "results", content, f"{label}/results")
             except ContentError as exc:
                 issues += exc.issues
+            issues += _ledger_history(content_dir, root, label, base_ref)
     forms, form_issues = _forms(content, content_dir, forms_dir, label, forms_label)
     issues += form_issues
     if issues or content is None:
         raise ContentError(issues)
     examples = tuple(content.examples) + tuple(forms_examples(forms_dir, forms_label))
     return Project(root, content, forms, label, forms_label, results, examples)
+
+
+def _ledger_history(content_dir: Path, root: Path, label: str, base_ref: str | None) -> list[Issue]:
+    """The results ledger extends every committed version of itself (results/history.py)."""
+    from spiegel.content.baseline import find_baseline
+    from spiegel.results.history import ledger_history
+    from spiegel.results.ledger import FILE
+
+    path = content_dir / "results" / FILE
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    return ledger_history(find_baseline(root, base_ref), current, f"{label}/results")
 
 
 def _forms(

@@ -10,8 +10,14 @@ from typing import TextIO
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel import check
+    from spiegel.config import ConfigError, build_settings
 
-    issues = check.check(Path(args.content), Path(args.forms))
+    try:
+        base_ref = build_settings().base_ref
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    issues = check.check(Path(args.content), Path(args.forms), base_ref)
     if args.format == "github":
         if issues:
             print(check.github(issues), file=out)

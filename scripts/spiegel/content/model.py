@@ -314,8 +314,10 @@ def anonymity_texts(ge: dict[str, Any]) -> dict[str, str]:
         "anonimiteit": (
             f"Wij publiceren alleen cijfers van een groep met minstens {k} reacties. Een gemiddelde"
             f" tonen wij vanaf {k} antwoorden. Hoeveel procent elk antwoord koos, tonen wij pas"
-            f" vanaf {K_DISTRIBUTION} antwoorden. Toelichtingen publiceren wij nooit. Wij"
-            f" publiceren de uitkomsten één keer, als de vragenlijst is gesloten. {clear}"
+            f" vanaf {K_DISTRIBUTION} antwoorden. Toelichtingen publiceren wij nooit: de"
+            " coördinator van de evaluatie haalt eruit wat iemand herkenbaar maakt en bespreekt"
+            " ze alleen met de groep zelf. Wij publiceren de uitkomsten één keer, als de"
+            f" vragenlijst is gesloten. {clear}"
         ),
         "eenduidig": clear,
         "samen_delen": (
@@ -325,8 +327,9 @@ def anonymity_texts(ge: dict[str, Any]) -> dict[str, str]:
             " gemiddeld antwoordden."
         ),
         "code": (
-            "Met de code uit uw uitnodiging vult u de vragenlijst één keer in. Wij bewaren niet"
-            " welke code bij welke antwoorden hoort."
+            "Uw code kreeg u per e-mail van ons, of op een strookje. Met die code vult u de"
+            " vragenlijst één keer in. Niemand heeft een lijst met codes, ook de coördinator"
+            " niet, en wij bewaren niet welke code bij welke antwoorden hoort."
         ),
     }
 

@@ -31,6 +31,10 @@ NOTICE = "notice"  # to a coordinator: a new request came in (no personal data)
 # learn that it was a repeat (the web answer looks like a new sign-up's, issue 20 #1)
 REPEAT = "repeat"
 ONCE_KINDS = (REMINDER, LETTER)  # at most one per sign-up, however often the command runs
+# A groepsevaluatie invitation (its code by e-mail) and the reminder to a group (issue 19): the
+# address and code are sealed in the row's data until the relay took the message, then wiped.
+INVITATION, INVITATION_REMINDER = "invitation", "invitation_reminder"
+FORGET_ON_DELIVERY = (INVITATION, INVITATION_REMINDER)
 # The longest a request waits for the database (a lock, a statement, a connection); then 503.
 WAIT_SECONDS = 5.0
 
@@ -156,6 +160,9 @@ class Store(Protocol):
     ) -> None: ...
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]: ...
     def secret(self, name: str) -> str: ...
+    def wipe_freed(self, changed: int) -> None:
+        """Overwrite what deleted or blanked rows left behind (as after a purge)."""
+
     def close(self) -> None: ...
 
 

@@ -22,6 +22,8 @@ from spiegel.content.texts import render_html, render_text
 from spiegel.db.base import (
     CANCELLATION,
     CONFIRMATION,
+    INVITATION,
+    INVITATION_REMINDER,
     PROMOTION,
     REMINDER,
     REPEAT,
@@ -85,6 +87,19 @@ def session_letter(
     )
     ics = _ics(session, org, agenda_url) if kind in WITH_ICS else None
     return Letter(text.subject, text.paragraphs, ics)
+
+
+def invitation_letter(
+    kind: str, values: dict[str, str], org: dict[str, Any], link: str, results: str
+) -> Letter:
+    """A groepsevaluatie invitation (with its code) or the group's reminder (without one);
+    wording: ``outbox/templates/invitation.txt.j2`` and ``invitation_reminder.txt.j2``."""
+    name = {INVITATION: "invitation", INVITATION_REMINDER: "invitation_reminder"}[kind]
+    who = org.get("name") or org.get("site_name") or "Spiegel"
+    text = render_text(
+        "spiegel.outbox", f"{name}.txt.j2", v=values, org=org, who=who, link=link, results=results
+    )
+    return Letter(text.subject, text.paragraphs)
 
 
 def _html(paragraphs: tuple[str, ...]) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import ipaddress
+import json
 import logging
 import smtplib
 import ssl
@@ -31,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 from spiegel.db.base import (
     DIGEST,
     FAILED,
+    FORGET_ON_DELIVERY,
     LETTER,
     MANUAL,
     MAX_ATTEMPTS,
@@ -42,7 +44,7 @@ from spiegel.db.base import (
     now,
 )
 from spiegel.mailsettings import MailSettings
-from spiegel.outbox.messages import Letter, build_message, session_letter
+from spiegel.outbox.messages import Letter, build_message, invitation_letter, session_letter
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.files import private_dir, write_private
 from spiegel.signups.letters import LetterText, greeting
@@ -203,6 +205,8 @@ class Sender:
 
     def compose(self, row: OutboxRow) -> tuple[Letter, str | None]:
         """(what to say, to whom); the address comes from the sign-up, opened only here."""
+        if row.kind in FORGET_ON_DELIVERY:
+            return self._invitation(row)
         if row.submission_id is None:
             if (
                 row.kind in (DIGEST, NOTICE) and row.recipient
@@ -240,9 +244,38 @@ class Sender:
         )
         return letter, to or None
 
+    def _invitation(self, row: OutboxRow) -> tuple[Letter, str | None]:
+        """A groepsevaluatie invitation or reminder: address and code sealed in the row."""
+        if not row.data:
+            raise Permanent("the invitation was wiped (its evaluation closed)")
+        values = plain(json.loads(row.data), self.cipher)
+        site = (self.registry.settings.site_url or self.mail.public_address()).rstrip("/")
+        form = self.registry.forms().get("groepsevaluatie")
+        field = form.by_name.get("evaluatie") if form else None
+        if field is not None and values.get("evaluatie") not in {c.value for c in field.choices}:
+            raise Permanent("the evaluation is closed: no invitation any more")
+        link = f"{site}{form.url if form else '/groepsevaluatie/vragenlijst/'}"
+        letter = invitation_letter(
+            row.kind,
+            values,
+            self.registry.organisation(),
+            link,
+            f"{site}/groepsevaluatie/resultaten/",
+        )
+        return letter, values.get("aan") or None
+
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns the number of rows handled (sent, retried or failed)."""
         rows = self.store.claim_outbox(limit, self.lease)
+        try:
+            return self._deliver(rows)
+        finally:
+            # what an invitation held is blanked when it is marked sent or failed for good;
+            # overwrite what that left behind (SQLite WAL, PostgreSQL dead rows)
+            if any(r.kind in FORGET_ON_DELIVERY for r in rows):
+                self.store.wipe_freed(len(rows))
+
+    def _deliver(self, rows: list[OutboxRow]) -> int:
         for i, row in enumerate(rows):
             try:
                 letter, to = self.compose(row)

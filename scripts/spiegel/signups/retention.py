@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from spiegel.db.base import Store
+from spiegel.db.evaluations import EvaluationDB
+from spiegel.signups import invitations
 
 SERVE_ACTOR = "spiegel serve"  # the audit log's name for the serve process's own purge
 
@@ -20,9 +22,19 @@ def cutoffs(forms: Mapping[str, Any], at: dt.datetime) -> dict[str, dt.datetime]
 
 
 def purge(store: Store, forms: Mapping[str, Any], actor: str, at: dt.datetime) -> dict[str, int]:
-    """Delete every row past its retention period; one audit entry per form that lost rows."""
-    deleted = store.purge(cutoffs(forms, at))
+    """Delete every row past its retention period; one audit entry per form that lost rows.
+    Also: what was kept for the invitations of a groepsevaluatie that closed (addresses for the
+    reminder, undelivered codes) is wiped, and edited debrief comments go with the answers."""
+    limits = cutoffs(forms, at)
+    deleted = store.purge(limits)
     for form_id, n in deleted.items():
         if n:
             store.audit(actor, "purge", form_id, f"{n} rows past retention")
+    still_open = invitations.open_evaluations(forms)
+    if still_open is not None:
+        for ev in invitations.close_finished(store, still_open, at.date()):
+            store.audit(actor, "purge", invitations.FORM, f"{ev}: invitations closed, wiped")
+        gone = EvaluationDB(store).purge_debrief(limits[invitations.FORM])
+        if gone:
+            store.audit(actor, "purge", invitations.FORM, f"{gone} debrief texts past retention")
     return deleted

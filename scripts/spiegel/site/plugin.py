@@ -115,7 +115,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             self.sheets = SheetStore(cache)
         load_words(cache)
         try:
-            project = load_project(docs, root / "forms")
+            project = load_project(docs, root / "forms", base_ref=build_settings().base_ref)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         label = project.content_label

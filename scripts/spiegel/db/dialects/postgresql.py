@@ -29,7 +29,15 @@ from spiegel.db.postgres_migrations import PG_MIGRATIONS
 POOL_SIZE = 8
 MIGRATION_LOCK = 7_420_001  # advisory lock id while migrating
 # what a purge deletes from: the sign-ups, their contact keys (cascade), their messages, counts
-PURGED_TABLES = ("submissions", "contacts", "outbox", "signup_counts", "ballot_box")
+PURGED_TABLES = (
+    "submissions",
+    "contacts",
+    "outbox",
+    "signup_counts",
+    "ballot_box",
+    "invitation_addresses",
+    "debrief_texts",
+)
 log = logging.getLogger("spiegel.db")
 
 
