@@ -22,6 +22,7 @@ a{color:#1d4f91;text-decoration:underline}
 .spiegel-field{margin:0 0 1.4rem;border:0;padding:0;min-width:0}
 .spiegel-label,.spiegel-legend{display:block;font-weight:700;margin-bottom:.3rem;padding:0}
 .spiegel-optional{font-weight:400}.spiegel-hint{color:#4a4a4a;margin:0 0 .4rem}
+.spiegel-consent .spiegel-hint{margin-left:2rem}
 input[type=text],input[type=email],input[type=tel],select,textarea{display:block;width:100%;
 max-width:30rem;font:inherit;padding:.5rem .6rem;border:2px solid #3b3b3b;box-sizing:border-box}
 .spiegel-option{display:flex;gap:.6rem;margin:.35rem 0}.spiegel-option input{width:1.4rem;height:1.4rem;flex:none}
