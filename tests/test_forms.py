@@ -186,7 +186,11 @@ def test_groepsevaluatie_is_anonymous_and_complete(forms: dict[str, Form]) -> No
     assert not any(f.type in ("email", "phone") or f.personal for f in form.fields)
     statements = [f for f in form.fields if f.type == "scale"]
     assert len(statements) == 12
-    data = {"evaluatie": "cardiologie-2026", "respondentgroep": "managers", "code": "ABCD-EF23-4567"}
+    data = {
+        "evaluatie": "cardiologie-2026",
+        "respondentgroep": "managers",
+        "code": "ABCD-EF23-4567",
+    }
     data |= {f.name: "3" for f in statements}
     data["s05"] = "nvt"
     clean, errors = validate_submission(form, data, TODAY)

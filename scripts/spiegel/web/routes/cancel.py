@@ -152,7 +152,9 @@ async def cancel(request: Request) -> Response:
 def _standing(status: str) -> str:
     """The question on the cancel page, true for where the person stands."""
     if status == WAITLIST:
-        return "U staat op de wachtlijst. Wilt u zich afmelden? Dan haalt u uw naam van de wachtlijst."
+        return (
+            "U staat op de wachtlijst. Wilt u zich afmelden? Dan haalt u uw naam van de wachtlijst."
+        )
     return "U heeft een plek. Wilt u zich afmelden? Dan komt uw plek vrij voor iemand anders."
 
 
@@ -166,4 +168,3 @@ def _cancelled(before: str, promoted: bool) -> str:
         seat = "Uw plek is weer vrij."
     # the cancel link is only ever sent by e-mail: the person has an address for the message
     return f"U bent afgemeld. {seat} U krijgt hierover nog een e-mail."
-
