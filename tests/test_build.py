@@ -298,8 +298,8 @@ def test_without_logo_the_name_stands_alone(project: Project) -> None:
     assert "<img" not in home and "spiegel-home-logo" not in home
     assert 'aria-label="Naar de startpagina van Spiegel"' in home  # the icon link keeps a name
     assert (
-        'Spiegel<span class="spiegel-org-name"><span class="spiegel-org-sep"> · </span>'
-        "Zorggroep Voorbeeld</span>" in home
+        '<span class="spiegel-site-name">Spiegel</span><span class="spiegel-org-name">'
+        '<span class="spiegel-org-sep"> · </span>Zorggroep Voorbeeld</span>' in home
     )
 
 
