@@ -119,6 +119,14 @@ def test_what_happens_next_is_said_before_the_button(built_site: Project, form_i
     assert page.count("Wat gebeurt er daarna?") == 1
 
 
+def test_the_error_page_also_says_what_happens_next_before_the_button(
+    sqlite_client: TestClient,
+) -> None:
+    page = sqlite_client.post("/api/forms/vvg", data={"naam": "Sam"}).text
+    assert page.index("Wat gebeurt er daarna?") < page.index('<button type="submit"')
+    assert "De coördinator plant het gesprek samen met de afdeling." in page
+
+
 # ------------------------------------------------------------------ peer support
 
 

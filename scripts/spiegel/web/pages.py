@@ -74,6 +74,13 @@ def _heading(text: str) -> str:
     return hyphenate_text(escape(text))
 
 
+def _next(form: Form) -> str:
+    """What happens next, before the button, as on the site's form (its own words only: the
+    terms the site adds from content/ are on the form's page)."""
+    paragraphs = [" ".join(p.split()) for p in form.next_steps.split("\n\n") if p.strip()]
+    return "<h2>Wat gebeurt er daarna?</h2>" + "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+
+
 def error_page(
     form: Form,
     values: Mapping[str, str],
@@ -85,7 +92,9 @@ def error_page(
     today: dt.date,
     organisation: Mapping[str, Any] | None = None,
 ) -> str:
-    form_html = render_form(form, action=action, today=today, values=values, errors=errors)
+    form_html = render_form(
+        form, action=action, today=today, values=values, errors=errors, before_submit=_next(form)
+    )
     body = (
         f"<h1>{_heading(form.title)}</h1><p>Uw gegevens zijn nog niet verstuurd. Pas de punten hieronder aan"
         f" en verstuur het formulier opnieuw.</p>{form_html}"
