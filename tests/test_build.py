@@ -340,7 +340,10 @@ def test_without_logo_the_name_stands_alone(project: Project) -> None:
     home = project.page("")
     assert "<img" not in home and "spiegel-home-logo" not in home
     assert 'aria-label="Naar de startpagina van Spiegel"' in home  # the icon link keeps a name
-    assert 'Spiegel<span class="spiegel-org-name"> · Zorggroep Voorbeeld' in home
+    assert (
+        '<span class="spiegel-site-name">Spiegel</span><span class="spiegel-org-name">'
+        '<span class="spiegel-org-sep"> · </span>Zorggroep Voorbeeld</span>' in home
+    )
 
 
 @pytest.mark.skipif(

@@ -26,15 +26,32 @@ class Definitions:
     # what the e-mails need: session details (date as ISO text)
     sessions: dict[str, dict[str, str]] = field(default_factory=dict)
     organisation: dict[str, Any] = field(default_factory=dict)  # site.yaml organisation
+    # the leaflet's practical texts the confirmation repeats (room access, travel costs...)
+    practical: dict[str, str] = field(default_factory=dict)
 
 
-def sessions_of(sessions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    return {
+def sessions_of(
+    sessions: list[dict[str, Any]], leaflet: dict[str, Any] | None = None
+) -> dict[str, dict[str, str]]:
+    out = {
         str(s["id"]): {
             k: (s[k].isoformat() if hasattr(s[k], "isoformat") else str(s[k])) for k in SESSION_KEYS
         }
         for s in sessions
     }
+    if leaflet is not None:  # the room's access: the session's own text, else the leaflet's
+        from spiegel.content.model import session_access  # YAML side only: not at cold start
+
+        for s in sessions:
+            out[str(s["id"])]["access"] = session_access(s, leaflet)
+    return out
+
+
+def practical_of(leaflet: dict[str, Any]) -> dict[str, str]:
+    """The practical texts of the leaflet that every confirmation repeats."""
+    from spiegel.content.model import PRACTICAL_TEXTS
+
+    return {k: str(leaflet["practical"][k]) for k in PRACTICAL_TEXTS}
 
 
 def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
@@ -49,8 +66,9 @@ def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
         project.forms,
         str(content.site["site_name"]),
         codes,
-        sessions_of(content.sessions["sessions"]),
+        sessions_of(content.sessions["sessions"], content.leaflet),
         dict(content.site["organisation"]),
+        practical_of(content.leaflet),
     )
 
 
@@ -62,6 +80,7 @@ def dump(defs: Definitions) -> str:
         "forms": [form_to_dict(f) for f in defs.forms.values()],
         "sessions": defs.sessions,
         "organisation": defs.organisation,
+        "practical": defs.practical,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
@@ -79,4 +98,5 @@ def load(path: Path) -> Definitions:
         frozenset(data["codes_required"]),
         data["sessions"],
         data.get("organisation") or {},
+        data.get("practical") or {},
     )

@@ -153,6 +153,34 @@ SITE = Obj(
     check=_check_site,
 )
 
+# ------------------------------------------------------------------ practical information
+
+# Plain text (no Markdown): these also go into the confirmation e-mail, which shows no markup.
+PlainText = Str(1, 600, what="een korte tekst zonder opmaak, hoogstens 600 tekens")
+
+# What a patient needs to know to come, beyond time and place (issue 21): in the leaflet, the
+# agenda and the confirmation e-mail. The organisation decides these; the sources do not say.
+PRACTICAL_DOCS = {
+    "access": "Is de zaal toegankelijk: lift, plek voor een rolstoel, ringleiding?",
+    "travel_refund": "Hoe krijgt iemand de reiskosten terug?",
+    "recording": "Wordt het gesprek opgenomen (geluid of beeld)?",
+    "own_doctor": "Kan de eigen arts of verpleegkundige van een deelnemer meeluisteren?",
+}
+PRACTICAL_TEXTS = tuple(PRACTICAL_DOCS)
+
+# A session in another room says how that room is reached; without it the leaflet's text holds.
+SESSION_PRACTICAL: dict[str, Validator | Opt] = {"access": Opt(PlainText)}
+SESSION_PRACTICAL_DOCS = {
+    "access": "Toegankelijkheid van deze zaal, als die anders is dan in spiegelbijeenkomst.yaml"
+    " (practical > access)."
+}
+
+
+def session_access(session: dict[str, Any], leaflet: dict[str, Any]) -> str:
+    """How the room of ``session`` is reached: its own text, else the leaflet's."""
+    return str(session.get("access") or leaflet["practical"]["access"])
+
+
 # ------------------------------------------------------------------ sessions.yaml
 
 
@@ -186,9 +214,11 @@ SESSION = Obj(
         "audience": Str(1, 200),
         "capacity": Opt(Int(1, 20, example=7), 7),
         "signup_deadline": Opt(Date()),
+        **SESSION_PRACTICAL,
     },
     check=_check_session,
     docs={
+        **SESSION_PRACTICAL_DOCS,
         "id": "Een unieke naam voor deze bijeenkomst, bijvoorbeeld jaar-maand-afdeling.",
         "date": "De dag van de bijeenkomst. Na deze dag verdwijnt hij vanzelf van de site.",
         "start": "Begintijd.",
@@ -242,7 +272,9 @@ LEAFLET = Obj(
                 "route": Markdown,
                 "parking": Markdown,
                 "costs": Markdown,
-            }
+                **{key: PlainText for key in PRACTICAL_TEXTS},
+            },
+            docs=PRACTICAL_DOCS,
         ),
     },
     check=_check_leaflet,
@@ -384,6 +416,10 @@ GROEPSEVALUATIE = Obj(
             noun="de activiteit",
         ),
         "disclosure": Opt(DISCLOSURE, {"k": K_USUAL, "lower_k_reason": None}),
+        # that the results are published openly, and who decides (the sources do not say)
+        "publication": Section(),
+        # within how many days a group that asks for an evaluation hears back (the request form)
+        "request_reply_days": Int(1, 60, 14),
         "evaluations": List(
             Obj(
                 {
@@ -427,6 +463,8 @@ COLLEGIALE = Obj(
         ),
         "confidentiality": Section(),
         "first_contact_hours": Int(1, 168),
+        # does the weekend count in those hours? The sources do not say: the organisation decides
+        "first_contact_weekend": Bool(),
         "what_follows": List(Str(1, 300), 1, 10, noun="de stap"),
         "urgent_help": Obj({"occupational_health_phone": Phone()}),
         "open_disclosure": Section(),
@@ -628,13 +666,16 @@ def check_references(content: Content, label_root: str, lines: dict[str, Lines])
     sessions = {s["id"] for s in content.sessions["sessions"]}
     evaluations = {e["id"] for e in content.groepsevaluatie["evaluations"]}
     size = content.leaflet["group_size"]
+    # the leaflet promises "ongeveer 5 tot 7 andere (oud-)patiënten": seats = others + yourself
+    low, high = size["min"] + 1, size["max"] + 1
     sctx = Context(f"{label_root}/{FILES['sessions'][0]}", lines["sessions"], schema=SESSIONS)
     for i, s in enumerate(content.sessions["sessions"]):
-        if not size["min"] <= s["capacity"] <= size["max"]:
+        if not low <= s["capacity"] <= high:
             sctx.error(
                 ("sessions", i, "capacity"),
-                f"het aantal plaatsen moet {size['min']} tot en met {size['max']} zijn, zoals de "
-                f"folder belooft (spiegelbijeenkomst.yaml, group_size), maar het is {s['capacity']}. "
+                f"het aantal plaatsen moet {low} tot en met {high} zijn: de folder belooft dat u "
+                f"met {size['min']} tot {size['max']} andere (oud-)patiënten praat "
+                f"(spiegelbijeenkomst.yaml, group_size), plus uzelf. Maar het is {s['capacity']}. "
                 f"Pas capacity of group_size aan.",
             )
     for a in content.actions["actions"]:

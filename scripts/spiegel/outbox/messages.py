@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -19,16 +20,7 @@ from typing import Any
 
 from spiegel.content.calendar import session_ics
 from spiegel.content.texts import render_html, render_text
-from spiegel.db.base import (
-    CANCELLATION,
-    CONFIRMATION,
-    INVITATION,
-    INVITATION_REMINDER,
-    PROMOTION,
-    REMINDER,
-    REPEAT,
-    WAITLIST_MSG,
-)
+from spiegel.outbox.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -51,16 +43,21 @@ def _cached_ics(key: str) -> str:
     return session_ics({**session, "date": dt.date.fromisoformat(session["date"])}, org, agenda_url)
 
 
-# The template of each kind (outbox/templates/<name>.txt.j2): the wording lives there.
-TEMPLATES = {
-    CONFIRMATION: "confirmation",
-    PROMOTION: "promotion",
-    REMINDER: "reminder",
-    WAITLIST_MSG: "waitlist",
-    CANCELLATION: "cancellation",
-    REPEAT: "repeat",
-}
-WITH_ICS = (CONFIRMATION, PROMOTION, REMINDER)  # the kinds about an appointment one keeps
+# The template of each kind (outbox/templates/<name>.txt.j2), from the one table of kinds.
+TEMPLATES = {k.name: k.template for k in KINDS.values() if k.template}
+WITH_ICS = tuple(k.name for k in KINDS.values() if k.ics)  # about an appointment one keeps
+
+
+# A web or e-mail address, or a word that looks like a domain ("evil.example"): mail programs
+# turn these into links, even in plain text.
+LINKISH = re.compile(r"://|www\.|@|[a-z0-9-]\.[a-z]{2,}", re.I)
+
+
+def quotable(text: str) -> str:
+    """What a person wrote, if our e-mail may quote it: nothing a mail program would make a
+    link under our name (anyone can sign up someone else's address with a text of their own)."""
+    text = " ".join(text.split())
+    return "" if LINKISH.search(text) else text
 
 
 def session_letter(
@@ -71,11 +68,19 @@ def session_letter(
     org: dict[str, Any],
     cancel_link: str,
     agenda_url: str,
+    signup: dict[str, str] | None = None,
+    practical: dict[str, str] | None = None,
 ) -> Letter:
-    """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``)."""
+    """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``).
+
+    ``signup`` holds what the person filled in (opened at send time): the e-mail says what is
+    true for them (whether they asked to move up from the waiting list, the need they wrote).
+    ``practical`` is the leaflet's practical information (content/spiegelbijeenkomst.yaml)."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown message kind {kind!r}")
     who = org.get("name") or org.get("site_name") or "Spiegel"
+    values = signup or {}
+    need = values.get("toegankelijkheid", "")
     text = render_text(
         "spiegel.outbox",
         f"{TEMPLATES[kind]}.txt.j2",
@@ -84,6 +89,10 @@ def session_letter(
         org=org,
         cancel_link=cancel_link,
         who=who,
+        may_promote=values.get("doorschuiven") == "ja",
+        need=bool(need.strip()),
+        need_text=quotable(need),
+        practical=practical or {},
     )
     ics = _ics(session, org, agenda_url) if kind in WITH_ICS else None
     return Letter(text.subject, text.paragraphs, ics)
@@ -94,7 +103,9 @@ def invitation_letter(
 ) -> Letter:
     """A groepsevaluatie invitation (with its code) or the group's reminder (without one);
     wording: ``outbox/templates/invitation.txt.j2`` and ``invitation_reminder.txt.j2``."""
-    name = {INVITATION: "invitation", INVITATION_REMINDER: "invitation_reminder"}[kind]
+    name = KINDS[kind].template if kind in KINDS and KINDS[kind].respondent else None
+    if name is None:
+        raise ValueError(f"not an invitation: {kind!r}")
     who = org.get("name") or org.get("site_name") or "Spiegel"
     text = render_text(
         "spiegel.outbox", f"{name}.txt.j2", v=values, org=org, who=who, link=link, results=results

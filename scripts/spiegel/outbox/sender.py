@@ -241,6 +241,8 @@ class Sender:
             org=self.registry.organisation(),
             cancel_link=cancel_url(public, self.link_key, sub.id),
             agenda_url=site + "/spiegelbijeenkomst/agenda/",
+            signup=values,
+            practical=self.registry.practical(),
         )
         return letter, to or None
 

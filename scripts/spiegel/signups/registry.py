@@ -117,6 +117,10 @@ class Registry:
         """content.site["organisation"]: name, phone, e-mail... for pages and e-mails."""
         return self._defs.organisation
 
+    def practical(self) -> dict[str, str]:
+        """The leaflet's practical texts (room access, travel costs, recording, own doctor)."""
+        return self._defs.practical
+
     def has_special_category(self) -> bool:
         return any(f.privacy["special_category"] for f in self._defs.forms.values())
 

@@ -24,6 +24,7 @@ from spiegel.content.model import LEAFLET_SECTIONS, Content, anonymity_texts
 from spiegel.content.phone import tel_href
 from spiegel.forms.definitions import Form
 from spiegel.forms.html import render_form
+from spiegel.outbox.kinds import KINDS
 from spiegel.site.logo import logo_info
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -161,6 +162,13 @@ def environment(cache_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def markdown_html(text: str) -> str:
+    """A small piece of Markdown as HTML, for a place MkDocs does not convert (inside a form)."""
+    import markdown  # MkDocs' own Markdown library
+
+    return markdown.markdown(text, extensions=["attr_list"])
+
+
 def form_action(endpoint: str, form: Form) -> str:
     return f"{endpoint.rstrip('/')}/forms/{form.id}"
 
@@ -196,6 +204,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
             leaflet=c.leaflet,
             section_order=LEAFLET_SECTIONS,
             actions=by_programme["spiegelbijeenkomst"],
+            has_own_access=any(s["access"] for s in c.sessions["sessions"]),
         ),
         "vvg/index.md": render("vvg.md.j2", vvg=c.vvg, actions=by_programme["vvg"]),
         "groepsevaluatie/index.md": render("groepsevaluatie.md.j2", ge=c.groepsevaluatie),
@@ -205,6 +214,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
             "privacy.md.j2",
             form_list=sorted(forms.values(), key=lambda f: f.title),
             anonymity=anonymity_texts(c.groepsevaluatie),
+            message_kinds=list(KINDS.values()),
         ),
         "toegankelijkheid/index.md": render("toegankelijkheid.md.j2"),
     }
@@ -223,14 +233,18 @@ def generate(inp: SiteInput) -> dict[str, str]:
         )
 
     for form in forms.values():
-        html = render_form(form, action=form_action(site["endpoint"], form), today=today)
+        # what happens next, in the form just before its button (issue 21)
+        next_html = markdown_html(render("_form_next.md.j2", form=form, case="form"))
+        html = render_form(
+            form, action=form_action(site["endpoint"], form), today=today, before_submit=next_html
+        )
         pages[f"{form.path}/index.md"] = render("form.md.j2", form=form, form_html=Markup(html))  # noqa: S704
         pages[f"{form.path}/bedankt/index.md"] = render(
-            "thanks.md.j2", message=form.thanks, form=form
+            "thanks.md.j2", message=form.thanks, form=form, case="thanks"
         )
         if form.waitlist:
             pages[f"{form.path}/wachtlijst/index.md"] = render(
-                "thanks.md.j2", message=form.waitlist, form=form
+                "thanks.md.j2", message=form.waitlist, form=form, case="waitlist"
             )
 
     source_pages: dict[str, str] = {}
