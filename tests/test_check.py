@@ -127,7 +127,7 @@ def test_schema_descriptions_are_dutch() -> None:
 
 # ------------------------------------------------------------------ links and images (issue 22 #3)
 
-LINE_62 = (
+LINE_LETTER = (
     "      Op de pagina [Wat we met uw feedback doen](../verbeteringen/index.md) ziet u ze ook."
 )
 
@@ -136,7 +136,7 @@ LINKS = [
         "content/vvg.yaml",
         "(../verbeteringen/index.md)",
         "(../verbeteringen/bestaat-niet.md)",
-        65,
+        0,  # the line where the edit stands
         "de link ../verbeteringen/bestaat-niet.md werkt niet: die pagina bestaat niet. Deze tekst"
         " staat op de pagina /vvg/; een link wordt vanaf die pagina gelezen. Bedoelt u"
         " ../verbeteringen/index.md?",
@@ -146,16 +146,16 @@ LINKS = [
         "content/vvg.yaml",
         "(../verbeteringen/index.md)",
         "(../verbeteringen/index.md#geen-kop)",
-        65,
+        0,  # the line where the edit stands
         "de link ../verbeteringen/index.md#geen-kop wijst naar een kop (#...) die op die pagina"
         " niet bestaat.",
         id="anchor",
     ),
     pytest.param(
         "content/spiegelbijeenkomst.yaml",
-        LINE_62,
-        "      ![Plattegrond van de zaal](assets/plattegrond.png)\n" + LINE_62,
-        62,
+        LINE_LETTER,
+        "      ![Plattegrond van de zaal](assets/plattegrond.png)\n" + LINE_LETTER,
+        0,  # the line where the edit stands
         "de afbeelding assets/plattegrond.png bestaat niet. Deze tekst staat op de pagina"
         " /spiegelbijeenkomst/; een link wordt vanaf die pagina gelezen. Zet het bestand in"
         " content/assets/ of verbeter de naam; deze afbeeldingen zijn er wel: ../assets/logo.svg.",
@@ -163,9 +163,9 @@ LINKS = [
     ),
     pytest.param(
         "content/spiegelbijeenkomst.yaml",
-        LINE_62,
-        "      Zie de [agenda](agenda/).\n" + LINE_62,
-        62,
+        LINE_LETTER,
+        "      Zie de [agenda](agenda/).\n" + LINE_LETTER,
+        0,  # the line where the edit stands
         "de link agenda/ werkt niet: die pagina bestaat niet.",
         id="folder-link",
     ),
@@ -183,6 +183,8 @@ def test_check_finds_broken_links_on_their_line(
     line: int,
     says: str,
 ) -> None:
+    before = (project.root / rel).read_text(encoding="utf-8")
+    line = line or before[: before.index(old)].count("\n") + 1
     project.edit(rel, old, new)
     monkeypatch.chdir(project.root)
     assert main(["check", "--format", "github"]) == 1
@@ -210,10 +212,10 @@ def test_check_reads_links_in_staff_markdown_pages(project: Project) -> None:
 def test_outside_addresses_and_good_links_pass(project: Project) -> None:
     project.edit(
         "content/spiegelbijeenkomst.yaml",
-        LINE_62,
+        LINE_LETTER,
         "      Zie [de agenda](agenda/index.md), [de wet](https://wetten.overheid.nl/),"
         " [mail](mailto:a@b.nl), [bel](tel:+31711234567), [kop](#wat-is-een-spiegelbijeenkomst)"
-        " en ![logo](../assets/logo.svg).\n" + LINE_62,
+        " en ![logo](../assets/logo.svg).\n" + LINE_LETTER,
     )
     assert check(project.content, project.root / "forms") == []
 
@@ -222,8 +224,8 @@ def test_the_build_says_what_the_check_says(project: Project) -> None:
     """One rule: the build stops on the same broken image with the same Dutch line."""
     project.edit(
         "content/spiegelbijeenkomst.yaml",
-        LINE_62,
-        "      ![Plattegrond](assets/plattegrond.png)\n" + LINE_62,
+        LINE_LETTER,
+        "      ![Plattegrond](assets/plattegrond.png)\n" + LINE_LETTER,
     )
     (issue,) = check(project.content, project.root / "forms")
     result = project.build()

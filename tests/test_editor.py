@@ -278,7 +278,10 @@ def test_the_editor_says_it_in_dutch_on_the_line(
     path, text = _edited(rel, old, new)
     found = server.diagnostics(path, text)
     assert any(d.line == line and says in d.message for d in found), found
-    assert len(found) <= most, found
+    # the parser's own English cascade (a tab, a broken indent) depends on the lines after the
+    # slip and cannot be shaped; what the schema adds is ours and stays few
+    ours = [d for d in found if not _parser(d)]
+    assert len(ours) <= min(most, 3), found
     for d in found:
         assert _parser(d) or not ENGLISH.search(d.message), d
     # the check says the same mistake in Dutch, on the same line

@@ -198,6 +198,48 @@ TEMPLATE_SENTENCES: list[tuple[str, str]] = [
     (r"Versie van \w+ \d+ \w+ \d{4} ?\.", "the date of the build"),
     (r"Daarom houden wij ons aan de richtlijnen WCAG 2\.2, niveau AA\.", "the project's brief"),
     (r"De folder over spiegelbijeenkomsten past op A4\.", "tests/test_browser.py prints it"),
+    # the groepsevaluatie's invitations, comments and ledger (issue 19): facts the code makes true
+    (
+        r"Niemand heeft een lijst met codes, ook de coördinator niet\.",
+        "signups/invitations.py: codes go out by e-mail and are wiped on delivery; the back office"
+        " never shows one (tests/test_invitations.py test_attack_3_nobody_holds_the_code_list)",
+    ),
+    (
+        r"Zodra de e-mail is bezorgd, wissen wij de code: niemand heeft een lijst met codes\.",
+        "db outbox mark_sent blanks the sealed invitation (tests/test_invitations.py)",
+    ),
+    (
+        r"Uw e-mailadres bewaren wij versleuteld tot wij de groep één herinnering hebben gestuurd "
+        r"\(zonder code\), en nooit langer dan tot de vragenlijst sluit\.",
+        "signups/invitations.py: addresses wiped when the reminder is queued or the evaluation"
+        " closes (test_invitations.py ...closing_the_evaluation_wipes_what_was_kept)",
+    ),
+    (
+        r"Wie geen e-mail heeft, krijgt een code op een strookje; ook die codes bewaren wij niet\.",
+        "security/invites.py slips: only keyed hashes are stored (tests/test_invitations.py)",
+    ),
+    (
+        r"Wat u bij de stellingen toelicht, publiceren wij nooit\.",
+        "signups/debrief.py: comments are never exported or published (tests/test_debrief.py)",
+    ),
+    (
+        r"Die publiceren wij nooit en komen in geen bestand\.",
+        "signups/debrief.py; spiegel export leaves the comments out (tests/test_debrief.py)",
+    ),
+    (
+        r"Alleen de coördinator van de evaluatie leest ze, na de sluiting, en alleen van groepen "
+        r"met minstens \d+ reacties\.",
+        "signups/debrief.py with the frozen k; web/beheer/debrief.py (test_beheer_groepsevaluatie)",
+    ),
+    (
+        r"Dat grootboek kan alleen groeien, zodat niemand ongemerkt een eerdere publicatie kan "
+        r"weghalen en na één extra reactie opnieuw kan publiceren\.",
+        "results/history.py and the database ledger (tests/test_ledger.py)",
+    ),
+    (
+        r"Voor de groepsevaluatie sturen wij alleen deze e-mails:",
+        "the list under it is outbox/kinds.py's respondent kinds (test_texts.py)",
+    ),
     # public numbers, the same everywhere in the Netherlands
     (
         r"Bel de zelfmoordpreventielijn: 113 of gratis 0800 0113 ?, dag en nacht\.",
@@ -235,7 +277,8 @@ def test_template_sentences_come_from_configuration_or_the_code(
     real_project: Project, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site = tagged_site(real_project.root, monkeypatch, {})
-    assert template_problems(site) == []
+    problems = template_problems(site)
+    assert problems == [], "\n".join(problems)
 
 
 PLANTED_IN_TEMPLATES = [
@@ -321,7 +364,7 @@ TRACED: list[Traced] = [
     # helper's sentences about publication, kept as they are
     Traced("forms/groepsevaluatie.yaml", ("privacy", "purpose"), "", "code: content/model.py anonymity_texts"),
     Traced("forms/groepsevaluatie.yaml", ("next_steps",), "", "code: content/model.py anonymity_texts"),
-    Traced("forms/groepsevaluatie.yaml", ("intro",), "Wij bewaren niet welke code", "code: content/model.py anonymity_texts ({code}); signups/ballots.py"),
+    Traced("forms/groepsevaluatie.yaml", ("intro",), "wij bewaren niet welke code", "code: content/model.py anonymity_texts ({code}); signups/ballots.py"),
     # instructions and examples to the reader, no claim about the organisation
     Traced("forms/", ("fields",), "Bijvoorbeeld", "instructie"),
     Traced("forms/groepsevaluatie.yaml", ("fields",), "bijvoorbeeld ABCD-EF23-4567", "instructie"),

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from spiegel.db import base as db_base
 from spiegel.mailsettings import MailSettings
-from spiegel.outbox.kinds import KINDS, participant_kinds, staff_kinds
+from spiegel.outbox.kinds import KINDS, participant_kinds, respondent_kinds, staff_kinds
 from spiegel.outbox.messages import TEMPLATES, session_letter
 from spiegel.site.polish import SHY
 from starlette.testclient import TestClient
@@ -447,13 +447,15 @@ def test_every_template_belongs_to_a_registered_kind() -> None:
     }
     assert files - {"_parts"} == {k.template for k in KINDS.values() if k.template}
     with pytest.raises(ValueError, match="unknown message kind"):
-        letter("invitation")  # not registered: cannot be sent
+        letter("invitation")  # not a session's message: it has a letter of its own
+    with pytest.raises(ValueError, match="unknown message kind"):
+        letter("no-such-kind")
 
 
 def test_privacy_statement_lists_every_message_kind(built_site: Project) -> None:
     text = text_of(built_site.page("privacy"))
-    for kind in [*participant_kinds(), *staff_kinds()]:
-        assert text.count(kind.description) == 1, kind.name
+    for kind in [*participant_kinds(), *respondent_kinds(), *staff_kinds()]:
+        assert text.count(" ".join(kind.description.split())) == 1, kind.name
     assert {k.name for k in participant_kinds()} >= {"waitlist", "promotion", "repeat", "letter"}
 
 

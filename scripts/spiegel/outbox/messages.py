@@ -43,8 +43,9 @@ def _cached_ics(key: str) -> str:
     return session_ics({**session, "date": dt.date.fromisoformat(session["date"])}, org, agenda_url)
 
 
-# The template of each kind (outbox/templates/<name>.txt.j2), from the one table of kinds.
-TEMPLATES = {k.name: k.template for k in KINDS.values() if k.template}
+# The template of each session kind (outbox/templates/<name>.txt.j2), from the one table of
+# kinds; the groepsevaluatie's invitations have their own letter (invitation_letter).
+TEMPLATES = {k.name: k.template for k in KINDS.values() if k.template and not k.respondent}
 WITH_ICS = tuple(k.name for k in KINDS.values() if k.ics)  # about an appointment one keeps
 
 

@@ -31,7 +31,8 @@ def menu(content: Content, forms: dict[str, Form], own_pages: Iterable[str]) -> 
     titles = programme_titles(content)
     by_programme: dict[str, list[str]] = {p: [] for p in PROGRAMME_PAGE}
     loose: list[str] = []
-    for form in sorted(forms.values(), key=lambda f: f.path):
+    # a programme's own form first (the questionnaire before the request for an evaluation)
+    for form in sorted(forms.values(), key=lambda f: (f.id != f.programme, f.path)):
         page = f"{form.path}/index.md"
         by_programme.get(form.programme, loose).append(page)
     nav: list[Any] = [{"Start": "index.md"}]
