@@ -177,4 +177,9 @@ PG_MIGRATIONS: tuple[str, ...] = (
         frozen_on TEXT NOT NULL
     )
     """,
+    # 9: nothing to change here (SQLite's 9 indexes seq for max(seq) + 1; PostgreSQL's seq
+    # comes from its own sequence, BIGSERIAL); kept so both lists stay in step.
+    """
+    SELECT 1
+    """,
 )

@@ -23,7 +23,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from spiegel.db.base import StoreUnavailable
-from spiegel.db.threads import Slots
+from spiegel.db.threads import Slots, for_store
 from spiegel.services import Services
 from spiegel.web.clients import site_origins
 from spiegel.web.ratelimit import RateLimiter
@@ -75,7 +75,7 @@ def create_app(services: Services, outbox_wake: threading.Event | None = None) -
     app.state.registry = services.registry
     app.state.clock = services.clock
     app.state.limiter = RateLimiter(settings.rate_limit)
-    app.state.write_slots = Slots(32)
+    app.state.write_slots = for_store(services.store, 32)  # SQLite: one thread
     app.state.health_slots = Slots(2)
     app.state.cipher = services.cipher
     app.state.mail = settings.mail

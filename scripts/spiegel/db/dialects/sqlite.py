@@ -130,6 +130,23 @@ class SQLite:
             self._write_failed = None
 
     @contextmanager
+    def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """A part of ``transaction()``'s block that an error undoes alone. A broken unique key
+        is ``DuplicateError``; after an error that ended the whole transaction (SQLite rolls back
+        on a full disk or an I/O error) the error goes on to ``transaction()``."""
+        conn.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO part")
+                conn.execute("RELEASE part")
+            if isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in UNIQUE:
+                raise DuplicateError() from exc
+            raise
+        conn.execute("RELEASE part")
+
+    @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
         try:
             yield self.connection()

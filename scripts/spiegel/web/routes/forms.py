@@ -81,7 +81,8 @@ async def submit(request: Request) -> Response:
         return accepted(request, kind, form, new_id(), CONFIRMED)
     sub = await _capped(request, form, clean, sub, day)
     try:
-        receipt = await state.write_slots.run(state.store.submit, sub)
+        # SQLite: committed with the sign-ups waiting beside it (one fsync), before the answer
+        receipt = await state.write_slots.run_many(state.store.submit_many, sub)
     except CapReached:
         # the cap is per calendar day: "morgen" is when it opens again, and so says the header
         return message(request, kind, 429, *TOO_MANY, retry_after=seconds_until_midnight())
