@@ -179,11 +179,39 @@ def test_the_thread_ends_when_idle_and_comes_back_for_the_next_call() -> None:
         serial = Serial(idle=0.05)
         out = [await serial.run(lambda: "een")]
         for _ in range(100):
-            if not serial._running:
+            if not serial.threads:
                 break
             await asyncio.sleep(0.02)
-        assert not serial._running  # no thread left behind per app (the tests make hundreds)
+        assert serial.threads == 0  # no thread left behind per app (the tests make hundreds)
         out.append(await serial.run(lambda: "twee"))
         return out
 
     assert asyncio.run(main()) == ["een", "twee"]
+
+
+def test_slots_run_calls_side_by_side_and_refuse_beyond_their_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PostgreSQL's budget: n calls at once (each waits on the network), the next one waits
+    the bounded time for a thread, then StoreUnavailable, and never runs."""
+    monkeypatch.setattr(db_threads, "WAIT_SECONDS", 0.3)
+    both_running = threading.Barrier(2, timeout=5)
+    ran: list[str] = []
+
+    def held(name: str) -> str:
+        both_running.wait()  # only returns when the other call runs at the same time
+        time.sleep(0.5)
+        ran.append(name)
+        return name
+
+    async def main() -> list[Any]:
+        slots = Slots(2)
+        calls = [asyncio.ensure_future(slots.run(held, n)) for n in ("a", "b")]
+        await asyncio.sleep(0.05)
+        late = asyncio.ensure_future(slots.run(ran.append, "late"))
+        return await asyncio.gather(*calls, late, return_exceptions=True)
+
+    a, b, late = asyncio.run(main())
+    assert (a, b) == ("a", "b") and isinstance(late, StoreUnavailable)
+    time.sleep(0.1)
+    assert sorted(ran) == ["a", "b"]
