@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -37,7 +38,7 @@ from spiegel.project import Project, load_project
 from spiegel.results.package import Published
 from spiegel.results.pages import result_pages
 from spiegel.site.audit import audit_findings
-from spiegel.site.cache import cache_dir, load_words, save_words
+from spiegel.site.cache import cache_dir, load_words, save_words, theme_bytecode_cache
 from spiegel.site.critical import SheetStore, inline_critical
 from spiegel.site.generate import SiteInput, brand_css, generate
 from spiegel.site.logo import logo_example, logo_info
@@ -149,6 +150,12 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             files.append(File.generated(config, src_uri, content=data))
         build.files = files
         return files
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """The theme's templates compiled once and kept in ``.cache/spiegel/theme/`` (Jinja2's
+        own bytecode cache: an entry is used only while its template's source is the same)."""
+        env.bytecode_cache = theme_bytecode_cache(self.sheets.folder)
+        return env
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
