@@ -115,10 +115,11 @@ async def _capped(
     if state.mail.signups_per_day:
         cap = signup_cap(key, client_id(request), day, state.mail.signups_per_day, form.id)
         sub = dataclasses.replace(sub, signup_cap=cap)
-    address = clean.get(email_field(form) or "", "")
-    if sub.notify and address and state.mail.mails_per_address:
-        cap = recipient_cap(key, address, day, state.mail.mails_per_address)
-        sub = dataclasses.replace(sub, recipient_cap=cap)
+    if sub.notify and state.mail.mails_per_address:
+        address = clean.get(email_field(form) or "", "")
+        if address:
+            cap = recipient_cap(key, address, day, state.mail.mails_per_address)
+            sub = dataclasses.replace(sub, recipient_cap=cap)
     return sub
 
 
