@@ -215,3 +215,33 @@ def test_slots_run_calls_side_by_side_and_refuse_beyond_their_size(
     assert (a, b) == ("a", "b") and isinstance(late, StoreUnavailable)
     time.sleep(0.1)
     assert sorted(ran) == ["a", "b"]
+
+
+def test_threads_that_end_when_idle_leave_no_open_sqlite_connection(tmp_path: Any) -> None:
+    """Each worker thread has its own SQLite connection; a thread that ended (idle) kept it open
+    for good, two file descriptors each, until the process ran out of them."""
+    import gc
+    import os
+
+    store = open_store(f"sqlite:///{tmp_path / 'fds.sqlite3'}")
+    store.migrate()
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    async def main() -> None:
+        serial = Serial(idle=0.01)
+        for _ in range(25):
+            assert isinstance(await serial.run_many(store.submit_many, _sub("een")), Receipt)
+            while serial.threads:
+                await asyncio.sleep(0.005)
+
+    try:
+        before = open_files()
+        asyncio.run(main())
+        gc.collect()
+        assert open_files() <= before + 2  # at most one connection beside the first
+        assert len(store.dialect._all) <= 2
+        assert len(_names(store)) == 1 and len(list(store.rows("vvg"))) == 25
+    finally:
+        store.close()
