@@ -387,3 +387,23 @@ def test_every_page_is_valid_html(built_site: Project) -> None:
         check=False,
     )
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr[:4000]
+
+
+def test_theme_templates_come_from_the_cache_until_their_source_changes(project: Project) -> None:
+    """The theme's compiled templates are kept in .cache/spiegel/theme/ (a sixth of a build):
+    a build with the cache gives the same site, an edited override is used at once, and a
+    damaged cache file is compiled again, never trusted."""
+    assert project.build().returncode == 0
+    cached = sorted((project.root / ".cache" / "spiegel" / "theme").iterdir())
+    assert cached, "no compiled theme templates kept"
+    first = project.raw_page("vvg")
+    assert project.build().returncode == 0
+    assert project.raw_page("vvg") == first
+    project.edit("overrides/main.html", ">Naar de inhoud<", ">Direct naar de inhoud<")
+    assert project.build().returncode == 0
+    assert ">Direct naar de inhoud<" in project.page("vvg")
+    for path in cached:
+        path.write_bytes(b"kapot")
+    result = project.build()
+    assert result.returncode == 0, result.stderr
+    assert ">Direct naar de inhoud<" in project.page("vvg")

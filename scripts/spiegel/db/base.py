@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -115,6 +115,9 @@ class Store(Protocol):
 
     def migrate(self) -> int: ...
     def submit(self, sub: Submission) -> Receipt: ...
+    def submit_many(
+        self, subs: Sequence[Submission]
+    ) -> list[Receipt | CapReached | DuplicateError]: ...
     def rows(self, form_id: str, shuffled: bool = False) -> Iterator[StoredRow]: ...
     def ballots_waiting(self) -> int: ...
     def move_ballots(

@@ -226,4 +226,9 @@ PG_MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (evaluation, respondent_group, theme)
     );
     """,
+    # 10: nothing to change here (SQLite's 10 indexes seq for max(seq) + 1; PostgreSQL's seq
+    # comes from its own sequence, BIGSERIAL); kept so both lists stay in step.
+    """
+    SELECT 1
+    """,
 )

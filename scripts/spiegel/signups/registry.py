@@ -12,15 +12,17 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spiegel import snapshot
 from spiegel.config import Settings
 from spiegel.db.base import Submission
 from spiegel.forms.model import Choice, Form
-from spiegel.security.cipher import FieldCipher
 from spiegel.security.invites import normalise
 from spiegel.security.keys import Keys
+
+if TYPE_CHECKING:
+    from spiegel.security.cipher import FieldCipher
 
 log = logging.getLogger("spiegel.endpoint")
 CHECK_EVERY = 2.0  # seconds between mtime checks

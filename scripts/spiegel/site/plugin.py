@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError, PluginError
@@ -39,7 +40,7 @@ from spiegel.project import load_project
 from spiegel.results.package import Published
 from spiegel.site import links, mkdocslog, pages
 from spiegel.site.audit import audit_findings
-from spiegel.site.cache import cache_dir, load_words, save_words
+from spiegel.site.cache import cache_dir, load_words, save_words, theme_bytecode_cache
 from spiegel.site.critical import SheetStore, inline_critical
 from spiegel.site.generate import brand_css
 from spiegel.site.logo import logo_example, logo_info
@@ -177,6 +178,12 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             label = build.warnings.docs_label
             issues = links.issues(found, offer, build.warnings.sources, label)
             raise PluginError(str(ContentError(issues)))
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """The theme's templates compiled once and kept in ``.cache/spiegel/theme/`` (Jinja2's
+        own bytecode cache: an entry is used only while its template's source is the same)."""
+        env.bytecode_cache = theme_bytecode_cache(self.sheets.folder)
+        return env
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files

@@ -105,6 +105,15 @@ class PostgreSQL:
         except psycopg.Error as exc:  # read-only, timeouts, disk full, connection lost
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
 
+    @contextmanager
+    def savepoint(self, conn: psycopg.Connection[Any]) -> Iterator[None]:
+        """A part of ``transaction()``'s block that an error undoes alone (a SAVEPOINT)."""
+        try:
+            with conn.transaction():
+                yield
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateError() from exc
+
     read = transaction  # a read is a transaction too: one snapshot, a pooled connection
 
     def lock_session(self, conn: Any, form_id: str, key: str) -> None:
