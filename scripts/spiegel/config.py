@@ -58,7 +58,7 @@ class MailSettings(NamedTuple):
     # sign-ups that mail one (normalised) address per day, from any client, across forms
     mails_per_address: int = 3
     # form id -> address for its notices (read only: the default is one shared empty dict)
-    notify: dict[str, str] = {}  # noqa: RUF012
+    notify: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return _without_secret(self, "smtp_url")

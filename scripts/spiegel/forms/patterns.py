@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 
 # Separators people type inside a phone number: 071-123 45 67, (071) 1234567, 06.12.34.56.78
 # (the white space a text may hold, named: ``\s`` also takes form feed and the like, which every
@@ -35,9 +34,19 @@ CODE = r"[A-Za-z0-9\-]{4,40}"
 # the hidden field the page's script fills with the milliseconds it took to fill in the form
 ELAPSED = r"[0-9]{0,15}"
 
-EMAIL_RE = re.compile(EMAIL)
-CODE_RE = re.compile(CODE)
-ELAPSED_RE = re.compile(ELAPSED)
+ELAPSED_RE = re.compile(ELAPSED)  # every submission: compiled now; the others on first use
+
+
+@functools.cache
+def email_re() -> re.Pattern[str]:
+    return re.compile(EMAIL)
+
+
+@functools.cache
+def code_re() -> re.Pattern[str]:
+    return re.compile(CODE)
+
+
 _SEP_RE = re.compile(_SEP)
 # The server reads a phone number as PHONE does, in two cheaper steps: the separators out, then
 # the digits (PHONE has a separator class between every two characters; compiling it took 1 ms of
@@ -163,6 +172,8 @@ def clean_text(text: str) -> str | None:
     """One line ending, NFC, no surrounding white space; None when a refused character is in it."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.isascii():  # ASCII is NFC already
+        import unicodedata  # a C module, loaded with the first text that needs it
+
         text = unicodedata.normalize("NFC", text)
     text = text.strip()
     return None if has_refused_char(text) else text

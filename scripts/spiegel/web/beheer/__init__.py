@@ -23,7 +23,6 @@ from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from spiegel.config import BeheerSettings, beheer_from_env
-from spiegel.security import sessions
 
 if TYPE_CHECKING:
     from spiegel.db.beheer import BeheerDB
@@ -171,7 +170,9 @@ def mount_beheer(
         return None
     b = Beheer(settings, app.state.store, announce=announce or _stderr)
     if not settings.issuer:
-        b.dev_token.append(sessions.new_secret())
+        from spiegel.security.sessions import new_secret  # development login only
+
+        b.dev_token.append(new_secret())
         b.base_url = settings.public_url or getattr(app.state.mail, "public_url", "")
     app.state.beheer = b
     app.router.routes.append(Mount("/beheer", app=LazyRouter()))
