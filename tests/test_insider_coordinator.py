@@ -32,7 +32,10 @@ from . import oidc
 from .answers import DEADLINE, answer, issue
 from .conftest import Project, copy_project
 from .smtp import Relay
+from .test_ledger import pj, published
 from .test_results import STATEMENTS, rows
+
+__all__ = ["pj"]  # the fixture
 
 # evaluations of this module's own project, one per attack (the server is shared)
 EV_K, EV_LATE, EV_FEW, EV_OPEN = "ge-k", "ge-laat", "ge-weinig", "ge-open"
@@ -282,3 +285,25 @@ def test_slips_put_no_code_in_a_url_or_a_header(site: dict[str, Any], eva: httpx
     assert all(c not in str(v) for c in codes for v in r.headers.values())
     hrefs = re.findall(r'(?:href|action|src)="([^"]*)"', r.text)
     assert all(c not in h and c.replace("-", "") not in h for c in codes for h in hrefs)
+
+
+# ------------------------------------------------------------------ the refusal's own words
+
+
+def test_a_refusal_names_no_statement_a_late_answer_left_open(pj: Project) -> None:
+    """After one late answer, `spiegel results` (and the back office's download) refused and
+    listed every cell that changed: the statements the late person answered, and by their
+    absence the one they left on "weet niet". Now the group is the reason, and no cell."""
+    from .test_ledger import CLOSE_EV, url_of
+    from .test_ledger import publish as results
+    from .test_results import EV
+
+    published(pj)
+    pj.edit("content/groepsevaluatie.yaml", *reversed(CLOSE_EV))
+    late = rows(EV, "eigen-groep", 1, "5")
+    late[0]["s05"] = ""  # weet niet / n.v.t.
+    answer(url_of(pj), late, pj.content)
+    pj.edit("content/groepsevaluatie.yaml", *CLOSE_EV)
+    code, err = results(pj, EV)
+    assert code == 1 and "groep eigen-groep: n van 6 naar 7" in err
+    assert "cel stellingen" not in err and "cel themas" not in err and "s05" not in err

@@ -88,3 +88,53 @@ def test_git_a_rewritten_default_branch_is_caught_by_the_database(
     assert code == 0, err
     after = json.loads((pj.root / LEDGER).read_text(encoding="utf-8"))
     assert after["evaluaties"][EV] == before["evaluaties"][EV]
+
+
+def test_git_a_version_typed_into_the_ledger_is_refused_by_the_database(pj: Project) -> None:
+    """The build has no database: a second version typed into `publicaties.json` (here the
+    first one again, with a reason: every rule of the chain holds) passes `spiegel check`. The
+    database's ledger knows one version, so `spiegel results` refuses the file."""
+    published(pj)
+    path = pj.root / LEDGER
+    book = json.loads(path.read_text(encoding="utf-8"))
+    chain = book["evaluaties"][EV]
+    chain.append(
+        chain[0] | {"reden": "Een tweede versie, met de hand gemaakt", "datum": "2030-01-01"}
+    )
+    path.write_text(json.dumps(book, indent=1), encoding="utf-8")
+    commit(pj.root, "a version by hand")
+    assert check(pj)[0] == 0  # the residual risk: nothing in git says it is not real
+    code, err = publish(pj, EV)
+    assert code == 1 and "noemt versie 2, maar de database kent er 1" in err
+
+
+def test_git_a_merge_that_keeps_ours_cannot_hide_a_published_version(pj: Project) -> None:
+    """`git merge -s ours` of the default branch into a branch that never had the results,
+    then a fast-forward: the ledger and the package are gone, and `git log -- path` (history
+    simplification) no longer lists the commit that published them, because the merge is the
+    same as its other parent. The check read that log and passed. Now it reads the full
+    history."""
+    published(pj)
+    start = git(pj.root, "rev-list", "--max-parents=0", "HEAD").strip()
+    git(pj.root, "checkout", "-q", "-b", "side", start)
+    (pj.root / "NOTITIES.txt").write_text("ander werk\n", encoding="utf-8")
+    commit(pj.root, "other work")
+    git(
+        pj.root,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.nl",
+        "merge",
+        "-q",
+        "-s",
+        "ours",
+        "main",
+        "-m",
+        "merge main, keep ours",
+    )
+    git(pj.root, "checkout", "-q", "main")
+    git(pj.root, "merge", "-q", "--ff-only", "side")
+    assert not (pj.root / LEDGER).exists()
+    code, err = check(pj)
+    assert code == 1 and "de evaluatie is uit het grootboek verwijderd" in err

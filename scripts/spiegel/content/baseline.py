@@ -74,7 +74,17 @@ class Baseline:
         which the file was deleted are left out. Empty outside git or for a new file."""
         if not self.in_git:
             return []
-        log = _git(self.root, "log", "--format=%H", "--reverse", "--", _posix(self.root, relpath))
+        # --full-history: without it git simplifies the history of a path and skips a side of a
+        # merge that equals the other (``git merge -s ours`` would hide a published version)
+        log = _git(
+            self.root,
+            "log",
+            "--full-history",
+            "--format=%H",
+            "--reverse",
+            "--",
+            _posix(self.root, relpath),
+        )
         out: list[tuple[str, str]] = []
         for commit in (log or "").split():
             text = self.text_at(commit, relpath)

@@ -73,9 +73,11 @@ def ledger_history(base: Baseline, current: str | None, label: str) -> list[Issu
                 where,
                 0,
                 "",
-                f"SPIEGEL_BASE_REF={base.asked}: die tak is hier niet te vinden, dus kan ik niet"
-                " controleren of het grootboek alleen groeit. Haal de standaardtak en haar"
-                " geschiedenis op (git fetch origin; in de pipeline: fetch-depth: 0).",
+                f"SPIEGEL_BASE_REF={base.asked}: die tak is hier niet te vinden"
+                + ("" if base.in_git else " (deze map is geen git-werkmap)")
+                + ", dus kan ik niet controleren of het grootboek alleen groeit. Haal de"
+                " standaardtak en haar geschiedenis op (git fetch origin; in de pipeline:"
+                " fetch-depth: 0).",
             )
         ]
     if base.shallow:
