@@ -21,21 +21,25 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
 import pytest
 from spiegel.cli import main
 from spiegel.db import open_store
+from starlette.testclient import TestClient
 
 from . import oidc
-from .answers import DEADLINE, answer, issue
+from .answers import DEADLINE, answer, body, issue
 from .conftest import Project, copy_project
 from .smtp import Relay
+from .test_endpoint import app_for
+from .test_invitations import env, relay
 from .test_ledger import pj, published
 from .test_results import STATEMENTS, rows
 
-__all__ = ["pj"]  # the fixture
+__all__ = ["env", "pj", "relay"]  # fixtures
 
 # evaluations of this module's own project, one per attack (the server is shared)
 EV_K, EV_LATE, EV_FEW, EV_OPEN = "ge-k", "ge-laat", "ge-weinig", "ge-open"
@@ -218,6 +222,36 @@ def test_coordinator_looking_at_results_moves_no_answer_of_an_open_evaluation(
 # ------------------------------------------------------------------ failed attacks, kept
 
 
+def test_no_screen_changes_when_someone_answers(site: dict[str, Any], eva: httpx.Client) -> None:
+    """While the evaluation is open, every screen of the role looks the same before and after
+    an answer: no count, time or message tells the coordinator that someone just answered."""
+    pages = [
+        "/beheer/groepsevaluatie",
+        f"/beheer/groepsevaluatie/{EV_OPEN}/uitkomsten",
+        f"/beheer/groepsevaluatie/{EV_OPEN}/nabespreking",
+        f"/beheer/groepsevaluatie/{EV_OPEN}/nabespreking/afdrukken",
+        f"/beheer/groepsevaluatie/{EV_OPEN}/medewerkers/niet-bezorgd",
+    ]
+    [code] = issue(EV_OPEN, "medewerkers", 1, site["project"].content)  # handed out before
+
+    def look() -> list[str]:
+        return [re.sub(r'value="[^"]{20,}"', "", eva.get(site["base"] + p).text) for p in pages]
+
+    before = look()
+    app = app_for(site["url"], content_dir=site["project"].content, encryption_key=oidc.KEY)
+    with TestClient(app) as c:
+        r = c.post(
+            "/api/forms/groepsevaluatie", json=body(rows(EV_OPEN, "medewerkers", 1)[0], code)
+        )
+        assert r.status_code == 201
+    app.state.store.close()
+    after = look()
+    import difflib
+
+    for a, b in zip(before, after, strict=True):
+        assert a == b, "\n".join(difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm=""))
+
+
 GET_PAGES = [
     "/beheer/groepsevaluatie",
     f"/beheer/groepsevaluatie/{EV_FEW}/managers/niet-bezorgd",
@@ -307,3 +341,17 @@ def test_a_refusal_names_no_statement_a_late_answer_left_open(pj: Project) -> No
     code, err = results(pj, EV)
     assert code == 1 and "groep eigen-groep: n van 6 naar 7" in err
     assert "cel stellingen" not in err and "cel themas" not in err and "s05" not in err
+
+
+def test_one_address_gets_one_code_per_evaluation_across_groups(env: str, tmp_path: Path) -> None:
+    """Padding by inviting oneself again in another group, or with the address written
+    differently (case, a +tag, Gmail's dots): refused while the evaluation is open."""
+    from .test_invitations import invite
+
+    assert invite(tmp_path, ["Eva.Coordinator@gmail.com"], group="managers")[0] == 0
+    for again in ("eva.coordinator@gmail.com", "evacoordinator+2@gmail.com"):
+        for group in ("managers", "medewerkers"):
+            assert invite(tmp_path, [again], group=group)[0] == 1
+    store = open_store(env)
+    assert store.invited_counts() == {"cardiologie-2026": {"managers": 1}}
+    store.close()
