@@ -23,6 +23,7 @@ import re
 import sqlite3
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
 from spiegel.cli import main
@@ -102,7 +103,7 @@ def every_copy(url: str) -> bytes:
 
 
 def give_answers(url: str, codes: list[str], group: str = "managers") -> None:
-    app = app_for(url, encryption_key=KEY)
+    app = app_for(url, encryption_key=KEY)  # the repository's content: the evaluation is open
     with TestClient(app) as c:
         for code in codes:
             body = {"evaluatie": EV, "respondentgroep": group, "code": code, **ANSWERS}
@@ -270,3 +271,49 @@ def test_dba_a_copy_of_the_outbox_folder_holds_no_code(
     assert not outbox.exists() or not [p for p in outbox.rglob("*") if code in p.read_text()]
     buf = io.StringIO()
     assert main(["outbox", "--personal"], buf) == 0 and code not in buf.getvalue()
+
+
+# ------------------------------------------------------------------ padding inside the database
+
+
+def test_dba_rows_copied_into_the_database_show_in_no_preview_or_debrief(
+    env: str, project: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack 6 from the inside, for the back office: the administrator copies one manager's
+    answer (and comment) four times, so the group reaches k. `spiegel results` refused that; the
+    preview and the debrief showed the padded group to the coordinator (the mean and the
+    comment of one person). Now both compare n with the codes used, as publishing does."""
+    from spiegel.content.model import load_content
+    from spiegel.services import Services
+    from spiegel.signups import debrief, publication
+
+    give_answers(env, issue(EV, "eigen-groep", 6), group="eigen-groep")
+    give_answers(env, issue(EV, "managers", 1))
+    services = Services.from_env()
+    store, cipher = services.store, services.cipher
+    store.move_ballots(1, ballots.reseal_with(cipher))
+    d: Any = store.dialect  # type: ignore[attr-defined]
+    with d.transaction() as conn:
+        found = conn.execute("SELECT form_id, created_at, status, payload FROM submissions")
+        form_id, created, status, body = next(
+            (r[0], r[1], r[2], d.read_json(r[3]))
+            for r in found.fetchall()
+            if cipher is not None
+            and cipher.open(d.read_json(r[3]))["respondentgroep"] == "managers"
+        )
+        for i in range(4):  # the one manager's answer, four times more
+            conn.execute(
+                "INSERT INTO submissions (id, form_id, created_at, status, payload, seq)"  # noqa: S608
+                f" VALUES ({d.mark}, {d.mark}, {d.mark}, {d.mark}, {d.mark}, {d.mark})",
+                (f"copy-{i}", form_id, created, status, d.json(body), 1000 + i),
+            )
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # cardiologie
+    content = load_content(project.content)
+    result, problems = publication.preview(store, cipher, content, EV, dt.date.today())
+    assert result is None
+    assert any(
+        "groep managers heeft 5 antwoorden maar er zijn 1 codes gebruikt" in p for p in problems
+    )
+    shown, _ = debrief.groups(store, cipher, content.groepsevaluatie, EV)
+    assert [g.id for g in shown] == ["eigen-groep"]
+    store.close()

@@ -89,11 +89,12 @@ def groups(
     edited = db.debrief(evaluation)
     before = _shown_before(db, evaluation)
     invited = store.invited_counts().get(evaluation, {})
+    used = store.used_counts().get(evaluation, {})
     out, left_out, shown = [], 0, {}
     for gid, name in names.items():
         n = counts.get(gid, 0)
         earlier = [b for b in before.get(gid, []) if n != b and n - b < k]
-        if n < k or earlier:
+        if n < k or earlier or n > used.get(gid, 0):  # more rows than codes: padded
             # every invited group alike, whether none, one or k-1 answered (who answered?);
             # and a group whose answers changed by fewer than k since its comments or figures
             # were shown (reopened for a late answer) shows nothing new

@@ -85,6 +85,22 @@ def frozen_problems(store: Store, content: Content, evaluations: list[str]) -> l
     ]
 
 
+def over_used(store: Store, found: list[dict[str, str]]) -> list[str]:
+    """Groups with more answers than codes used: rows no code gave (copied or inserted in the
+    database) would pad the group to k; then nothing is shown, previewed or published."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in found:
+        key = (row.get("evaluatie", ""), row.get("respondentgroep", ""))
+        counts[key] = counts.get(key, 0) + 1
+    used = store.used_counts()
+    return [
+        f"{ev}: groep {g} heeft {n} antwoorden maar er zijn {used.get(ev, {}).get(g, 0)} codes"
+        " gebruikt: rijen die geen code gaf (dubbele rijen?) worden geweigerd"
+        for (ev, g), n in sorted(counts.items())
+        if n > used.get(ev, {}).get(g, 0)
+    ]
+
+
 def gather(
     store: Store,
     cipher: FieldCipher | None,
@@ -106,6 +122,8 @@ def gather(
             f"{unreadable} opgeslagen antwoord(en) kan ik niet openen: controleer"
             " SPIEGEL_ENCRYPTION_KEY (alle sleutels, nieuwste eerst); er is niets gepubliceerd"
         ]
+    if problems := over_used(store, found):
+        return None, problems
     result = build_results(found, content, configured_k(content))
     if result.error_count:
         more = result.error_count - len(result.errors)
