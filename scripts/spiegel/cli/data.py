@@ -189,10 +189,13 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_ballots(args: argparse.Namespace, out: TextIO) -> int:
     """Move the waiting answers into the answer table, shuffled, once enough of them wait."""
     from spiegel.signups import ballots  # here, not at the top: `spiegel check` stays light
+    from spiegel.signups.invitations import open_evaluations
 
-    _, store, _ = common.store_and_forms()
+    _, store, forms = common.store_and_forms()
     waiting = store.ballots_waiting()
-    moved = ballots.move(store, common.cipher(), everything=args.alles)
+    # --alles: the answers of closed evaluations, however few; an open one's wait for a batch
+    open_now = (open_evaluations(forms) or set()) if args.alles else None
+    moved = ballots.move(store, common.cipher(), open_now)
     print(
         f"spiegel ballots: {moved} antwoord(en) verplaatst, {waiting - moved} wachten nog"
         + (

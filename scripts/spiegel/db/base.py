@@ -121,7 +121,10 @@ class Store(Protocol):
     def rows(self, form_id: str, shuffled: bool = False) -> Iterator[StoredRow]: ...
     def ballots_waiting(self) -> int: ...
     def move_ballots(
-        self, at_least: int = 1, reseal: Callable[[dict[str, str]], dict[str, str]] | None = None
+        self,
+        at_least: int = 1,
+        reseal: Callable[[dict[str, str]], dict[str, str]] | None = None,
+        closed: Callable[[dict[str, str]], bool] | None = None,
     ) -> int: ...
     def count(
         self, form_id: str, capacity_key: str | None = None, status: str | None = None

@@ -231,4 +231,16 @@ PG_MIGRATIONS: tuple[str, ...] = (
     """
     SELECT 1
     """,
+    # 11: what the back office showed of a closed evaluation (issue 19, the hidden check): the
+    # figures of its last preview and n per group of the debrief. A later look, download or
+    # publication that differs from them by fewer than k answers (reopened, one late answer)
+    # is refused, as a second publication would be.
+    """
+    CREATE TABLE evaluation_seen (
+        evaluation TEXT PRIMARY KEY,
+        figures TEXT NOT NULL,
+        group_n TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    )
+    """,
 )

@@ -139,21 +139,29 @@ class SQLStore(Outbox):
             return int(conn.execute("SELECT count(*) FROM ballot_box").fetchone()[0])
 
     def move_ballots(
-        self, at_least: int = 1, reseal: Callable[[dict[str, str]], dict[str, str]] | None = None
+        self,
+        at_least: int = 1,
+        reseal: Callable[[dict[str, str]], dict[str, str]] | None = None,
+        closed: Callable[[dict[str, str]], bool] | None = None,
     ) -> int:
         """Move every waiting answer into ``submissions`` when at least ``at_least`` wait: in
         one transaction of its own, in shuffled order, each with a new id, its day as time
-        (midnight) and the next seq in that shuffled order. ``reseal`` (the cipher's open and
-        seal) gives each payload a new ciphertext, so a copy of the ballot box taken earlier does
-        not match a row by its bytes. Then the freed pages are wiped (SQLite: secure_delete and
-        a checkpoint; PostgreSQL: VACUUM FULL), as after a purge. Returns how many moved."""
+        (midnight) and the next seq in that shuffled order. Fewer waiting: only the answers that
+        ``closed`` accepts (those of evaluations that no longer take answers, so no batch will
+        hide them better), however few. ``reseal`` (the cipher's open and seal) gives each
+        payload a new ciphertext, so a copy of the ballot box taken earlier does not match a row
+        by its bytes. Then the freed pages are wiped (SQLite: secure_delete and a checkpoint;
+        PostgreSQL: VACUUM FULL), as after a purge, and a wipe a reader blocked before is done.
+        Returns how many moved."""
         d, p = self.dialect, self.dialect.mark
         with d.transaction() as conn:
-            found = conn.execute("SELECT form_id, day, status, payload FROM ballot_box").fetchall()
-            if not found or len(found) < at_least:
-                return 0
+            found = conn.execute(
+                "SELECT id, form_id, day, status, payload FROM ballot_box"
+            ).fetchall()
+            if len(found) < at_least:
+                found = [r for r in found if closed is not None and closed(d.read_json(r[4]))]
             random.SystemRandom().shuffle(found)
-            for form_id, day, status, payload in found:
+            for _, form_id, day, status, payload in found:
                 body = d.read_json(payload)
                 conn.execute(
                     "INSERT INTO submissions (id, form_id, created_at, status, capacity_key,"  # noqa: S608
@@ -168,7 +176,10 @@ class SQLStore(Outbox):
                         False,
                     ),
                 )
-            conn.execute("DELETE FROM ballot_box")
+            conn.cursor().executemany(
+                f"DELETE FROM ballot_box WHERE id = {p}",  # noqa: S608
+                [(r[0],) for r in found],
+            )
         d.after_purge(len(found))
         return len(found)
 

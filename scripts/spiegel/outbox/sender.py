@@ -53,6 +53,10 @@ from spiegel.signups.registry import Registry
 
 log = logging.getLogger("spiegel.sender")
 NO_ADDRESS = "geen e-mailadres: bel deze persoon"  # why a row waits on the call list
+NO_RELAY = (
+    "no relay (SPIEGEL_SMTP_URL): an invitation is never written to a file; send it again once"
+    " a relay is set"
+)
 
 
 class Permanent(Exception):
@@ -65,7 +69,11 @@ class Transport(Protocol):
 
 
 class EmlFolder:
-    """No relay (development): each message becomes ``<row id>.eml``, written atomically."""
+    """No relay (development): each message becomes ``<row id>.eml``, written atomically. It
+    keeps a copy of everything it "sends", so invitations never come here (``keeps_copies``):
+    a folder of them would be the code list nobody may hold (issue 19)."""
+
+    keeps_copies = True
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -86,6 +94,8 @@ def _loopback(host: str) -> bool:
 
 class SmtpRelay:
     """smtp:// (STARTTLS when the relay offers it) or smtps:// (TLS from the start), with AUTH."""
+
+    keeps_copies = False
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         self.url = urlsplit(url)
@@ -288,6 +298,10 @@ class Sender:
                 if to is None:
                     self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL)
                     continue
+                if row.kind in FORGET_ON_DELIVERY and getattr(
+                    self.transport, "keeps_copies", False
+                ):
+                    raise Permanent(NO_RELAY)
                 to = one_address(to)
                 msg = build_message(letter, to=to, sender=self.mail.mail_from, message_id=row.id)
                 self.transport.send(msg, row.id, to)

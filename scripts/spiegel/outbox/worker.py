@@ -18,6 +18,7 @@ from spiegel.security.cipher import FieldCipher
 from spiegel.security.files import open_private, private_dir
 from spiegel.signups import ballots, retention
 from spiegel.signups.digest import queue_digest
+from spiegel.signups.invitations import open_evaluations
 from spiegel.signups.letters import LetterText, printable
 from spiegel.signups.notices import queue_notices
 from spiegel.signups.prepare import email_field
@@ -94,7 +95,8 @@ def start_in_process(
                 except Exception:
                     log.exception("purge failed; trying again at the next tick")
             try:  # answers with codes leave the ballot box once a batch is full (issue 19)
-                ballots.move(store, services.cipher)
+                # a full batch; and the last answers of an evaluation that closed
+                ballots.move(store, services.cipher, open_evaluations(sender.registry.forms()))
             except Exception:
                 log.exception("moving the ballot box failed; trying again at the next tick")
             try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spiegel import snapshot
+from spiegel.clock import start_of, today
 from spiegel.config import Settings
 from spiegel.db.base import Submission
 from spiegel.forms.model import Choice, Form
@@ -158,7 +159,9 @@ class Registry:
             elif code:
                 ukey = self.keys.one_response(form.id, scope, code)
         if cipher:  # every value: free text and choices say as much as a name does
-            payload = cipher.seal(payload)
+            # an answer with a code waits in the ballot box with its day only: its token too
+            # (a Fernet token shows when it was made, without the key)
+            payload = cipher.seal(payload, start_of(today()) if invitation else None)
         if errors:
             return None, errors
         return Submission(form.id, payload, seat_key, capacity, ukey, invitation=invitation), {}
