@@ -16,9 +16,19 @@ from spiegel.project import load_project
 
 
 def check(content_dir: Path, forms_dir: Path) -> list[Issue]:
-    """Every problem in ``content/`` and ``forms/``; labels are relative to the project root."""
+    """Every problem in ``content/`` and ``forms/``; labels are relative to the project root.
+    Sessions are compared with the published content (``SPIEGEL_BASE_REF``, ``SPIEGEL_TODAY``)."""
+    from spiegel import clock
+    from spiegel.config import ConfigError, build_settings
+    from spiegel.content.baseline import find_baseline
+
     try:
-        load_project(content_dir, forms_dir)
+        settings = build_settings()
+    except ConfigError as exc:
+        return [Issue("SPIEGEL_TODAY", 0, "", "; ".join(exc.problems))]
+    baseline = find_baseline(Path(content_dir).resolve().parent, settings.base_ref)
+    try:
+        load_project(content_dir, forms_dir, baseline=baseline, today=clock.today(settings.today))
     except ContentError as exc:
         return sorted(set(exc.issues))
     return []

@@ -11,7 +11,10 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from spiegel.db.versions import Advance, Version
 
 CONFIRMED, WAITLIST, RECEIVED, CANCELLED = "confirmed", "waitlist", "received", "cancelled"
 # Outbox rows: waiting to be sent, sent, given up after retries, or for staff to handle by phone
@@ -30,6 +33,8 @@ NOTICE = "notice"  # to a coordinator: a new request came in (no personal data)
 # to the address of an earlier sign-up, when the same person signs up for it again: only they
 # learn that it was a repeat (the web answer looks like a new sign-up's, issue 20 #1)
 REPEAT = "repeat"
+# issue 21: the session was called off, or moved (date, time, place): to everyone told before
+SESSION_CANCELLED, SESSION_CHANGED = "session_cancelled", "session_changed"
 ONCE_KINDS = (REMINDER, LETTER)  # at most one per sign-up, however often the command runs
 # The longest a request waits for the database (a lock, a statement, a connection); then 503.
 WAIT_SECONDS = 5.0
@@ -104,6 +109,7 @@ class StoredRow:
     status: str
     payload: dict[str, str]
     capacity_key: str | None = None
+    told_seq: int | None = None  # the version of its session the person was last told
 
 
 class Store(Protocol):
@@ -119,7 +125,11 @@ class Store(Protocol):
     def count(
         self, form_id: str, capacity_key: str | None = None, status: str | None = None
     ) -> int: ...
-    def purge(self, cutoffs: dict[str, dt.datetime]) -> dict[str, int]: ...
+    def purge(
+        self,
+        cutoffs: dict[str, dt.datetime],
+        sessions: dict[str, tuple[list[str], list[str]]] | None = None,
+    ) -> dict[str, int]: ...
     def replace_payload(
         self, row_id: str, payload: dict[str, str], capacity_key: str | None
     ) -> None:
@@ -150,12 +160,29 @@ class Store(Protocol):
         sign-up, or another message with the same ``once`` key, e.g. ``digest:2026-11-23``)."""
 
     def claim_outbox(self, limit: int, lease: dt.timedelta) -> list[OutboxRow]: ...
-    def mark_sent(self, mid: str) -> None: ...
+    def mark_sent(self, mid: str, told: tuple[str, int] | None = None) -> None: ...
     def mark_failed(
-        self, mid: str, error: str, retry_at: dt.datetime | None, status: str
+        self,
+        mid: str,
+        error: str,
+        retry_at: dt.datetime | None,
+        status: str,
+        told: tuple[str, int] | None = None,
     ) -> None: ...
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]: ...
     def secret(self, name: str) -> str: ...
+    # sessions that change (db/versions.py)
+    def latest_versions(self, form_id: str) -> dict[str, Version]: ...
+    def session_version(self, key: str, seq: int | None = None) -> Version | None: ...
+    def advance(
+        self,
+        form_id: str,
+        key: str,
+        fingerprint: str,
+        facts: dict[str, str],
+        content_at: dt.datetime,
+        kind: str | None,
+    ) -> Advance: ...
     def close(self) -> None: ...
 
 

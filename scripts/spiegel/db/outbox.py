@@ -76,7 +76,9 @@ class Outbox:
             )
         return [self._row(r) for r in rows]
 
-    def mark_sent(self, mid: str) -> None:
+    def mark_sent(self, mid: str, told: tuple[str, int] | None = None) -> None:
+        """``told``: (sign-up, version) the message described; kept with the sign-up in the same
+        commit (what the person now knows, db/versions.py)."""
         p = self.dialect.mark
         with self.dialect.transaction() as conn:
             conn.execute(
@@ -84,8 +86,26 @@ class Outbox:
                 f" claimed_until = NULL, last_error = NULL WHERE id = {p}",
                 (SENT, self.dialect.time(now()), mid),
             )
+            self._told(conn, told)
 
-    def mark_failed(self, mid: str, error: str, retry_at: dt.datetime | None, status: str) -> None:
+    def _told(self, conn: Any, told: tuple[str, int] | None) -> None:
+        if told is not None:
+            p = self.dialect.mark
+            conn.execute(
+                f"UPDATE submissions SET told_seq = {p} WHERE id = {p}"  # noqa: S608
+                f" AND (told_seq IS NULL OR told_seq < {p})",
+                (told[1], told[0], told[1]),
+            )
+
+    def mark_failed(
+        self,
+        mid: str,
+        error: str,
+        retry_at: dt.datetime | None,
+        status: str,
+        told: tuple[str, int] | None = None,
+    ) -> None:
+        """``told``: as for ``mark_sent``, for a message handed to staff to phone (MANUAL)."""
         p = self.dialect.mark
         retry = self.dialect.time(retry_at) if retry_at else None
         with self.dialect.transaction() as conn:
@@ -95,6 +115,7 @@ class Outbox:
                 f" WHERE id = {p}",
                 (status, error[:500], retry, mid),
             )
+            self._told(conn, told)
 
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]:
         marks = ", ".join([self.dialect.mark] * len(statuses))

@@ -10,8 +10,6 @@ and Jinja2 load here.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,6 +23,8 @@ from spiegel.db.base import (
     PROMOTION,
     REMINDER,
     REPEAT,
+    SESSION_CANCELLED,
+    SESSION_CHANGED,
     WAITLIST_MSG,
 )
 
@@ -38,15 +38,14 @@ class Letter:
     ics: str | None = None
 
 
-def _ics(session: dict[str, str], org: dict[str, Any], agenda_url: str) -> str:
-    """The same session gives the same .ics (deterministic): built once per session."""
-    return _cached_ics(json.dumps([session, org, agenda_url], sort_keys=True, default=str))
+@dataclass(frozen=True)
+class Calendar:
+    """The appointment in a message: its UID (one per sign-up), SEQUENCE (the session's version)
+    and METHOD: PUBLISH adds or updates it in the person's calendar, CANCEL takes it out."""
 
-
-@functools.lru_cache(maxsize=64)
-def _cached_ics(key: str) -> str:
-    session, org, agenda_url = json.loads(key)
-    return session_ics({**session, "date": dt.date.fromisoformat(session["date"])}, org, agenda_url)
+    uid: str
+    sequence: int
+    method: str = "PUBLISH"
 
 
 # The template of each kind (outbox/templates/<name>.txt.j2): the wording lives there.
@@ -57,8 +56,17 @@ TEMPLATES = {
     WAITLIST_MSG: "waitlist",
     CANCELLATION: "cancellation",
     REPEAT: "repeat",
+    SESSION_CHANGED: "session_changed",
+    SESSION_CANCELLED: "session_cancelled",
 }
-WITH_ICS = (CONFIRMATION, PROMOTION, REMINDER)  # the kinds about an appointment one keeps
+# the kinds about an appointment one keeps (for whoever holds a place; the waiting list has none)
+WITH_ICS = (CONFIRMATION, PROMOTION, REMINDER, SESSION_CHANGED)
+# the kinds that take the appointment out of the calendar again
+CANCELS_ICS = (CANCELLATION, SESSION_CANCELLED)
+NOUNS = {  # how a message names the session, per programme
+    "spiegelbijeenkomst": ("de spiegelbijeenkomst", "bijeenkomst"),
+    "vvg": ("het verwonder- en verbetergesprek", "gesprek"),
+}
 
 
 def session_letter(
@@ -69,21 +77,47 @@ def session_letter(
     org: dict[str, Any],
     cancel_link: str,
     agenda_url: str,
+    calendar: Calendar | None = None,
+    previous: dict[str, str] | None = None,
+    seat: bool = True,
 ) -> Letter:
-    """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``)."""
+    """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``).
+    ``calendar``: the appointment to attach (None: no .ics); ``previous``: what the person was
+    told before (a change message says what changed); ``seat``: they hold a place (not only the
+    waiting list)."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown message kind {kind!r}")
     who = org.get("name") or org.get("site_name") or "Spiegel"
+    noun, word = NOUNS.get(
+        session.get("programme") or "spiegelbijeenkomst", NOUNS["spiegelbijeenkomst"]
+    )
+    details = {
+        **session,
+        "noun": noun,
+        "word": word,
+        "welkom_vanaf": session.get("welkom_vanaf") or session["start"],
+    }
     text = render_text(
         "spiegel.outbox",
         f"{TEMPLATES[kind]}.txt.j2",
         name=name,
-        session=session,
+        session=details,
+        previous=previous,
+        seat=seat,
         org=org,
         cancel_link=cancel_link,
         who=who,
     )
-    ics = _ics(session, org, agenda_url) if kind in WITH_ICS else None
+    ics = None
+    if calendar is not None:
+        ics = session_ics(
+            details,
+            org,
+            agenda_url,
+            uid=calendar.uid,
+            sequence=calendar.sequence,
+            method=calendar.method,
+        )
     return Letter(text.subject, text.paragraphs, ics)
 
 
@@ -108,11 +142,12 @@ def build_message(
     msg.set_content("\n\n".join(letter.paragraphs) + "\n", cte="quoted-printable")
     msg.add_alternative(_html(letter.paragraphs), subtype="html", cte="quoted-printable")
     if letter.ics:
+        method = "CANCEL" if "\r\nMETHOD:CANCEL\r\n" in letter.ics else "PUBLISH"
         msg.add_attachment(
             letter.ics,
             subtype="calendar",
             filename="afspraak.ics",
-            params={"method": "PUBLISH"},
+            params={"method": method},
             cte="quoted-printable",
         )
     return msg

@@ -32,6 +32,7 @@ from mkdocs.structure.pages import Page
 
 from spiegel import clock
 from spiegel.config import ConfigError, build_settings
+from spiegel.content.baseline import find_baseline
 from spiegel.content.schema import ContentError
 from spiegel.project import Project, load_project
 from spiegel.results.package import Published
@@ -106,7 +107,8 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             self.sheets = SheetStore(cache)
         load_words(cache)
         try:
-            project = load_project(docs, root / "forms")
+            baseline = find_baseline(docs.resolve().parent, build_settings().base_ref)
+            project = load_project(docs, root / "forms", baseline=baseline, today=today)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         label = project.content_label
