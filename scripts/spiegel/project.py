@@ -85,6 +85,7 @@ def load_project(
     issues += form_issues
     if content is not None:
         issues += _role_issues(content, forms, label)
+        issues += _retention_issues(content, forms, forms_dir)
         if baseline is not None and today is not None:
             docs = {
                 FILES[k][0]: (doc["sessions"], FILES[k][1])
@@ -171,6 +172,45 @@ def _role_issues(content: Content, forms: dict[str, Form], label: str) -> list[I
                     " grens aan het aantal mensen. Zet bij plaats_voor welke rol meetelt,"
                     " bijvoorbeeld: plaats_voor: [" + (s["rollen"] or values)[0] + "]",
                 )
+        issues += ctx.issues
+    return issues
+
+
+def _retention_issues(content: Content, forms: dict[str, Form], forms_dir: Path) -> list[Issue]:
+    """No data may be deleted before its last promised use: the letter after a session (kept
+    ``retention_days`` from the session's date, ``signups/retention.py``), the answer to a
+    request (kept from the day it was sent)."""
+    issues: list[Issue] = []
+    for form in forms.values():
+        days = int(form.privacy["retention_days"])
+        need, why = 0, ""
+        if form.capacity_field and form.programme == "spiegelbijeenkomst":
+            weeks = content.leaflet["letter_weeks"]
+            need = weeks * 7
+            why = (
+                f"de brief na de bijeenkomst komt binnen {weeks} weken (letter_weeks in"
+                " spiegelbijeenkomst.yaml); dan zijn de gegevens er al niet meer"
+            )
+        elif not form.capacity_field:
+            promised = {
+                "gluren": content.gluren["reply_days"],
+                "vvg": content.vvg["reply_days"],
+                "collegiale-ondersteuning": -(-content.collegiale["first_contact_hours"] // 24),
+            }.get(form.programme, 0)
+            need = promised
+            why = f"wij beloven binnen {promised} dagen te antwoorden; dan is de aanvraag al weg"
+        if days >= need:
+            continue
+        try:
+            _, lines = load_yaml(forms_dir / Path(form.source).name, form.source)
+        except ContentError:
+            lines = {}
+        ctx = Context(form.source, lines, schema=FORM)
+        ctx.error(
+            ("privacy", "retention_days"),
+            f"de gegevens worden na {days} dagen verwijderd, maar {why}. Zet retention_days op"
+            f" minstens {need}, bijvoorbeeld: retention_days: {max(need, 180)}",
+        )
         issues += ctx.issues
     return issues
 

@@ -113,7 +113,10 @@ def start_in_process(
             day = today()
             if not purged_on or purged_on[-1] != day:
                 try:
-                    retention.purge(store, sender.registry.forms(), retention.SERVE_ACTOR, clock())
+                    registry = sender.registry
+                    retention.purge(
+                        store, registry.forms(), retention.SERVE_ACTOR, clock(), registry
+                    )
                     purged_on[:] = [day]
                 except Exception:
                     log.exception("purge failed; trying again at the next tick")
