@@ -131,7 +131,7 @@ def test_a_provider_that_sends_roles_only_from_userinfo_and_takes_secret_post(
         client = oidc.login(base, "peer")[0]
         r = client.get(base + "/beheer/verzoeken/collegiale-ondersteuning")
         assert r.status_code == 200 and "Piet van Collegiaal" in r.text
-        assert client.get(base + "/beheer/verzoeken/vvg").status_code == 403
+        assert client.get(base + "/beheer/verzoeken/gluren-bij-de-buren").status_code == 403
 
 
 def test_the_callback_refuses_a_forged_state_or_code(site: dict[str, Any]) -> None:
@@ -151,7 +151,7 @@ PAGES = [
     f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/excel",
     f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/nieuw",
     f"/beheer/aanmeldingen/spiegelbijeenkomst/{PAST}/brief",
-    "/beheer/verzoeken/vvg",
+    "/beheer/verzoeken/gluren-bij-de-buren",
     "/beheer/verzoeken/collegiale-ondersteuning",
     "/beheer/verzoeken/gluren-bij-de-buren",
     "/beheer/privacy/logboek",
@@ -187,7 +187,9 @@ def test_without_a_session_every_page_goes_to_the_provider_or_refuses(site: dict
 # (user, page, may see it)
 ROLE_CASES = [
     ("coord", "/beheer/aanmeldingen/spiegelbijeenkomst", True),
-    ("coord", "/beheer/verzoeken/vvg", True),
+    ("coord", "/beheer/verzoeken/gluren-bij-de-buren", True),
+    ("coord", "/beheer/aanmeldingen/vvg", True),  # VVG dates have seats (issue 22)
+    ("peer", "/beheer/aanmeldingen/vvg", False),
     ("coord", "/beheer/verzoeken/collegiale-ondersteuning", False),
     ("coord", "/beheer/privacy/logboek", False),
     ("coord", "/beheer/privacy/avg", False),
@@ -195,7 +197,7 @@ ROLE_CASES = [
     ("peer", "/beheer/aanmeldingen/spiegelbijeenkomst", False),
     ("peer", f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}", False),
     ("peer", f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/excel", False),
-    ("peer", "/beheer/verzoeken/vvg", False),
+    ("peer", "/beheer/verzoeken/gluren-bij-de-buren", False),
     ("peer", "/beheer/privacy/logboek", False),
     ("fg", "/beheer/privacy/logboek", True),
     ("fg", "/beheer/privacy/avg", True),
@@ -208,7 +210,14 @@ def test_roles_as_a_case_table(site: dict[str, Any]) -> None:
     peer_name = "Kim Collegiaal-Verzoek"
     sign_up(site, "collegiale-ondersteuning", naam=peer_name)
     patient = "Petra Patiënt-Rolproef"
-    sign_up(site, "spiegelbijeenkomst", sessie=COMING, naam=patient, email="petra@example.nl")
+    sign_up(
+        site,
+        "spiegelbijeenkomst",
+        sessie=COMING,
+        rol="ouder",
+        naam=patient,
+        email="petra@example.nl",
+    )
     clients = {u: oidc.login(site["base"], u)[0] for u in ("coord", "peer", "fg", "nobody")}
     for user, path, allowed in ROLE_CASES:
         r = clients[user].get(site["base"] + path)
@@ -233,7 +242,12 @@ def test_a_post_without_csrf_from_another_origin_or_after_logout_changes_nothing
     site: dict[str, Any],
 ) -> None:
     sid = sign_up(
-        site, "spiegelbijeenkomst", sessie=COMING, naam="Olaf Onveranderd", email="olaf@example.nl"
+        site,
+        "spiegelbijeenkomst",
+        sessie=COMING,
+        rol="ouder",
+        naam="Olaf Onveranderd",
+        email="olaf@example.nl",
     )
     client = oidc.login(site["base"], "coord")[0]
     path = f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}"
@@ -318,6 +332,7 @@ def test_excel_has_real_dates_numbers_and_dutch_headings(
             site,
             "spiegelbijeenkomst",
             sessie=COMING,
+            rol="ouder",
             naam=f"Excel {i}",
             email=f"excel{i}@example.nl",
         )
@@ -332,7 +347,7 @@ def test_excel_has_real_dates_numbers_and_dutch_headings(
     assert all(isinstance(row[4], dt.datetime) for row in rows)
     waiting = [row for row in rows if row[2] == "wachtlijst"]
     assert waiting and [row[3] for row in waiting] == list(range(1, len(waiting) + 1))
-    assert "Patiënt of oud-patiënt" in {row[heads.index("Komt als")] for row in rows}
+    assert "Ouder of verzorger van het kind" in {row[heads.index("Komt als")] for row in rows}
 
 
 def test_attendance_decides_who_gets_the_letter_and_the_address_goes(
@@ -388,15 +403,29 @@ def test_attendance_decides_who_gets_the_letter_and_the_address_goes(
 
 
 def test_requests_inbox_pick_up_and_close(site: dict[str, Any]) -> None:
-    sid = sign_up(site, "vvg", naam="Sam Verwonder")
+    sid = sign_up(site, "gluren-bij-de-buren", naam="Sam Verwonder")
     client = oidc.login(site["base"], "coord")[0]
-    page = client.get(site["base"] + "/beheer/verzoeken/vvg").text
+    page = client.get(site["base"] + "/beheer/verzoeken/gluren-bij-de-buren").text
     assert "Sam Verwonder" in page
-    r = post(client, site["base"], "/beheer/verzoeken/vvg/wijzigen", page, id=sid, actie="oppakken")
+    r = post(
+        client,
+        site["base"],
+        "/beheer/verzoeken/gluren-bij-de-buren/wijzigen",
+        page,
+        id=sid,
+        actie="oppakken",
+    )
     assert r.status_code == 303
-    page = client.get(site["base"] + "/beheer/verzoeken/vvg").text
+    page = client.get(site["base"] + "/beheer/verzoeken/gluren-bij-de-buren").text
     assert "In behandeling bij Carla de Coördinator" in page
-    r = post(client, site["base"], "/beheer/verzoeken/vvg/wijzigen", page, id=sid, actie="afronden")
+    r = post(
+        client,
+        site["base"],
+        "/beheer/verzoeken/gluren-bij-de-buren/wijzigen",
+        page,
+        id=sid,
+        actie="afronden",
+    )
     store = store_of(site)
     assert store.submission(sid) is None  # deleted when closed
     store.close()
@@ -404,7 +433,12 @@ def test_requests_inbox_pick_up_and_close(site: dict[str, Any]) -> None:
 
 def test_avg_request_finds_downloads_and_erases_one_person(site: dict[str, Any]) -> None:
     a = sign_up(
-        site, "spiegelbijeenkomst", sessie=COMING, naam="Avg Persoon", email="avg@example.nl"
+        site,
+        "spiegelbijeenkomst",
+        sessie=COMING,
+        rol="ouder",
+        naam="Avg Persoon",
+        email="avg@example.nl",
     )
     b = sign_up(site, "gluren-bij-de-buren", naam="Avg Persoon", email="AVG@example.nl")
     other = sign_up(site, "gluren-bij-de-buren", naam="Iemand Anders", email="anders@example.nl")

@@ -7,28 +7,27 @@ Quality report, so a mistake shows on its line in the merge request diff.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
+from spiegel.content.baseline import Baseline
 from spiegel.content.schema import ContentError, Issue
 from spiegel.project import load_project
 
 
-def check(content_dir: Path, forms_dir: Path) -> list[Issue]:
+def check(
+    content_dir: Path,
+    forms_dir: Path,
+    baseline: Baseline | None = None,
+    today: dt.date | None = None,
+) -> list[Issue]:
     """Every problem in ``content/`` and ``forms/``; labels are relative to the project root.
-    Sessions are compared with the published content (``SPIEGEL_BASE_REF``, ``SPIEGEL_TODAY``)."""
-    from spiegel import clock
-    from spiegel.config import ConfigError, build_settings
-    from spiegel.content.baseline import find_baseline
-
+    With ``baseline`` and ``today`` (``spiegel check`` passes SPIEGEL_BASE_REF's and
+    SPIEGEL_TODAY's), sessions are compared with the published content too."""
     try:
-        settings = build_settings()
-    except ConfigError as exc:
-        return [Issue("SPIEGEL_TODAY", 0, "", "; ".join(exc.problems))]
-    baseline = find_baseline(Path(content_dir).resolve().parent, settings.base_ref)
-    try:
-        load_project(content_dir, forms_dir, baseline=baseline, today=clock.today(settings.today))
+        load_project(content_dir, forms_dir, baseline=baseline, today=today)
     except ContentError as exc:
         return sorted(set(exc.issues))
     return []

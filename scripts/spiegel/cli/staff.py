@@ -9,9 +9,19 @@ from typing import TextIO
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel import check
+    from spiegel import check, clock
+    from spiegel.config import ConfigError, build_settings
+    from spiegel.content.baseline import find_baseline
 
-    issues = check.check(Path(args.content), Path(args.forms))
+    try:
+        settings = build_settings()
+    except ConfigError as exc:
+        print(f"spiegel check: {'; '.join(exc.problems)}", file=sys.stderr)
+        return 2
+    # what is published: the default branch (SPIEGEL_BASE_REF), for the sessions' rules
+    baseline = find_baseline(Path(args.content).resolve().parent, settings.base_ref)
+    today = clock.today(settings.today)
+    issues = check.check(Path(args.content), Path(args.forms), baseline, today)
     if args.format == "github":
         if issues:
             print(check.github(issues), file=out)

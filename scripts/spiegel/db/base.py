@@ -11,10 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
-
-if TYPE_CHECKING:
-    from spiegel.db.versions import Advance, Version
+from typing import Any, Protocol
 
 CONFIRMED, WAITLIST, RECEIVED, CANCELLED = "confirmed", "waitlist", "received", "cancelled"
 # Outbox rows: waiting to be sent, sent, given up after retries, or for staff to handle by phone
@@ -110,6 +107,21 @@ class StoredRow:
     payload: dict[str, str]
     capacity_key: str | None = None
     told_seq: int | None = None  # the version of its session the person was last told
+
+
+@dataclass(frozen=True)
+class Version:
+    seq: int
+    fingerprint: str
+    facts: dict[str, str]  # sealed when a key is set: open with the cipher
+    content_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Advance:
+    seq: int  # the version now latest
+    queued: int = 0  # messages queued for people told an older version
+    stale: bool = False  # this instance's content is older than the latest version's
 
 
 class Store(Protocol):

@@ -17,30 +17,14 @@ confirmation had not gone out yet, is never told about a change they did not see
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from spiegel.db.base import now
+from spiegel.db.base import Advance, Version, now
 
 if TYPE_CHECKING:
     from spiegel.db.dialects import Dialect
 
 OPEN = "('confirmed', 'waitlist', 'received')"
-
-
-@dataclass(frozen=True)
-class Version:
-    seq: int
-    fingerprint: str
-    facts: dict[str, str]  # sealed when a key is set: open with the cipher
-    content_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Advance:
-    seq: int  # the version now latest
-    queued: int = 0  # messages queued for people told an older version
-    stale: bool = False  # this instance's content is older than the latest version's
 
 
 class SessionVersions:

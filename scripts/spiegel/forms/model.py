@@ -164,9 +164,9 @@ def validate_submission(
 
 def roles_message(allowed: tuple[Choice, ...]) -> str:
     """The error when a role does not fit the chosen session (and the form's note says the same)."""
-    names = [c.label.lower() if i else c.label for i, c in enumerate(allowed)]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " of " + names[-1]
-    return f"Bij deze bijeenkomst kunt u zich alleen aanmelden als: {listed}."
+    names = [c.label.lower() for c in allowed]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " of als " + names[-1]
+    return f"Bij deze bijeenkomst kunt u zich alleen aanmelden als {listed}."
 
 
 # ------------------------------------------------------------------ schemas for export and API
