@@ -575,13 +575,15 @@ def load_content(content_dir: Path, label_root: str = "content") -> Content:
 
 
 def mark_examples(content: Content, label_root: str) -> None:
-    """Collect the ``# VOORBEELD`` values; sessions, evaluations and actions get ``voorbeeld``."""
+    """Collect the ``# VOORBEELD`` values; sessions (also VVG dates), evaluations and actions get
+    ``voorbeeld``."""
     found: dict[str, list[Example]] = {}
     for key, (filename, schema) in FILES.items():
         found[key] = examples_in(content.root / filename, f"{label_root}/{filename}", schema)
         content.examples += found[key]
     for key, doc, items in (
         ("sessions", content.sessions, "sessions"),
+        ("vvg", content.vvg, "sessions"),
         ("groepsevaluatie", content.groepsevaluatie, "evaluations"),
         ("actions", content.actions, "actions"),
     ):
