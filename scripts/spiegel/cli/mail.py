@@ -121,6 +121,13 @@ def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
+    if session["status"] == "geannuleerd":
+        print(
+            f"spiegel letter: de bijeenkomst {args.session} ging niet door (status: geannuleerd)."
+            " Er komt geen brief.",
+            file=sys.stderr,
+        )
+        return 2
     if session["date"] > today():
         print(
             f"spiegel letter: de bijeenkomst {args.session} is nog niet geweest"

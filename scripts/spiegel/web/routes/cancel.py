@@ -44,9 +44,10 @@ def _what(request: Request, row: StoredRow) -> str:
         return ""
     session = seat[1]
     day = datum(dt.date.fromisoformat(session["date"]))
+    noun = "het verwonder- en verbetergesprek" if session.get("programme") == "vvg" else ""
     return (
-        f"<p>Het gaat om de spiegelbijeenkomst van {escape(day)}, van {escape(session['start'])}"
-        f" tot {escape(session['end'])} uur.</p>"
+        f"<p>Het gaat om {noun or 'de spiegelbijeenkomst'} van {escape(day)}, van"
+        f" {escape(session['start'])} tot {escape(session['end'])} uur.</p>"
     )
 
 
