@@ -9,6 +9,8 @@ October), which every calendar program reads, instead of a list of every transit
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -54,7 +56,56 @@ def _amsterdam() -> icalendar.Timezone:
 SUMMARY = {"spiegelbijeenkomst": "Spiegelbijeenkomst", "vvg": "Verwonder- en verbetergesprek"}
 
 
+_UID, _STAMP = "UID:spiegel-uid\r\n", "DTSTAMP:19700101T000000Z\r\n"
+
+
+def _fold(line: str) -> str:
+    """An ASCII content line folded at 75 octets (RFC 5545 3.1)."""
+    parts = [line[:75]] + [" " + line[i : i + 74] for i in range(75, len(line), 74)]
+    return "\r\n".join(parts) + "\r\n"
+
+
 def session_ics(
+    session: dict[str, Any],
+    organisation: dict[str, Any],
+    page_url: str,
+    *,
+    uid: str,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+    method: str = "PUBLISH",
+) -> str:
+    """One session as an iCalendar file (``_session_ics``); the file without its UID and
+    DTSTAMP is built once per version of the session, each message adds its own two lines."""
+    key = json.dumps(
+        [session, organisation, page_url, sequence, method], sort_keys=True, default=str
+    )
+    text = _cached(key)
+    when = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    if not uid.isascii() or any(c in uid for c in "\r\n"):
+        raise ValueError("a calendar UID is one line of ASCII")
+    return text.replace(_UID, _fold("UID:" + uid), 1).replace(
+        _STAMP, f"DTSTAMP:{when:%Y%m%dT%H%M%SZ}\r\n", 1
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _cached(key: str) -> str:
+    session, organisation, page_url, sequence, method = json.loads(key)
+    text = _session_ics(
+        session,
+        organisation,
+        page_url,
+        uid=_UID[4:-2],
+        sequence=sequence,
+        stamp=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+        method=method,
+    )
+    assert _UID in text and _STAMP in text
+    return text
+
+
+def _session_ics(
     session: dict[str, Any],
     organisation: dict[str, Any],
     page_url: str,
