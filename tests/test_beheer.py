@@ -21,12 +21,14 @@ from spiegel.db.beheer import BeheerDB
 from spiegel.forms.model import validate_submission
 from spiegel.signups.prepare import enrich
 
-from . import oidc
+from . import oidc, servers
+from .conftest import ROOT
 from .test_endpoint import app_for, services_for
 from .test_forms import VALID
 
 PAST = "2026-10-orthopedie"  # has an action in content/actions.yaml
 COMING = "2027-03-kinderafdeling"  # 6 seats
+TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")
@@ -622,3 +624,76 @@ def test_the_call_list_shows_who_to_phone_and_takes_them_off(
     assert "Bellen (" not in coord.get(base + path).text
     assert not [m for m in store.outbox((MANUAL,)) if m.id == mid.group(1)]
     store.close()
+
+
+def test_a_called_off_session_and_its_call_list(site: dict[str, Any], tmp_path: Path) -> None:
+    """Issue 21: the session screen says a session is called off; whoever left only a phone
+    number is on the call list with what to tell; an over-full session after lowering the
+    seats is shown as such (nobody loses a place)."""
+    import shutil
+
+    from spiegel.mailsettings import MailSettings
+    from spiegel.outbox.worker import make_sender
+    from spiegel.signups import changes
+
+    copy = tmp_path / "p"
+    for name in ("content", "forms"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("results"))
+    url = f"sqlite:///{tmp_path / 'called-off.sqlite3'}"
+    where = {"url": url}
+    sign_up(
+        where,
+        "spiegelbijeenkomst",
+        sessie="2027-02-oncologie",
+        naam="Els Telefoon",
+        email="",
+        telefoon="06 11112222",
+    )
+    for i in range(6):
+        sign_up(where, "spiegelbijeenkomst", naam=f"Vol {i}", email=f"vol{i}@example.nl")
+    sessions = copy / "content" / "sessions.yaml"
+    text = sessions.read_text(encoding="utf-8")
+    text = text.replace(
+        "    department: Oncologie\n",
+        "    department: Oncologie\n    status: geannuleerd\n    reden: De zaal wordt verbouwd.\n",
+    ).replace("    department: Cardiologie\n", "    department: Cardiologie\n    capacity: 5\n")
+    sessions.write_text(text, encoding="utf-8")
+    mail = MailSettings(outbox_dir=tmp_path / "eml", public_url="http://127.0.0.1:1")
+    services = services_for(
+        url,
+        mail=mail,
+        encryption_key=oidc.KEY,
+        content_dir=copy / "content",
+        forms_dir=copy / "forms",
+    )
+    try:
+        # called off before any version was recorded: everyone signed up hears it
+        assert changes.sync(services.store, services.registry, services.cipher, TODAY) == 1
+        sender = make_sender(services)
+        while sender.run_once():
+            pass
+    finally:
+        services.store.close()
+    port = servers.free_port()
+    extra = {
+        **oidc.env_for(site["issuer"], None),
+        "SPIEGEL_CONTENT_DIR": str(copy / "content"),
+        "SPIEGEL_FORMS_DIR": str(copy / "forms"),
+        "SPIEGEL_TODAY": TODAY.isoformat(),
+    }
+    proc, base = servers.start(url, port, extra=extra)
+    try:
+        client = oidc.login(base, "coord")[0]
+        page = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst/2027-02-oncologie").text
+        assert "Gaat niet door." in page and "De zaal wordt verbouwd." in page
+        assert "Els Telefoon" in page and "0611112222" in page
+        assert "de bijeenkomst gaat niet door: vertel de reden: De zaal wordt verbouwd." in page
+        assert "aanmelding bevestigen" not in page  # her confirmation was never phoned through
+        assert "Aanmelding toevoegen" not in page
+        overview = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst").text
+        assert "(gaat niet door)" in overview
+        full = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst/2027-01-cardiologie")
+        assert "Er zijn meer plaatsen bezet (6) dan er nu zijn (5)" in full.text
+        assert "Niemand verliest zijn plek" in full.text
+    finally:
+        servers.stop(proc)

@@ -465,3 +465,30 @@ def test_a_broken_file_is_reported_as_before_with_a_baseline(published: Project)
     with pytest.raises(ContentError) as exc:
         load_project(published.content, published.root / "forms", baseline=base, today=TODAY)
     assert "de datum 2027-02-31 bestaat niet" in str(exc.value)
+
+
+def test_called_off_before_any_version_still_tells_everyone(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Sign-ups from before this code (no version yet), and the session is called off in the
+    same deployment: the first version is "called off", and everyone signed up hears it."""
+    project = copy_project(tmp_path / "p")
+    services = services_for(
+        database_url, content_dir=project.content, forms_dir=project.root / "forms"
+    )
+    store, registry = services.store, services.registry
+    try:
+        a = _sign_up(services, "2027-02-oncologie", "a")
+        b = _sign_up(services, "2027-02-oncologie", "b")
+        project.edit(
+            "content/sessions.yaml",
+            "    department: Oncologie\n",
+            "    department: Oncologie\n    status: geannuleerd\n    reden: Verbouwing.\n",
+        )
+        registry._checked = 0.0
+        assert changes.sync(store, registry, None, TODAY) == 2
+        queued = [r for r in store.outbox(("pending",)) if r.kind == SESSION_CANCELLED]
+        assert sorted(r.submission_id for r in queued) == sorted([a, b])
+        assert changes.sync(store, registry, None, TODAY) == 0
+    finally:
+        store.close()

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from spiegel.db.base import Advance, Version, now
+from spiegel.db.base import SESSION_CANCELLED, Advance, Version, now
 
 if TYPE_CHECKING:
     from spiegel.db.dialects import Dialect
@@ -80,7 +80,8 @@ class SessionVersions:
         """Record the content's version of a session when it differs from the latest, and queue
         ``kind`` (None: nobody is told, e.g. a called-off session edited again) for every open
         sign-up told an older version. The first version of a session tells nobody: it is what
-        everyone signed up for (sign-ups from before it count as told it)."""
+        everyone signed up for (sign-ups from before it count as told it), unless it is called
+        off: then everyone signed up hears it."""
         d, p = self.dialect, self.dialect.mark
         with d.transaction() as conn:
             d.lock_session(conn, form_id, key)
@@ -100,7 +101,7 @@ class SessionVersions:
                 f" content_at, created_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
                 (form_id, key, seq, fingerprint, d.json(facts), d.time(content_at), d.time(now())),
             )
-            if latest is None:
+            if latest is None and kind != SESSION_CANCELLED:
                 conn.execute(
                     f"UPDATE submissions SET told_seq = 0 WHERE form_id = {p}"  # noqa: S608
                     f" AND capacity_key = {p} AND told_seq IS NULL AND status IN {OPEN}",
@@ -109,14 +110,17 @@ class SessionVersions:
                 return Advance(seq)
             if kind is None:
                 return Advance(seq)
-            told = conn.execute(
+            # called off before any version was recorded (sign-ups from before this code):
+            # everyone signed up hears it
+            told = "" if latest is None else f" AND told_seq IS NOT NULL AND told_seq < {p}"
+            told_rows = conn.execute(
                 f"SELECT id FROM submissions WHERE form_id = {p} AND capacity_key = {p}"  # noqa: S608
-                f" AND status IN {OPEN} AND told_seq IS NOT NULL AND told_seq < {p} ORDER BY seq",
-                (form_id, key, seq),
+                f" AND status IN {OPEN}{told} ORDER BY seq",
+                (form_id, key, seq) if latest is not None else (form_id, key),
             ).fetchall()
             queued = sum(
                 self._enqueue(conn, kind, sid, None, str(seq), f"sessie:{sid}:{seq}")
-                for (sid,) in told
+                for (sid,) in told_rows
             )
             return Advance(seq, queued)
 
