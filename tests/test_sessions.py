@@ -492,3 +492,46 @@ def test_called_off_before_any_version_still_tells_everyone(
         assert changes.sync(store, registry, None, TODAY) == 0
     finally:
         store.close()
+
+
+def test_a_vanished_session_counts_as_called_off_and_is_still_described(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The check refuses deleting a published session; if a block vanishes all the same (a
+    hand-made snapshot), the endpoint tells who signed up that it does not go ahead, written
+    from the recorded version since the content no longer has it."""
+    from email import message_from_bytes, policy
+
+    from spiegel.mailsettings import MailSettings
+    from spiegel.outbox.worker import make_sender
+
+    project = copy_project(tmp_path / "p")
+    mail = MailSettings(outbox_dir=tmp_path / "eml", public_url="https://spiegel.example.nl")
+    services = services_for(
+        database_url, mail=mail, content_dir=project.content, forms_dir=project.root / "forms"
+    )
+    store, registry = services.store, services.registry
+    try:
+        sid = _sign_up(services, "2027-02-oncologie", "weg")
+        sender = make_sender(services)
+        while sender.run_once():
+            pass  # the confirmation: version 0 recorded and told
+        path = project.content / "sessions.yaml"
+        text = path.read_text(encoding="utf-8")
+        start, end = text.index("  - id: 2027-02-oncologie"), text.index("  - id: 2027-03-kinder")
+        path.write_text(text[:start] + text[end:], encoding="utf-8")
+        registry._checked = 0.0
+        assert changes.sync(store, registry, None, TODAY) == 1
+        while sender.run_once():
+            pass
+        mails = [
+            message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in sorted((tmp_path / "eml").glob("*.eml"))
+        ]
+        off = [m for m in mails if m["Subject"].startswith("Gaat niet door")]
+        assert len(off) == 1 and off[0]["To"] == "weg@x.nl"
+        body = off[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "De spiegelbijeenkomst van donderdag 11 februari 2027 gaat niet door." in body
+        assert store.submission(sid).told_seq == 1  # type: ignore[union-attr]
+    finally:
+        store.close()
