@@ -535,3 +535,48 @@ def test_a_vanished_session_counts_as_called_off_and_is_still_described(
         assert store.submission(sid).told_seq == 1  # type: ignore[union-attr]
     finally:
         store.close()
+
+
+def test_instances_syncing_at_once_queue_each_message_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Four processes' worth of sync at the same moment (threads, each with its own store and
+    definitions, as separate instances have): one message per person."""
+    import threading
+
+    project = copy_project(tmp_path / "p")
+
+    def instance() -> object:
+        return services_for(
+            database_url, content_dir=project.content, forms_dir=project.root / "forms"
+        )
+
+    first = instance()
+    people = [_sign_up(first, "2027-01-cardiologie", f"p{i}") for i in range(5)]
+    changes.sync(first.store, first.registry, None, TODAY)  # type: ignore[attr-defined]
+    for sid in people:
+        first.store.mark_sent(  # type: ignore[attr-defined]
+            next(r.id for r in first.store.outbox(("pending",)) if r.submission_id == sid),  # type: ignore[attr-defined]
+            (sid, 0),
+        )
+    project.edit("content/sessions.yaml", "date: 2027-01-14", "date: 2027-01-15")
+    others = [instance() for _ in range(4)]
+    counts: list[int] = []
+    start = threading.Barrier(len(others))
+
+    def run(s: object) -> None:
+        start.wait()
+        counts.append(changes.sync(s.store, s.registry, None, TODAY))  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in others]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        assert sum(counts) == len(people)
+        changed = [r for r in first.store.outbox(("pending",)) if r.kind == SESSION_CHANGED]  # type: ignore[attr-defined]
+        assert sorted(r.submission_id for r in changed) == sorted(people)
+    finally:
+        for s in (first, *others):
+            s.store.close()  # type: ignore[attr-defined]
