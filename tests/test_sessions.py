@@ -295,7 +295,7 @@ def test_roles_follow_the_session(built_site: Project) -> None:
     form = built_site.page("spiegelbijeenkomst/aanmelden")
     assert (
         "Bij de bijeenkomst van 18 mrt 2027, 19:00-20:30 uur, Kinderafdeling meldt u zich aan"
-        " als partner of als ouder of verzorger van het kind." in form
+        " als ouder of verzorger van het kind, of als partner." in form
     )
     agenda = built_site.page("spiegelbijeenkomst/agenda")
     assert "6 plaatsen voor wie komt als ouder of verzorger van het kind" in agenda

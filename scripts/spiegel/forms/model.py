@@ -89,8 +89,11 @@ class Form:
             return ()
         roles = self.by_name[self.role_field].choices
         if session.roles is not None:
-            return tuple(c for c in roles if c.value in session.roles)
-        return tuple(c for c in roles if not c.per_session)
+            found = [c for c in roles if c.value in session.roles]
+        else:
+            found = [c for c in roles if not c.per_session]
+        # those who take a seat first: "als ouder of verzorger van het kind, of als partner"
+        return tuple(sorted(found, key=lambda c: not self.takes_seat(session, c.value)))
 
     def takes_seat(self, session: Choice | None, role: str | None) -> bool:
         """Whether a sign-up in ``role`` counts against the session's seats."""
@@ -165,7 +168,7 @@ def validate_submission(
 def roles_message(allowed: tuple[Choice, ...]) -> str:
     """The error when a role does not fit the chosen session (and the form's note says the same)."""
     names = [c.label.lower() for c in allowed]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " of als " + names[-1]
+    listed = names[0] if len(names) == 1 else ", als ".join(names[:-1]) + ", of als " + names[-1]
     return f"Bij deze bijeenkomst kunt u zich alleen aanmelden als {listed}."
 
 
