@@ -53,7 +53,9 @@ def role_note(form: Form, today: dt.date) -> str:
     parts = []
     for session, roles in form.role_notes(today):
         names = [r.label.lower() for r in roles]
-        listed = names[0] if len(names) == 1 else ", als ".join(names[:-1]) + ", of als " + names[-1]
+        listed = (
+            names[0] if len(names) == 1 else ", als ".join(names[:-1]) + ", of als " + names[-1]
+        )
         parts.append(f"Bij de bijeenkomst van {session.label} meldt u zich aan als {listed}.")
     return " ".join(parts)
 

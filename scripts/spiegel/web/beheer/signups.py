@@ -201,7 +201,8 @@ async def cancel_for(request: Request, staff: StaffSession) -> Response:
         return refused(request, staff)
     row = await run_in_threadpool(state.store.submission, sid)
     seat = state.registry.seat(form.id, row.capacity_key if row else None)
-    capacity = seat[0].capacity if seat else None
+    # no one moves up into a session that was called off
+    capacity = seat[0].capacity if seat and not seat[0].cancelled else None
     result = await run_in_threadpool(state.store.cancel, sid, capacity)
     if state.outbox_wake is not None:
         state.outbox_wake.set()

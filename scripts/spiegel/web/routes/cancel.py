@@ -132,7 +132,8 @@ async def cancel(request: Request) -> Response:
         if sid is None or row is None:
             return _not_found(request)
         seat = state.registry.seat(row.form_id, row.capacity_key)
-        capacity = seat[0].capacity if seat else None
+        # no one moves up into a session that was called off
+        capacity = seat[0].capacity if seat and not seat[0].cancelled else None
         result = await state.write_slots.run(state.store.cancel, sid, capacity)
     except StoreUnavailable:
         return _unavailable(request)
