@@ -41,10 +41,6 @@ from spiegel.content.schema import (
 PLANNED, CANCELLED = "gepland", "geannuleerd"
 # which programme's sessions are in which file, under which key
 SESSION_FILES = (("spiegelbijeenkomst", "sessions.yaml"), ("vvg", "vvg.yaml"))
-NOUN = {  # how messages and pages name one session of a programme
-    "spiegelbijeenkomst": "de spiegelbijeenkomst",
-    "vvg": "het verwonder- en verbetergesprek",
-}
 # what a participant is told about a session: a change to one of these is a change they hear of
 FACTS = ("date", "welkom_vanaf", "start", "end", "location", "status", "reden")
 
@@ -165,23 +161,6 @@ def arrival_defaults(sessions: Iterable[dict[str, Any]], before_minutes: int) ->
     for s in sessions:
         if s.get("welkom_vanaf") is None:
             s["welkom_vanaf"] = hhmm(minutes(s["start"]) - before_minutes)
-
-
-def is_cancelled(session: dict[str, Any]) -> bool:
-    return session.get("status") == CANCELLED
-
-
-def facts(session: dict[str, Any]) -> dict[str, str]:
-    """What a participant is told about the session, as text (date as ISO)."""
-    out = {}
-    for key in FACTS:
-        value = session.get(key)
-        out[key] = (
-            ""
-            if value is None
-            else (value.isoformat() if hasattr(value, "isoformat") else str(value))
-        )
-    return out
 
 
 # ------------------------------------------------------------------ compared with what is published
