@@ -1,17 +1,18 @@
-"""`spiegel results` on generated responses (10k and 50k: two evaluations of five groups with up to 5,000 codes each) against frictionless' own validate() of the
-same file with the same Table Schema, measured in the same run. Time and peak memory (max RSS) of
-each, in separate processes.
+"""`spiegel results` on generated answers in the database (10k and 50k: two evaluations of five
+groups, every answer with a used code), against a bare baseline in the same run: one SELECT of the
+same rows, json.loads and a count per cell (no checks, no disclosure control, no package). Time and
+peak memory (max RSS) of each, in separate processes.
 
-    .venv/bin/python benchmarks/results.py [--sizes 10000 1000000]
+    .venv/bin/python benchmarks/results.py [--sizes 10000 50000]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import json
 import os
 import random
-import re
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -22,58 +23,52 @@ from pathlib import Path
 
 from _util import ROOT, row
 
-
-def header() -> list[str]:
-    """The export columns of the groepsevaluatie form, from its definition (the raw-file contract)."""
-    from spiegel.content.model import load_parts
-    from spiegel.forms.definitions import load_forms, table_schema
-
-    parts = load_parts(ROOT / "content", ("sessions", "groepsevaluatie"))
-    return [
-        c["name"]
-        for c in table_schema(load_forms(ROOT / "forms", parts)["groepsevaluatie"])["fields"]
-    ]
-
-
 EVALUATIONS = ["cardiologie-2026", "longziekten-2026"]
 GROUPS = ["eigen-groep", "collega-specialisten", "medewerkers", "managers", "verwijzers"]
-FRICTIONLESS = """
-import sys
-from pathlib import Path
-from frictionless import Resource, Schema, system
-from spiegel.content.model import load_content
-from spiegel.results.package import raw_schema
-content = load_content(Path({root!r}) / "content")
-header = open({path!r}).readline().strip().split(",")
-schema, _ = raw_schema(header, content)
-with system.use_context(trusted=True):
-    report = Resource({path!r}, schema=Schema.from_descriptor(schema)).validate(limit_errors=100)
-print(report.valid, report.stats.get("rows"))
+STATEMENTS = [f"s{i:02d}" for i in range(1, 13)]
+BASELINE = """
+import json, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1])
+cells = {}
+for (payload,) in conn.execute("SELECT payload FROM submissions WHERE form_id = 'groepsevaluatie'"):
+    a = json.loads(payload)
+    for s in [k for k in a if k[:1] == "s" and k[1:].isdigit()]:
+        c = cells.setdefault((a["evaluatie"], a["respondentgroep"], s), [0] * 6)
+        c[int(a[s]) if a[s] in "12345" else 0] += 1
+print(len(cells))
 """
 
 
-def generate(path: Path, n: int) -> None:
+def generate(db: Path, n: int, env: dict[str, str], cwd: Path) -> None:
+    """n answers as the ballot box leaves them (day-only time, shuffled seq) and n used codes."""
+    subprocess.run(
+        [sys.executable, "-m", "spiegel.cli", "migrate"],
+        cwd=cwd,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     rnd = random.Random(n)
-    answers = ["", "1", "2", "3", "4", "4", "5"]
-    columns = header()
-    statements = [c for c in columns if re.fullmatch(r"s\d+", c)]
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(columns)
-        for i in range(n):
-            w.writerow(
-                [
-                    f"{i:032x}",
-                    "2026-11-01T10:00:00+00:00",
-                    "received",
-                    EVALUATIONS[i % 2],
-                    GROUPS[(i // 2) % len(GROUPS)],
-                    *(rnd.choice(answers) for _ in statements),
-                    "tekst" if i % 7 == 0 else "",
-                    "",
-                    "",
-                ]
-            )
+    values = ["nvt", "1", "2", "3", "4", "4", "5"]
+    answers, codes = [], []
+    for i in range(n):
+        ev, group = EVALUATIONS[i % 2], GROUPS[(i // 2) % len(GROUPS)]
+        payload = {"evaluatie": ev, "respondentgroep": group}
+        payload |= {s: rnd.choice(values) for s in STATEMENTS}
+        payload["toelichting_samenwerking"] = "tekst" if i % 7 == 0 else ""
+        answers.append((secrets.token_hex(16), json.dumps(payload), i + 1))
+        codes.append((secrets.token_hex(32), ev, group))
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "INSERT INTO submissions (id, form_id, created_at, status, payload, seq)"
+            " VALUES (?, 'groepsevaluatie', '2026-11-01T00:00:00+00:00', 'received', ?, ?)",
+            answers,
+        )
+        conn.executemany(
+            "INSERT INTO invitations (code_key, evaluation, respondent_group, created_at, used)"
+            " VALUES (?, ?, ?, '2026-10-01T00:00:00+00:00', 1)",
+            codes,
+        )
 
 
 def closed_copy(dest: Path) -> Path:
@@ -83,30 +78,6 @@ def closed_copy(dest: Path) -> Path:
     ge = dest / "content" / "groepsevaluatie.yaml"
     ge.write_text(ge.read_text(encoding="utf-8").replace("open: true", "open: false"), "utf-8")
     return dest
-
-
-def invite(n: int, env: dict[str, str], cwd: Path) -> None:
-    """Issue as many codes per evaluation and group as the generated file has answers: results
-    are published only for answers given with codes (at most 5,000 per group and call)."""
-    per_pair = -(-n // (len(EVALUATIONS) * len(GROUPS)))
-    for ev in EVALUATIONS:
-        for group in GROUPS:
-            left = per_pair
-            while left > 0:
-                count = min(left, 5000)
-                subprocess.run(
-                    [sys.executable, "-m", "spiegel.cli", "invite", ev, "--group", group]
-                    + ["--count", str(count), "--out", str(cwd / f"codes-{ev}-{group}-{left}.csv")],
-                    cwd=cwd,
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                )
-                left -= count
-    # every code answered (n is compared with the codes used): as if each invitee took part
-    db = env["SPIEGEL_DATABASE_URL"].removeprefix("sqlite:///")
-    with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE invitations SET used = 1")
 
 
 def measure(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, str]:
@@ -127,34 +98,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = closed_copy(Path(tmp) / "project")
         for n in args.sizes:
-            env = {**os.environ, "SPIEGEL_DATABASE_URL": f"sqlite:///{tmp}/results-{n}.sqlite3"}
-            invite(n, env, project)
-            raw = Path(tmp) / f"raw-{n}.csv"
-            generate(raw, n)
+            db = Path(tmp) / f"results-{n}.sqlite3"
+            env = {
+                **os.environ,
+                "SPIEGEL_DATABASE_URL": f"sqlite:///{db}",
+                "SPIEGEL_CONTENT_DIR": str(project / "content"),
+                "SPIEGEL_FORMS_DIR": str(project / "forms"),
+            }
+            generate(db, n, env, project)
+            theirs = measure([sys.executable, "-c", BASELINE, str(db)], env, project)
             ours = measure(
-                [
-                    sys.executable,
-                    "-m",
-                    "spiegel.cli",
-                    "results",
-                    str(raw),
-                    "--out",
-                    f"{tmp}/out-{n}",
-                ],
+                [sys.executable, "-m", "spiegel.cli", "results", *EVALUATIONS]
+                + ["--out", f"{tmp}/out-{n}"],
                 env,
                 project,
             )
-            theirs = measure(
-                [sys.executable, "-c", FRICTIONLESS.format(root=str(project), path=str(raw))],
-                env,
-                project,
-            )
-            print(f"results, {n:,} responses ({raw.stat().st_size / 1e6:.0f} MB CSV)")
+            print(f"results, {n:,} answers in the database ({db.stat().st_size / 1e6:.0f} MB)")
             row(
-                "frictionless validate() alone (baseline)", f"{theirs[0]:.2f} s, {theirs[1]:.0f} MB"
+                "SELECT + json.loads + count per cell (baseline)",
+                f"{theirs[0]:.2f} s, {theirs[1]:.0f} MB",
             )
             row(
-                "spiegel results: validate + aggregate + write",
+                "spiegel results: read + check + aggregate + stage + check + write",
                 f"{ours[0]:.2f} s, {ours[1]:.0f} MB",
                 f"{ours[0] / theirs[0]:.2f}x baseline time",
             )

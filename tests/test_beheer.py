@@ -649,14 +649,14 @@ def test_a_called_off_session_and_its_call_list(site: dict[str, Any], tmp_path: 
         email="",
         telefoon="06 11112222",
     )
-    for i in range(6):
+    for i in range(7):
         sign_up(where, "spiegelbijeenkomst", naam=f"Vol {i}", email=f"vol{i}@example.nl")
     sessions = copy / "content" / "sessions.yaml"
     text = sessions.read_text(encoding="utf-8")
     text = text.replace(
         "    department: Oncologie\n",
         "    department: Oncologie\n    status: geannuleerd\n    reden: De zaal wordt verbouwd.\n",
-    ).replace("    department: Cardiologie\n", "    department: Cardiologie\n    capacity: 5\n")
+    ).replace("    department: Cardiologie\n", "    department: Cardiologie\n    capacity: 6\n")
     sessions.write_text(text, encoding="utf-8")
     mail = MailSettings(outbox_dir=tmp_path / "eml", public_url="http://127.0.0.1:1")
     services = services_for(
@@ -693,7 +693,7 @@ def test_a_called_off_session_and_its_call_list(site: dict[str, Any], tmp_path: 
         overview = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst").text
         assert "(gaat niet door)" in overview
         full = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst/2027-01-cardiologie")
-        assert "Er zijn meer plaatsen bezet (6) dan er nu zijn (5)" in full.text
+        assert "Er zijn meer plaatsen bezet (7) dan er nu zijn (6)" in full.text
         assert "Niemand verliest zijn plek" in full.text
     finally:
         servers.stop(proc)

@@ -491,9 +491,11 @@ def test_headings_fit_and_break_only_at_hyphens(
 
 @pytest.fixture(scope="module")
 def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """A site with published groepsevaluatie results (synthetic answers, through `spiegel results`)."""
+    """A site with published groepsevaluatie results (synthetic answers given with codes,
+    through `spiegel results`, which reads them from the database)."""
+    from .answers import answer, issue
     from .conftest import copy_project
-    from .test_results import EV, rows, use_codes, write_raw
+    from .test_results import EV, rows
 
     p = copy_project(tmp_path_factory.mktemp("results-site") / "project")
     data = (
@@ -502,23 +504,21 @@ def results_site(tmp_path_factory: pytest.TempPathFactory) -> Project:
         + rows(EV, "medewerkers", 12, "2", s03=["", "", "", "", "", "", "", "", "5", "5", "5", "5"])
         + rows(EV, "managers", 2, "1")
     )
-    raw = write_raw(tmp_path_factory.mktemp("raw") / "raw.csv", data)
-    p.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
     db = tmp_path_factory.mktemp("results-db") / "spiegel.sqlite3"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SPIEGEL_DATABASE_URL", f"sqlite:///{db}")
         mp.setenv("SPIEGEL_CONTENT_DIR", str(p.content))
         mp.setenv("SPIEGEL_FORMS_DIR", str(p.root / "forms"))
-        for group, count in [
-            ("eigen-groep", 8),
-            ("collega-specialisten", 9),
-            ("medewerkers", 15),
-            ("managers", 4),
+        answer(f"sqlite:///{db}", data)
+        for group, unused in [
+            ("eigen-groep", 2),
+            ("collega-specialisten", 2),
+            ("medewerkers", 3),
+            ("managers", 2),
         ]:
-            args = ["invite", EV, "--group", group, "--count", str(count)]
-            assert spiegel_cli(args, io.StringIO()) == 0
-            use_codes(f"sqlite:///{db}", EV, group, count)  # as if they had answered
-        args = ["results", str(raw), "--out", str(p.content / "results")]
+            issue(EV, group, unused)
+        p.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+        args = ["results", EV, "--out", str(p.content / "results")]
         assert spiegel_cli([*args, "--content", str(p.content)], io.StringIO()) == 0
     result = p.build()
     assert result.returncode == 0, result.stderr

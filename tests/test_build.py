@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -233,17 +234,59 @@ def test_generated_page_cannot_be_shadowed(project: Project) -> None:
 
 
 def test_staff_markdown_page_is_published(project: Project) -> None:
+    """A Markdown page staff add is published and in the menu, under its own heading."""
     project.write("content/over-ons.md", "# Over ons\n\nWij zijn [Spiegel](index.md).\n")
-    forgotten = project.build()
-    assert forgotten.returncode != 0 and "over-ons.md" in forgotten.stderr  # not in nav: fails
-    project.edit(
-        "mkdocs.yml",
-        "  - Privacy: privacy/index.md",
-        "  - Over ons: over-ons.md\n  - Privacy: privacy/index.md",
-    )
     result = project.build()
     assert result.returncode == 0, result.stderr
     assert "Wij zijn" in project.page("over-ons")
+    menu = _menu(project.page("privacy"))
+    assert menu.index("Over ons") < menu.index("Privacyverklaring")
+
+
+def _menu(html: str) -> list[str]:
+    """The labels of the site's menu (Material's primary navigation), without soft hyphens."""
+    nav = html[html.index('class="md-nav md-nav--primary"') :]
+    nav = nav.split("md-nav--secondary", 1)[0]  # up to the page's own table of contents
+    labels = re.findall(r'<span class="md-ellipsis">\s*(.*?)\s*</span>', nav, re.S)
+    return [unescape(re.sub(r"<[^>]+>", "", label)).strip() for label in labels]
+
+
+def test_the_menu_follows_the_titles(built_site: Project) -> None:
+    """No nav: in mkdocs.yml; the menu's order and addresses stay as they were."""
+    assert "nav:" not in (built_site.root / "mkdocs.yml").read_text(encoding="utf-8")
+    menu = _menu(built_site.page("vvg"))
+    expected = [
+        "Start",
+        "Spiegelbijeenkomsten",
+        "Agenda spiegelbijeenkomsten",
+        "Aanmelden voor een spiegelbijeenkomst",
+        "Verwonder- en verbetergesprekken",
+        "Aanmelden voor een verwonder- en verbetergesprek",
+        "Groepsevaluatie medisch specialisten",
+        "Vragenlijst groepsevaluatie",
+    ]
+    start = menu.index("Start")
+    assert menu[start : start + len(expected)] == expected, menu
+    tail = ["Wat we met uw feedback doen", "Privacyverklaring", "Toegankelijkheid"]
+    assert all(t in menu for t in tail) and menu.index(tail[0]) < menu.index(tail[1])
+
+
+def test_one_title_renames_menu_home_and_page(project: Project) -> None:
+    project.edit(
+        "content/vvg.yaml",
+        "title: Verwonder- en verbetergesprekken",
+        "title: Leren van elkaar in het coschap",
+    )
+    result = project.build()
+    assert result.returncode == 0, result.stderr
+    page, home = project.page("vvg"), project.page("")
+    assert "Leren van elkaar in het coschap" in _menu(page)
+    assert "Verwonder- en verbetergesprekken" not in _menu(page)
+    assert "<h1" in page and "Leren van elkaar in het coschap</h1>" in page
+    assert 'href="vvg/">Leren van elkaar in het coschap</a>' in home
+    assert "Verwonder- en verbetergesprekken" not in home
+    assert "Leren van elkaar in het coschap" in project.page("verbeteringen")
+    assert project.page("vvg/aanmelden")  # the addresses stay
 
 
 def test_build_date_moves_the_calendar(project: Project) -> None:
@@ -316,7 +359,10 @@ def test_without_logo_the_name_stands_alone(project: Project) -> None:
     home = project.page("")
     assert "<img" not in home and "spiegel-home-logo" not in home
     assert 'aria-label="Naar de startpagina van Spiegel"' in home  # the icon link keeps a name
-    assert 'Spiegel<span class="spiegel-org-name"> · Zorggroep Voorbeeld' in home
+    assert (
+        '<span class="spiegel-site-name">Spiegel</span><span class="spiegel-org-name">'
+        '<span class="spiegel-org-sep"> · </span>Zorggroep Voorbeeld</span>' in home
+    )
 
 
 @pytest.mark.skipif(
@@ -360,3 +406,23 @@ def test_every_page_is_valid_html(built_site: Project) -> None:
         check=False,
     )
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr[:4000]
+
+
+def test_theme_templates_come_from_the_cache_until_their_source_changes(project: Project) -> None:
+    """The theme's compiled templates are kept in .cache/spiegel/theme/ (a sixth of a build):
+    a build with the cache gives the same site, an edited override is used at once, and a
+    damaged cache file is compiled again, never trusted."""
+    assert project.build().returncode == 0
+    cached = sorted((project.root / ".cache" / "spiegel" / "theme").iterdir())
+    assert cached, "no compiled theme templates kept"
+    first = project.raw_page("vvg")
+    assert project.build().returncode == 0
+    assert project.raw_page("vvg") == first
+    project.edit("overrides/main.html", ">Naar de inhoud<", ">Direct naar de inhoud<")
+    assert project.build().returncode == 0
+    assert ">Direct naar de inhoud<" in project.page("vvg")
+    for path in cached:
+        path.write_bytes(b"kapot")
+    result = project.build()
+    assert result.returncode == 0, result.stderr
+    assert ">Direct naar de inhoud<" in project.page("vvg")

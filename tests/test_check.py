@@ -104,7 +104,8 @@ def test_every_file_points_at_its_schema_and_passes_it(path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("    capacity: 6", '    capacity: "zeven"', "'zeven' is not valid"),
+        ("    capacity: 6", '    capacity: "zeven"', "'zeven' is not of type"),
+        ("    capacity: 6", "    capacity: 25", "25 is not one of"),
         ("    department: Oncologie", "    departement: Oncologie", "'departement' was unexpected"),
         ("    date: 2027-02-11", "    date: 2027-02-31", "is not a 'date'"),
         ('    start: "10:00"', '    start: "25:00"', "does not match"),
@@ -122,3 +123,125 @@ def test_schema_descriptions_are_dutch() -> None:
     schema = json.loads((ROOT / "schemas" / "sessions.schema.json").read_text(encoding="utf-8"))
     capacity = schema["properties"]["sessions"]["items"]["properties"]["capacity"]
     assert capacity["description"].startswith("Aantal plaatsen. Hier hoort een heel getal")
+
+
+# ------------------------------------------------------------------ links and images (issue 22 #3)
+
+LINE_LETTER = (
+    "      Op de pagina [Wat we met uw feedback doen](../verbeteringen/index.md) ziet u ze ook."
+)
+
+LINKS = [
+    pytest.param(
+        "content/vvg.yaml",
+        "(../verbeteringen/index.md)",
+        "(../verbeteringen/bestaat-niet.md)",
+        0,  # the line where the edit stands
+        "de link ../verbeteringen/bestaat-niet.md werkt niet: die pagina bestaat niet. Deze tekst"
+        " staat op de pagina /vvg/; een link wordt vanaf die pagina gelezen. Bedoelt u"
+        " ../verbeteringen/index.md?",
+        id="page",
+    ),
+    pytest.param(
+        "content/vvg.yaml",
+        "(../verbeteringen/index.md)",
+        "(../verbeteringen/index.md#geen-kop)",
+        0,  # the line where the edit stands
+        "de link ../verbeteringen/index.md#geen-kop wijst naar een kop (#...) die op die pagina"
+        " niet bestaat.",
+        id="anchor",
+    ),
+    pytest.param(
+        "content/spiegelbijeenkomst.yaml",
+        LINE_LETTER,
+        "      ![Plattegrond van de zaal](assets/plattegrond.png)\n" + LINE_LETTER,
+        0,  # the line where the edit stands
+        "de afbeelding assets/plattegrond.png bestaat niet. Deze tekst staat op de pagina"
+        " /spiegelbijeenkomst/; een link wordt vanaf die pagina gelezen. Zet het bestand in"
+        " content/assets/ of verbeter de naam; deze afbeeldingen zijn er wel: ../assets/logo.svg.",
+        id="image",
+    ),
+    pytest.param(
+        "content/spiegelbijeenkomst.yaml",
+        LINE_LETTER,
+        "      Zie de [agenda](agenda/).\n" + LINE_LETTER,
+        0,  # the line where the edit stands
+        "de link agenda/ werkt niet: die pagina bestaat niet.",
+        id="folder-link",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rel", "old", "new", "line", "says"), LINKS)
+def test_check_finds_broken_links_on_their_line(
+    project: Project,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    rel: str,
+    old: str,
+    new: str,
+    line: int,
+    says: str,
+) -> None:
+    before = (project.root / rel).read_text(encoding="utf-8")
+    line = line or before[: before.index(old)].count("\n") + 1
+    project.edit(rel, old, new)
+    monkeypatch.chdir(project.root)
+    assert main(["check", "--format", "github"]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and ANNOTATION.match(out[0]), out
+    assert out[0].startswith(f"::error file={rel},line={line},")
+    assert says in out[0]
+
+
+def test_check_reads_links_in_staff_markdown_pages(project: Project) -> None:
+    project.write(
+        "content/over-ons.md",
+        "# Over ons\n\nWij zijn [Spiegel](index.md).\n\n![Team](assets/team.jpg)\n\n[x](nergens.md)\n",
+    )
+    found = [str(i) for i in check(project.content, project.root / "forms")]
+    assert found == [
+        "content/over-ons.md:5: de afbeelding assets/team.jpg bestaat niet. Zet het bestand in"
+        " content/assets/ of verbeter de naam; deze afbeeldingen zijn er wel: assets/logo.svg.",
+        "content/over-ons.md:7: de link nergens.md werkt niet: die pagina bestaat niet. Controleer"
+        " het adres, bijvoorbeeld verbeteringen/index.md. Een link naar een andere site begint"
+        " met https://.",
+    ]
+
+
+def test_outside_addresses_and_good_links_pass(project: Project) -> None:
+    project.edit(
+        "content/spiegelbijeenkomst.yaml",
+        LINE_LETTER,
+        "      Zie [de agenda](agenda/index.md), [de wet](https://wetten.overheid.nl/),"
+        " [mail](mailto:a@b.nl), [bel](tel:+31711234567), [kop](#wat-is-een-spiegelbijeenkomst)"
+        " en ![logo](../assets/logo.svg).\n" + LINE_LETTER,
+    )
+    assert check(project.content, project.root / "forms") == []
+
+
+def test_the_build_says_what_the_check_says(project: Project) -> None:
+    """One rule: the build stops on the same broken image with the same Dutch line."""
+    project.edit(
+        "content/spiegelbijeenkomst.yaml",
+        LINE_LETTER,
+        "      ![Plattegrond](assets/plattegrond.png)\n" + LINE_LETTER,
+    )
+    (issue,) = check(project.content, project.root / "forms")
+    result = project.build()
+    assert result.returncode != 0
+    assert str(issue) in result.stderr
+    assert "pagina bestaat niet" not in result.stderr and "Doc file" not in result.stderr
+    out = result.stdout + result.stderr
+    assert "Aborted" not in out and "De site is niet bijgewerkt" in result.stdout
+
+
+def test_the_link_rule_reads_markdown_as_mkdocs_yml_says() -> None:
+    """The check parses Markdown with the build's extensions and publishes what it excludes."""
+    import yaml
+    from spiegel.site import links
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    names = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
+    assert tuple(names) == links.MARKDOWN_EXTENSIONS
+    assert links.exclude_docs(ROOT / "mkdocs.yml").split() == list(links.NOT_PUBLISHED)

@@ -17,6 +17,7 @@ from spiegel.db import open_store
 from spiegel.signups.export import neutralise
 from starlette.testclient import TestClient
 
+from .answers import issue
 from .test_endpoint import app_for
 from .test_forms import VALID
 
@@ -102,7 +103,7 @@ def test_export_decrypts_with_the_key(env: str, monkeypatch: pytest.MonkeyPatch)
 
 def test_groepsevaluatie_export_writes_nvt_as_empty(env: str) -> None:
     answers = {f"s{i:02d}": "4" for i in range(1, 13)} | {"s03": "nvt"}
-    code = run("invite", "cardiologie-2026", "--group", "managers", "--count", "1").split(",")[-1]
+    [code] = issue("cardiologie-2026", "managers", 1)
     submit(
         env,
         "groepsevaluatie",
@@ -168,8 +169,9 @@ def test_help_is_dutch(command: str, capsys: pytest.CaptureFixture[str]) -> None
     [
         ([], "spiegel: dit ontbreekt nog: OPDRACHT"),
         (["exporteer"], "'exporteer' kan niet; kies uit"),
-        (["invite", "x"], "spiegel invite: dit ontbreekt nog: --group, --count"),
-        (["invite", "x", "--group", "a", "--count", "tien"], "'tien' is geen heel getal"),
+        (["invite", "x"], "spiegel invite: kies een van: --addresses --slips --remind"),
+        (["invite", "x", "--group", "a", "--slips", "tien"], "'tien' is geen heel getal"),
+        (["invite", "x", "--slips", "1", "--remind"], "--remind: gaat niet samen met --slips"),
         (["outbox", "verstuur"], "bij list|send: 'verstuur' kan niet; kies uit 'list', 'send'"),
         (["check", "--wat"], "dit begrijp ik niet: --wat"),
     ],
@@ -205,6 +207,22 @@ def test_outbox_lists_without_personal_data_and_sends_as_eml(
     assert b"https://spiegel.example/api/afmelden/" in eml.read_bytes()
     after = run("outbox")
     assert "bellen (geen e-mailadres)" in after and "1 bericht(en) niet verstuurd" in after
+    assert "phone" not in after and "e-mail address" not in after  # issue 22 #9: Dutch
+
+
+def test_outbox_shows_amsterdam_time_like_the_export(env: str) -> None:
+    """The listing showed UTC where the export shows Europe/Amsterdam: one clock for staff."""
+    from spiegel.clock import ZONE
+
+    before = dt.datetime.now(ZONE)
+    submit(env, "spiegelbijeenkomst", VALID["spiegelbijeenkomst"])
+    listing = run("outbox")
+    after = dt.datetime.now(ZONE)
+    assert listing.startswith("aangemaakt (Nederlandse tijd)\t")
+    assert f"{before:%Y-%m-%d %H:%M}" in listing or f"{after:%Y-%m-%d %H:%M}" in listing
+    utc = dt.datetime.now(dt.UTC)
+    if utc.hour != after.hour:  # always, unless Amsterdam were on UTC
+        assert f"{utc:%Y-%m-%d %H:%M}" not in listing
 
 
 def test_remind_queues_one_reminder_per_signup(env: str, monkeypatch: pytest.MonkeyPatch) -> None:

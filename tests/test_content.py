@@ -169,6 +169,27 @@ BAD_EDITS = [
     ),
     pytest.param(
         "sessions.yaml",
+        "    location: Kinderziekenhuis, ouderkamer",
+        "    location:\u00a0Kinderziekenhuis, ouderkamer",
+        "content/sessions.yaml:23: na de dubbele punt op deze regel staat een vaste spatie (U+00A0, vaak gekopieerd uit Word of een e-mail) in plaats van een gewone spatie.",
+        id="nbsp-after-colon",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "  - id: 2027-03-kinderafdeling",
+        "  -\u00a0id: 2027-03-kinderafdeling",
+        "content/sessions.yaml:19: na het streepje (-) op deze regel staat een vaste spatie (U+00A0",
+        id="nbsp-after-dash",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "    location: Kinderziekenhuis, ouderkamer",
+        "\u00a0\u00a0\u00a0\u00a0location: Kinderziekenhuis, ouderkamer",
+        "content/sessions.yaml:23: aan het begin van deze regel staat een vaste spatie (U+00A0",
+        id="nbsp-indent-whole",
+    ),
+    pytest.param(
+        "sessions.yaml",
         "    department: Oncologie",
         "    department: Onco\u200blogie",
         "content/sessions.yaml:17: op deze regel staat een onzichtbare spatie (zero-width space) (U+200B)",
@@ -187,6 +208,13 @@ BAD_EDITS = [
         '    start: "10:00\u201311:30"',
         'content/sessions.yaml:14: de tweede bijeenkomst, start: hier staat een tijdvak ("10:00\u201311:30"); bij start hoort één tijd. Zet de begintijd bij start en de eindtijd bij end, zo: start: "10:00" en op de regel eronder end: "11:30"',
         id="time-range-en-dash",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        '    start: "14:00"',
+        '    start: "14:00\u201315:30"',
+        'content/sessions.yaml:7: de eerste bijeenkomst, start: hier staat een tijdvak ("14:00\u201315:30"); bij start hoort één tijd. Zet de begintijd bij start en de eindtijd bij end, zo: start: "14:00" en op de regel eronder end: "15:30"',
+        id="time-range-issue-example",
     ),
     pytest.param(
         "sessions.yaml",

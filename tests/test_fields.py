@@ -118,7 +118,7 @@ CASES: list[tuple[str, Any, str | None, str | None]] = [
     ("code", "ABCD-1234", "ABCD-1234", None),
     ("code", "abc", None, MSG["code"]),
     ("code", "ABCD 1234", None, MSG["code"]),
-    ("code", "", None, "Vul dit veld in."),
+    ("code", "", None, MSG["code_missing"]),  # says which code (issue 21: the field is required)
     ("choice", "a", "a", None),
     ("choice", "b", None, "Aanmelden voor deze bijeenkomst kan niet meer."),
     ("choice", "c", None, "Kies een van de mogelijkheden."),

@@ -46,6 +46,11 @@ VALID = {
         "telefoon": "06 12345678",
     },
     "collegiale-ondersteuning": {"naam": "Kim", "telefoon": "+31 6 1234 5678"},
+    "groepsevaluatie-aanvraag": {
+        "naam": "Dr. De Boer",
+        "groep": "Vakgroep Cardiologie",
+        "email": "deboer@example.nl",
+    },
     "gluren-bij-de-buren": {
         "rol": "client",
         "naam": "Mevr. Jansen",
@@ -182,9 +187,12 @@ def test_groepsevaluatie_is_anonymous_and_complete(forms: dict[str, Form]) -> No
     assert not any(f.type in ("email", "phone") or f.personal for f in form.fields)
     statements = [f for f in form.fields if f.type == "scale"]
     assert len(statements) == 12
-    data = {"evaluatie": "cardiologie-2026", "respondentgroep": "managers"} | {
-        f.name: "3" for f in statements
+    data = {
+        "evaluatie": "cardiologie-2026",
+        "respondentgroep": "managers",
+        "code": "ABCD-EF23-4567",
     }
+    data |= {f.name: "3" for f in statements}
     data["s05"] = "nvt"
     clean, errors = validate_submission(form, data, TODAY)
     assert errors == {} and clean["s05"] == "nvt"

@@ -46,7 +46,7 @@ def test_one_operation_per_form() -> None:
     forms = {f"POST /api/forms/{fid}" for fid in APP.state.registry.forms()}
     others = {"GET /api/forms", "GET /api/health", "GET /api/sessions"}
     cancel = {f"GET {CANCEL}", f"POST {CANCEL}"}
-    assert len(forms) == 5 and set(OPERATIONS) == forms | others | cancel
+    assert len(forms) == 6 and set(OPERATIONS) == forms | others | cancel
 
 
 # A one-time invitation code is accepted only if it was issued (``spiegel invite``) for this

@@ -18,6 +18,7 @@ from spiegel.signups.registry import CODE_REFUSED, CODE_TYPO
 from starlette.testclient import TestClient
 
 from . import servers
+from .answers import codes_in, issue
 from .test_endpoint import app_for
 
 ANSWERS = {f"s{i:02d}": "3" for i in range(1, 13)}
@@ -27,16 +28,6 @@ EV, OTHER_EV = "cardiologie-2026", "longziekten-2026"
 @pytest.fixture
 def env(cli_env: str) -> str:
     return cli_env
-
-
-def issue(ev: str, group: str, count: int, out: Path | None = None) -> list[str]:
-    buf = io.StringIO()
-    args = ["invite", ev, "--group", group, "--count", str(count)]
-    assert main([*args, "--out", str(out)] if out else args, buf) == 0
-    text = out.read_text(encoding="utf-8") if out else buf.getvalue()
-    rows = list(csv.DictReader(io.StringIO(text)))
-    assert {(r["evaluatie"], r["respondentgroep"]) for r in rows} == {(ev, group)}
-    return [r["code"] for r in rows]
 
 
 def body(ev: str, group: str, code: str) -> dict[str, str]:
@@ -59,11 +50,14 @@ def test_codes_are_typable_and_every_single_typo_is_caught() -> None:
     assert normalise("0O1I-LUV0-0000") is None and normalise(plain[:-1]) is None
 
 
-def test_invite_stores_only_keyed_hashes_and_counts(env: str, tmp_path: Path) -> None:
-    out = tmp_path / "codes.csv"
-    codes = issue(EV, "managers", 3, out)
+def test_slips_store_only_keyed_hashes_and_counts(env: str, tmp_path: Path) -> None:
+    out = tmp_path / "strookjes.html"
+    args = ["invite", EV, "--group", "managers", "--slips", "3", "--out", str(out)]
+    assert main([*args, "--deadline", "2030-12-31"], io.StringIO()) == 0
+    codes = codes_in(out.read_text(encoding="utf-8"))
     assert len(set(codes)) == 3 and all(normalise(c) for c in codes)
-    assert main(["invite", EV, "--group", "managers", "--count", "2", "--out", str(out)]) == 2
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert main(args, io.StringIO()) == 2  # the sheet is written once, never overwritten
     issue(EV, "medewerkers", 2)
     store = open_store(env)
     assert store.invited_counts() == {EV: {"managers": 3, "medewerkers": 2}}
@@ -74,12 +68,16 @@ def test_invite_stores_only_keyed_hashes_and_counts(env: str, tmp_path: Path) ->
             dump = json.dumps(conn.execute("SELECT * FROM invitations").fetchall(), default=str)
     for c in codes:
         assert c not in dump and c.replace("-", "") not in dump
-    assert "invite\tgroepsevaluatie\tcardiologie-2026 managers 3" in "\n".join(
+    assert "invite\tgroepsevaluatie\tcardiologie-2026 managers 3 papier" in "\n".join(
         f"{e['actor']}\t{e['action']}\t{e['form_id']}\t{e['detail']}" for e in store.audit_log()
     )
     store.close()
-    assert main(["invite", "bestaat-niet", "--group", "managers", "--count", "1"]) == 2
-    assert main(["invite", EV, "--group", "patienten", "--count", "1"]) == 2
+    base = ["--slips", "1", "--out", str(tmp_path / "x.html"), "--deadline", "2030-12-31"]
+    assert main(["invite", "bestaat-niet", "--group", "managers", *base]) == 2
+    assert main(["invite", EV, "--group", "patienten", *base]) == 2
+    with pytest.raises(SystemExit) as exit_:  # no list of codes any more (issue 19, attack 3)
+        main(["invite", EV, "--group", "managers", "--count", "1"])
+    assert exit_.value.code == 2
 
 
 def test_padding_with_invented_codes_is_refused(env: str) -> None:
@@ -240,6 +238,7 @@ def test_export_writes_no_id_and_no_time_for_anonymous_answers(env: str, tmp_pat
     assert main(["export", "groepsevaluatie", "--format", "data", "-o", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == N_BALLOTS
+    assert not [c for c in rows[0] if c.startswith("toelichting")]  # comments: debrief only
     assert {r["id"] for r in rows} == {""}
     assert all(len(r["ingediend"]) == 10 for r in rows)  # the day, nothing finer
     orders = set()

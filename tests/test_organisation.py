@@ -200,7 +200,7 @@ def test_programme_pages_answer_questions_and_complaints(built_site: Project) ->
         assert f">{heading}</h2>" in leaflet, heading
     assert "Dit is geen klachtenprocedure" in leaflet
     assert "geen invloed op uw zorg" in leaflet
-    assert "ongeveer 5 tot 7 (oud-)patiënten" in leaflet
+    assert "ongeveer 5 tot 7 andere (oud-)patiënten" in leaflet  # the source: "andere"
     assert "https://spiegel.zorggroep-voorbeeld.example/spiegelbijeenkomst/" in leaflet
     assert "data-spiegel-printdate" in leaflet
     peer = built_site.page("collegiale-ondersteuning")
@@ -251,7 +251,7 @@ def test_session_capacity_must_match_the_leaflet(project: Project) -> None:
     result = build(project)
     assert result.returncode != 0
     assert "content/sessions.yaml:" in result.stderr and "capacity" in result.stderr
-    assert "maar het is 12" in result.stderr
+    assert "Maar het is 12" in result.stderr and "6 tot en met 8" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -43,13 +43,15 @@ def mode(path: Path) -> int:
             "cardiologie-2026",
             "--group",
             "managers",
-            "--count",
+            "--slips",
             "3",
+            "--deadline",
+            "2030-12-31",
             "--out",
-            "{out}/c.csv",
+            "{out}/strookjes.html",
         ],
     ],
-    ids=["csv", "data", "xlsx", "codes"],
+    ids=["csv", "data", "xlsx", "slips"],
 )
 def test_cli_files_are_owner_only(
     cli_env: str, tmp_path: Path, wide_umask: None, args: list[str]

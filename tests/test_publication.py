@@ -22,7 +22,7 @@ from spiegel.results.package import build_results, load_published
 from spiegel.results.publish import publish
 
 from .conftest import ROOT, Project, copy_project
-from .test_results import EV, GROUPS, STATEMENTS, rows, write_raw
+from .test_results import EV, GROUPS, STATEMENTS, rows
 
 INVITED = {EV: {g: 30 for g in GROUPS}}
 Files = dict[str, str]
@@ -40,9 +40,7 @@ def files(d: Path) -> Files:
 def run(
     tmp: Path, content: Content, data: list[dict[str, str]], out: Path, **kw: object
 ) -> list[str]:
-    tmp.mkdir(parents=True, exist_ok=True)
-    raw = write_raw(tmp / f"raw{len(list(tmp.glob('*.csv')))}.csv", data)
-    result = build_results(raw, content)
+    result = build_results(data, content)
     assert result.error_count == 0, result.errors
     invited = kw.pop("invited", INVITED)
     outcome = publish(result, out, content, invited, **kw)  # type: ignore[arg-type]
@@ -180,7 +178,7 @@ def test_worked_example_anderen_distribution_next_to_hidden_ones(tmp_path: Path)
         + s01(["3", "4", "4", "4", "4"], "verwijzers", 5)
         + s01(["4"] * 10 + ["3", "3"], "medewerkers", 12)
     )
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     got = {r["respondentgroep"]: r for r in result.statements if r["stelling"] == "s01"}
     assert got["managers"]["gemiddelde"] == "3.60" and got["managers"]["pct_1"] == ""
     assert got["medewerkers"]["pct_4"] == "83"
@@ -347,8 +345,7 @@ def test_package_of_an_open_evaluation_fails_the_build(pj: Project, tmp_path: Pa
 def test_k_on_the_command_line_must_be_the_configured_one(
     pj: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6))
-    args = ["results", str(raw), "--out", str(pj.content / "results"), "--content", str(pj.content)]
+    args = ["results", EV, "--out", str(pj.content / "results"), "--content", str(pj.content)]
     assert main([*args, "--k", "3"]) == 2
     assert "de ingestelde k is 5" in capsys.readouterr().err
     pj.edit("content/groepsevaluatie.yaml", "  k: 5", "  k: 3")
@@ -459,7 +456,7 @@ def test_pages_promise_the_configured_k(pj: Project) -> None:
 def test_raw_not_applicable_conventions(tmp_path: Path, nvt: str) -> None:
     content = load_content(ROOT / "content")
     data = rows(EV, "eigen-groep", 6, s01=["4", "4", "4", "4", "4", nvt])
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     assert result.error_count == 0, result.errors
     own = next(r for r in result.statements if r["stelling"] == "s01")
     assert (own["n_antwoorden"], own["nvt_pct"]) == ("5", "17")

@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from spiegel.cli import main
 from spiegel.content.model import load_content
+from spiegel.db import open_store
 from spiegel.results.audit import audit_rows
 from spiegel.results.package import build_results
 
+from .answers import answer, issue
 from .conftest import ROOT, Project
 
 STATEMENTS = [f"s{i:02d}" for i in range(1, 13)]
@@ -51,24 +53,6 @@ def rows(
             r[s] = overrides[s][i] if s in overrides else value
         out.append(r)
     return out
-
-
-def use_codes(url: str, ev: str, group: str, n: int) -> None:
-    """Mark n issued codes used, as n answers through the endpoint would have done."""
-    from spiegel.db import open_store
-
-    store = open_store(url)
-    d = store.dialect  # type: ignore[attr-defined]
-    m = d.mark
-    with d.transaction() as conn:
-        keys = conn.execute(
-            f"SELECT code_key FROM invitations WHERE evaluation = {m} AND respondent_group = {m}"
-            f" AND used = 0 ORDER BY code_key LIMIT {int(n)}",
-            (ev, group),
-        ).fetchall()
-        for (key,) in keys:
-            conn.execute(f"UPDATE invitations SET used = 1 WHERE code_key = {m}", (key,))
-    store.close()
 
 
 def write_raw(path: Path, data: list[dict[str, str]], header: list[str] = HEADER) -> Path:
@@ -164,7 +148,7 @@ CASES = [
 
 @pytest.mark.parametrize(("data", "k", "expected"), CASES)
 def test_disclosure_cases(tmp_path: Path, content, data, k, expected) -> None:  # type: ignore[no-untyped-def]
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content, k)
+    result = build_results(data, content, k)
     assert result.error_count == 0, result.errors
     got = {
         g: (r["n"], r["n_antwoorden"], r["gemiddelde"], bool(r["pct_1"]))
@@ -180,7 +164,7 @@ def test_gap_between_self_and_others(tmp_path: Path, content) -> None:  # type: 
         + rows(EV, "managers", 5, "2")
         + rows(EV, "verwijzers", 5, "3")
     )
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     c = cells(result)
     assert c["anderen"]["gemiddelde"] == "2.50" and c["anderen"]["verschil"] == "-1.50"
     themes = {(r["thema"], r["respondentgroep"]): r for r in result.themes}
@@ -192,64 +176,64 @@ def test_distribution_percentages_are_whole(tmp_path: Path, content) -> None:  #
     data = rows(
         EV, "managers", 12, s01=["1", "1", "1", "2", "3", "3", "3", "3", "4", "5", "5", "5"]
     )
-    r = cells(build_results(write_raw(tmp_path / "raw.csv", data), content))["managers"]
+    r = cells(build_results(data, content))["managers"]
     assert [r[f"pct_{i}"] for i in range(1, 6)] == ["25", "8", "33", "8", "25"]
 
 
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d[2].update(s03="7"), "rij 4: s03: verwacht hoogstens 5"),
-        (lambda d: d[0].update(s01="vier"), "rij 2: s01: verwacht een heel getal"),
+        (lambda d: d[2].update(s03="7"), "antwoord 3: s03: '7' is geen antwoord (1 tot 5"),
+        (lambda d: d[0].update(s01="vier"), "antwoord 1: s01: 'vier' is geen antwoord"),
         (
             lambda d: d[1].update(respondentgroep="patienten"),
-            "rij 3: respondentgroep: verwacht een van",
+            "antwoord 2: respondentgroep 'patienten' is onbekend",
         ),
-        (lambda d: d[1].update(evaluatie="onbekend"), "rij 3: evaluatie: verwacht een van"),
+        (lambda d: d[1].update(evaluatie="onbekend"), "antwoord 2: evaluatie 'onbekend' is"),
     ],
 )
 def test_malformed_rows_are_reported_by_number(tmp_path: Path, content, mutate, message) -> None:  # type: ignore[no-untyped-def]
     data = rows(EV, "eigen-groep", 6)
     mutate(data)
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     assert result.error_count >= 1 and result.statements == []
     assert any(str(e).startswith(message) for e in result.errors), result.errors
 
 
-def test_short_row_and_missing_column(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
-    raw = tmp_path / "raw.csv"
-    write_raw(raw, rows(EV, "eigen-groep", 5))
-    raw.write_text(raw.read_text() + "x,y\n")
-    result = build_results(raw, content)
-    assert any("rij 7: verwacht 20 cellen, maar het zijn er 2" in str(e) for e in result.errors)
-    result = build_results(
-        write_raw(
-            tmp_path / "r2.csv", rows(EV, "eigen-groep", 5), [h for h in HEADER if h != "s07"]
-        ),
-        content,
-    )
-    assert any("s07: deze kolom ontbreekt" in str(e) for e in result.errors)
+def test_a_stored_answer_without_a_statement_counts_it_as_not_applicable(content) -> None:  # type: ignore[no-untyped-def]
+    """What the questionnaire stores: a statement left open is n.v.t. ("nvt" or absent)."""
+    data = rows(EV, "eigen-groep", 8, s07=["2", "3", "4", "5", "4", "3", "3", "3"])
+    del data[0]["s07"]
+    data[1]["s07"] = "nvt"
+    result = build_results(data, content)
+    assert result.error_count == 0
+    s07 = next(r for r in result.statements if r["stelling"] == "s07")
+    assert (s07["n"], s07["n_antwoorden"], s07["gemiddelde"]) == ("8", "6", "3.67")
 
 
-def test_agrees_with_frictionless(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
+def test_package_check_agrees_with_frictionless(tmp_path: Path) -> None:
+    """The build re-reads the published CSVs with our own checker; frictionless agrees."""
     from frictionless import Resource, Schema, system
-    from spiegel.results.package import raw_schema
+    from spiegel.results.disclosure import THEME_COLUMNS
+    from spiegel.results.package import _schema
     from spiegel.results.tablecheck import check_rows
 
-    data = rows(EV, "eigen-groep", 8)
-    data[1]["s02"] = "9"
-    data[3]["respondentgroep"] = "x"
-    data[5]["s12"] = "1.5"
-    raw = write_raw(tmp_path / "raw.csv", data)
-    schema, _ = raw_schema(HEADER, content)
-    with raw.open() as fh:
-        reader = csv.reader(fh)
-        next(reader)
-        ours = {(e.row, e.field) for _, _, errs in check_rows(reader, schema) for e in errs}
+    good = [EV, "samenwerking", "eigen-groep", "6", "6", "4.00", ""]
+    bad = [
+        good,
+        [EV, "samenwerking", "eigen-groep", "zes", "6", "4.00", ""],
+        [EV, "planeten", "eigen-groep", "6", "6", "4.00", ""],
+        [EV, "samenwerking", "eigen-groep", "6", "6", "7.5", ""],
+    ]
+    schema = _schema(THEME_COLUMNS)
+    path = tmp_path / "themas.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([list(THEME_COLUMNS), *bad])
+    ours = {(e.row, e.field) for _, _, errs in check_rows(bad, schema) for e in errs}
     with system.use_context(trusted=True):
-        report = Resource(str(raw), schema=Schema.from_descriptor(schema)).validate()
+        report = Resource(str(path), schema=Schema.from_descriptor(schema)).validate()
     theirs = {(e.row_number, e.field_name) for e in report.tasks[0].errors}
-    assert ours == theirs == {(3, "s02"), (5, "respondentgroep"), (7, "s12")}
+    assert ours == theirs == {(3, "n"), (4, "thema"), (5, "gemiddelde")}
 
 
 GROUPS = ["eigen-groep", "collega-specialisten", "medewerkers", "managers", "verwijzers"]
@@ -293,8 +277,8 @@ def test_hidden_data_never_moves_a_published_figure(
             out += rows(EV, group, n, **answers)
         return out
 
-    a = build_results(write_raw(tmp_path / "a.csv", dataset(False)), content, k)
-    b = build_results(write_raw(tmp_path / "b.csv", dataset(True)), content, k)
+    a = build_results(dataset(False), content, k)
+    b = build_results(dataset(True), content, k)
     assert a.statements == b.statements and a.themes == b.themes
     assert audit_rows(a.statements, a.themes, k, "x") == []
     for r in a.statements:
@@ -312,7 +296,7 @@ def test_hidden_data_never_moves_a_published_figure(
 def test_audit_catches_tampered_rows(
     tmp_path: Path, content, column: str, value: str, problem: str
 ) -> None:  # type: ignore[no-untyped-def]
-    result = build_results(write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 5)), content)
+    result = build_results(rows(EV, "eigen-groep", 5), content)
     row = result.statements[0]
     row[column] = value
     if column == "pct_1":
@@ -322,7 +306,7 @@ def test_audit_catches_tampered_rows(
 
 def test_audit_catches_anderen_that_includes_a_hidden_group(tmp_path: Path, content) -> None:  # type: ignore[no-untyped-def]
     data = rows(EV, "managers", 6, "2") + rows(EV, "verwijzers", 5, "4")
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     result.statements = [r for r in result.statements if r["respondentgroep"] != "verwijzers"]
     problems = audit_rows(result.statements, result.themes, 5, "x")
     assert any("n=11 is niet de som van de getoonde groepen" in p for p in problems)
@@ -334,22 +318,10 @@ def test_results_command_and_build_publish_no_comment(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("SPIEGEL_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", url)
     monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(project.root / "forms"))
-    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
-    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
-    for ev, group, count in [
-        (EV, "eigen-groep", 8),
-        (EV, "collega-specialisten", 10),
-        (EV, "medewerkers", 20),
-        (EV, "managers", 4),
-        (EV, "verwijzers", 5),
-        ("longziekten-2026", "eigen-groep", 6),
-    ]:
-        args = ["invite", ev, "--group", group, "--count", str(count)]
-        assert main([*args, "--content", str(project.content)], io.StringIO()) == 0
-        use_codes(f"sqlite:///{tmp_path / 'db.sqlite3'}", ev, group, count)
     data = (
         rows(EV, "eigen-groep", 6, "4")
         + rows(EV, "collega-specialisten", 7, "3")
@@ -358,11 +330,20 @@ def test_results_command_and_build_publish_no_comment(
         + rows(EV, "verwijzers", 5, "5")
         + rows("longziekten-2026", "eigen-groep", 4)
     )
-    raw = write_raw(tmp_path / "raw.csv", data)
+    answer(url, data)  # with codes, through the endpoint, while the evaluations are open
+    for ev, group, unused in [
+        (EV, "eigen-groep", 2),
+        (EV, "collega-specialisten", 3),
+        (EV, "medewerkers", 8),
+        (EV, "managers", 2),
+        ("longziekten-2026", "eigen-groep", 2),
+    ]:
+        issue(ev, group, unused)
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
     out_dir = project.content / "results"
-    assert (
-        main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 0
-    )
+    args = ["results", EV, "longziekten-2026", "--out", str(out_dir)]
+    assert main([*args, "--content", str(project.content)]) == 0
     summary = capsys.readouterr().out
     assert "weggelaten: cardiologie-2026 / managers: 2 respondenten, minder dan k=5" in summary
     assert "weggelaten: longziekten-2026 / eigen-groep" in summary
@@ -381,7 +362,7 @@ def test_results_command_and_build_publish_no_comment(
     assert 'href="../groepsevaluatie/resultaten/cardiologie-2026/"' in actions
     dp = json.loads((project.site / "open-data/groepsevaluatie/datapackage.json").read_text())
     assert dp["spiegel"]["k"] == 5
-    for path in project.site.rglob("*"):
+    for path in [*project.site.rglob("*"), *out_dir.rglob("*")]:
         if path.is_file() and path.suffix in (".html", ".csv", ".json", ".xml", ".js", ".txt"):
             text = path.read_text(encoding="utf-8", errors="ignore")
             for leak in ("Jansen", "06-12345678", "jansen@ziekenhuis.nl", "onaardig"):
@@ -398,19 +379,40 @@ def test_results_command_and_build_publish_no_comment(
         "verwijzers",
         "anderen",
     }
+    assert main([*args, "--content", str(project.content)]) == 0  # again: nothing changes
+    assert "al gepubliceerd met precies deze cijfers" in capsys.readouterr().err
 
 
-def test_malformed_raw_file_publishes_nothing(
-    project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_results_come_only_from_the_database(
+    project: Project,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    data = rows(EV, "eigen-groep", 6)
-    data[3]["s04"] = "zes"
-    raw = write_raw(tmp_path / "raw.csv", data)
+    """No raw file is read any more; a stored answer that is not valid publishes nothing; an
+    open evaluation is refused before anything is read."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", url)
+    answer(url, rows(EV, "eigen-groep", 6))
     out_dir = project.content / "results"
-    assert (
-        main(["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]) == 1
-    )
-    assert "rij 5: s04: verwacht een heel getal" in capsys.readouterr().err
+    args = ["results", EV, "--out", str(out_dir), "--content", str(project.content)]
+    assert main(args) == 2  # still open
+    assert "staat nog op open: true" in capsys.readouterr().err
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6))
+    with pytest.raises(SystemExit):  # RAW.csv is no evaluation: there is no file path at all
+        main(["results", str(raw), "--csv", str(raw)])
+    store = open_store(url)
+    store.move_ballots(1)
+    with store.dialect.transaction() as conn:  # type: ignore[attr-defined]
+        payload = conn.execute("SELECT id, payload FROM submissions LIMIT 1").fetchone()
+        damaged = json.loads(payload[1]) | {"s04": "zes"}
+        conn.execute(
+            "UPDATE submissions SET payload = ? WHERE id = ?", (json.dumps(damaged), payload[0])
+        )
+    store.close()
+    assert main(args) == 1
+    assert "s04: 'zes' is geen antwoord" in capsys.readouterr().err
     assert not out_dir.exists()
 
 
@@ -441,7 +443,7 @@ def test_no_figure_decides_an_answer(tmp_path: Path, content, answers, want) -> 
     n = len(answers)
     spread = ["2", "3", "4", "2", "3", "4", "2", "3", "4", "2", "3", "4"][:n]
     data = rows(EV, "eigen-groep", n, s01=answers, s02=spread, s03=spread, s04=spread)
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     row = cells(result)["eigen-groep"]
     reasons = {s.item: s.reason for s in result.suppressed}
     if isinstance(want, str):
@@ -467,7 +469,7 @@ def test_anderen_leaves_out_a_cell_too_clear_to_show(tmp_path: Path, content) ->
     data = rows(EV, "managers", 6, s01=["5"] * 6) + rows(
         EV, "verwijzers", 6, s01=["2", "3", "3", "4", "4", "2"]
     )
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     c = cells(result)
     assert c["managers"]["gemiddelde"] == "" and c["managers"]["n_antwoorden"] == ""
     assert (c["anderen"]["n_antwoorden"], c["anderen"]["gemiddelde"]) == ("6", "3.00")
@@ -485,7 +487,7 @@ def _good_package(tmp_path: Path, content) -> tuple[list[dict[str, str]], list[d
     data = rows(EV, "eigen-groep", 6, s01=["4", "4", "4", "5", "5", "3"]) + rows(
         EV, "managers", 6, s01=["5"] * 6
     )
-    result = build_results(write_raw(tmp_path / "raw.csv", data), content)
+    result = build_results(data, content)
     assert audit_rows(result.statements, result.themes, 5, "x") == []
     return result.statements, result.themes
 
@@ -532,57 +534,72 @@ def test_audit_refuses_a_decisive_distribution() -> None:
 
 
 @pytest.fixture
-def closed_db(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def db_env(project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     monkeypatch.setenv("SPIEGEL_DATABASE_URL", url)
     monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(project.root / "forms"))
-    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
     return url
 
 
-def _invite(project: Project, group: str, count: int) -> int:
-    args = ["invite", EV, "--group", group, "--count", str(count)]
-    return main([*args, "--content", str(project.content)], io.StringIO())
+def _results(project: Project) -> list[str]:
+    out_dir = project.content / "results"
+    return ["results", EV, "--out", str(out_dir), "--content", str(project.content)]
 
 
 def test_duplicate_rows_are_refused(
-    project: Project, closed_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project: Project, db_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Attack 6: one manager's row five times reached k; n is compared with codes used."""
-    assert _invite(project, "managers", 5) == 0 and _invite(project, "eigen-groep", 6) == 0
-    use_codes(closed_db, EV, "managers", 1)  # one manager answered
-    use_codes(closed_db, EV, "eigen-groep", 6)
-    one = rows(EV, "managers", 1, s01=["2"])
-    data = rows(EV, "eigen-groep", 6) + one * 5
-    raw = write_raw(tmp_path / "raw.csv", data)
-    out_dir = project.content / "results"
-    args = ["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]
-    assert main(args) == 1
+    """Attack 6: one manager's row five times reached k. Through the endpoint a code gives one
+    answer; rows copied into the database itself are refused: n is compared with codes used."""
+    answer(db_env, rows(EV, "eigen-groep", 6) + rows(EV, "managers", 1, s01=["2"]))
+    store = open_store(db_env)
+    store.move_ballots(1)
+    with store.dialect.transaction() as conn:  # type: ignore[attr-defined]
+        found = conn.execute(
+            "SELECT form_id, created_at, status, payload FROM submissions"
+        ).fetchall()
+        manager = next(r for r in found if json.loads(r[3])["respondentgroep"] == "managers")
+        for i in range(4):  # the database administrator copies the one manager's answer
+            conn.execute(
+                "INSERT INTO submissions (id, form_id, created_at, status, payload, seq)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (f"copy-{i}", *manager, 1000 + i),
+            )
+    store.close()
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    assert main(_results(project)) == 1
     err = capsys.readouterr().err
     assert "groep managers heeft 5 antwoorden maar er zijn 1 codes gebruikt" in err
-    assert not out_dir.exists()
-    use_codes(closed_db, EV, "managers", 4)  # four more really answered: now it may
-    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 6) + rows(EV, "managers", 5))
-    assert main(args) == 0
+    assert not (project.content / "results").exists()
+    store = open_store(db_env)
+    with store.dialect.transaction() as conn:  # type: ignore[attr-defined]
+        conn.execute("DELETE FROM submissions WHERE id LIKE 'copy-%'")
+    store.close()
+    answer(db_env, rows(EV, "managers", 4))  # four more really answered: now it may
+    assert main(_results(project)) == 0
 
 
 def test_k_is_frozen_when_the_first_code_is_issued(
-    project: Project, closed_db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    project: Project, db_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Attack 7: a group told k=5 was published at 3 once the ledger entry was dropped."""
-    assert _invite(project, "eigen-groep", 3) == 0  # k=5 frozen for cardiologie-2026
-    use_codes(closed_db, EV, "eigen-groep", 3)
+    answer(db_env, rows(EV, "eigen-groep", 3))  # k=5 frozen for cardiologie-2026
     project.edit(
         "content/groepsevaluatie.yaml",
         "  k: 5",
         "  k: 3\n  lower_k_reason: Een kleine vakgroep van drie specialisten.",
     )
-    assert _invite(project, "eigen-groep", 1) == 2
+    assert issue_fails(project, "eigen-groep")
     assert "k ligt vast op 5 sinds de eerste code" in capsys.readouterr().err
-    raw = write_raw(tmp_path / "raw.csv", rows(EV, "eigen-groep", 3))
-    out_dir = project.content / "results"
-    args = ["results", str(raw), "--out", str(out_dir), "--content", str(project.content)]
-    assert main(args) == 1
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")
+    assert main(_results(project)) == 1
     assert "k ligt vast zodra de eerste code is uitgegeven" in capsys.readouterr().err
-    assert not out_dir.exists()
+    assert not (project.content / "results").exists()
+
+
+def issue_fails(project: Project, group: str) -> bool:
+    sheet = project.root / "strookjes.html"
+    args = ["invite", EV, "--group", group, "--slips", "1", "--out", str(sheet)]
+    code = main([*args, "--deadline", "2030-12-31", "--content", str(project.content)])
+    return code != 0 and not sheet.exists()

@@ -1,36 +1,63 @@
-"""`spiegel check`: every content and form file validated in about a second, no site build.
+"""`spiegel check`: every content and form file validated, no site build.
 
-The same loader as the build (``spiegel.project``, one set of rules), every issue at once, printed as plain Dutch
-text, as GitHub Actions annotations (``::error file=...,line=...::``) or as a GitLab Code
+The same loader as the build (``spiegel.project``, one set of rules) and the same link rule
+(``site/links.py``, on the pages the build generates), every issue at once, printed as plain
+Dutch text, as GitHub Actions annotations (``::error file=...,line=...::``) or as a GitLab Code
 Quality report, so a mistake shows on its line in the merge request diff.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from pathlib import Path
 
-from spiegel.content.baseline import Baseline
+from spiegel.config import ConfigError
 from spiegel.content.schema import ContentError, Issue
-from spiegel.project import load_project
+from spiegel.project import Project, load_project
 
 
-def check(
-    content_dir: Path,
-    forms_dir: Path,
-    baseline: Baseline | None = None,
-    today: dt.date | None = None,
-) -> list[Issue]:
+def check(content_dir: Path, forms_dir: Path, base_ref: str | None = None) -> list[Issue]:
     """Every problem in ``content/`` and ``forms/``; labels are relative to the project root.
-    With ``baseline`` and ``today`` (``spiegel check`` passes SPIEGEL_BASE_REF's and
-    SPIEGEL_TODAY's), sessions are compared with the published content too."""
+    ``base_ref``: SPIEGEL_BASE_REF (the published side, for the rules that compare with it: the
+    results ledger, sessions dated in the past or deleted, as of SPIEGEL_TODAY)."""
+    from spiegel.site.pages import build_today
+
     try:
-        load_project(content_dir, forms_dir, baseline=baseline, today=today)
+        today = build_today()
+    except ConfigError as exc:
+        return [Issue("SPIEGEL_TODAY", 0, "", "; ".join(exc.problems))]
+    try:
+        project = load_project(content_dir, forms_dir, base_ref=base_ref, today=today)
     except ContentError as exc:
         return sorted(set(exc.issues))
-    return []
+    return link_issues(project)
+
+
+def link_issues(project: Project) -> list[Issue]:
+    """Broken links and images in the texts, by the build's own rule (``site/links.py``), on
+    the pages the build makes from them."""
+    from spiegel.site import links
+    from spiegel.site.cache import cache_dir
+    from spiegel.site.pages import build_today, site_pages
+    from spiegel.site.sources import Sources
+
+    try:
+        today = build_today()
+    except ConfigError as exc:
+        return [Issue("SPIEGEL_TODAY", 0, "", "; ".join(exc.problems))]
+    docs = project.content.root
+    pages, downloads = site_pages(project, today, cache_dir(project.root))
+    own = links.published_files(docs)
+    files = set(own) | set(pages) | set(downloads)
+    texts = {rel: p.read_text(encoding="utf-8") for rel, p in own.items() if rel.endswith(".md")}
+    found = links.broken_links(pages | texts, files)
+    if not found:
+        return []
+    sources = Sources.read(
+        [(docs, project.content_label), (project.root / "forms", project.forms_label)]
+    )
+    return links.issues(found, files, sources, project.content_label)
 
 
 def _escape(text: str, prop: bool = False) -> str:

@@ -14,7 +14,6 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
-import getpass
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -218,6 +217,8 @@ def _today(raw: str, problem: Callable[[str], None]) -> dt.date | None:
 
 def _login() -> str:
     try:
+        import getpass  # only when SPIEGEL_ACTOR is not set (termios: cold start)
+
         return getpass.getuser()
     except OSError:  # no login name (a container without a passwd entry)
         return "onbekend"

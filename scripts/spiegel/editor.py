@@ -3,7 +3,8 @@
 The validators in ``content/model.py`` and ``forms/definitions.py`` are the one source of truth;
 ``spiegel schemas --write`` turns them into ``schemas/*.schema.json`` and puts a
 ``# yaml-language-server: $schema=...`` first line in each YAML file, so VS Code, github.dev and
-GitLab's Web IDE give completion, Dutch hover help and red underlines while typing.
+GitLab's Web IDE give completion, Dutch hover help and Dutch red underlines while typing (the
+shape the YAML language server needs for that is in ``content/editorschema.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from spiegel.content.editorschema import editor_schema
 from spiegel.content.model import FILES
 from spiegel.forms.definitions import FORM
 
@@ -24,8 +26,8 @@ def schemas() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for filename, validator in FILES.values():
         name = filename.removesuffix(".yaml") + ".schema.json"
-        out[name] = {"$schema": DRAFT, "title": f"content/{filename}", **validator.json_schema()}
-    out["form.schema.json"] = {"$schema": DRAFT, "title": "forms/*.yaml", **FORM.json_schema()}
+        out[name] = {"$schema": DRAFT, "title": f"content/{filename}", **editor_schema(validator)}
+    out["form.schema.json"] = {"$schema": DRAFT, "title": "forms/*.yaml", **editor_schema(FORM)}
     return out
 
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spiegel.content.baseline import Baseline
 from spiegel.content.examples import Example, examples_in
 from spiegel.content.model import FILES, Content, load_content, load_parts
 from spiegel.content.schema import ContentError, Context, Issue, load_yaml, validate
@@ -54,14 +53,14 @@ def load_project(
     forms_dir: Path,
     *,
     published: bool = True,
-    baseline: Baseline | None = None,
+    base_ref: str | None = None,
     today: dt.date | None = None,
 ) -> Project:
     """Load and check everything; raise one ContentError listing every problem found.
-
-    With a ``baseline`` (the build and ``spiegel check``; never the endpoint), sessions are also
-    compared with what is published (``content/sessions.py``): no new session in the past
-    before ``today``, no published session deleted before its date."""
+    ``base_ref``: SPIEGEL_BASE_REF, the default branch the results ledger must extend. With
+    ``today`` (the build and ``spiegel check``; never the endpoint), sessions are compared with
+    what is published too (``content/sessions.py``): no new session dated before ``today``, no
+    published session deleted before its date."""
     content_dir, forms_dir = Path(content_dir), Path(forms_dir)
     root = content_dir.resolve().parent
     label, forms_label = _label(content_dir, root), _label(forms_dir, root)
@@ -81,12 +80,16 @@ def load_project(
                 results = load_published(content_dir / "results", content, f"{label}/results")
             except ContentError as exc:
                 issues += exc.issues
+            issues += _ledger_history(content_dir, root, label, base_ref)
     forms, form_issues = _forms(content, content_dir, forms_dir, label, forms_label)
     issues += form_issues
     if content is not None:
         issues += _role_issues(content, forms, label)
         issues += _retention_issues(content, forms, forms_dir)
-        if baseline is not None and today is not None:
+        if today is not None:
+            from spiegel.content.baseline import find_baseline
+
+            baseline = find_baseline(root, base_ref)
             docs = {
                 FILES[k][0]: (doc["sessions"], FILES[k][1])
                 for k, doc in (("sessions", content.sessions), ("vvg", content.vvg))
@@ -97,6 +100,17 @@ def load_project(
         raise ContentError(issues)
     examples = tuple(content.examples) + tuple(forms_examples(forms_dir, forms_label))
     return Project(root, content, forms, label, forms_label, results, examples)
+
+
+def _ledger_history(content_dir: Path, root: Path, label: str, base_ref: str | None) -> list[Issue]:
+    """The results ledger extends every committed version of itself (results/history.py)."""
+    from spiegel.content.baseline import find_baseline
+    from spiegel.results.history import ledger_history
+    from spiegel.results.ledger import FILE
+
+    path = content_dir / "results" / FILE
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    return ledger_history(find_baseline(root, base_ref), current, f"{label}/results")
 
 
 def _forms(

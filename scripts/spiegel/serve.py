@@ -1,8 +1,10 @@
 """Local serving: the built site and the endpoint on one origin, rebuilding when content changes.
 
-``python -m spiegel.serve`` (what ./scripts/serve runs). A content edit triggers `mkdocs build`;
-the build fails closed, so a broken edit prints its errors and the last good site stays up.
-For live reload while writing, staff can also run `mkdocs serve` (forms then post to this server).
+``python -m spiegel.serve`` (what ./scripts/serve runs). It builds the site at start and again
+after every content edit (`mkdocs build`). The build fails closed: a broken edit prints its
+errors, the last good site stays up, and every page shows those errors on top until the file is
+fixed (``web/static.py``). For live reload while writing, staff can also run `mkdocs serve`
+(forms then post to this server).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spiegel.config import Config, ConfigError
+from spiegel.content.issues import ContentError
+from spiegel.content.notice import messages_from_log
 from spiegel.services import Services
 from spiegel.web import logs
 from spiegel.web.app import create_app
-from spiegel.web.static import static_site
+from spiegel.web.static import BuildState, static_site
 
 log = logging.getLogger("spiegel.serve")
 WATCHED = ("content", "forms", "mkdocs.yml", "overrides")
@@ -41,7 +45,7 @@ def snapshot(root: Path) -> dict[str, int]:
     return out
 
 
-def rebuild(root: Path) -> bool:
+def rebuild(root: Path, state: BuildState | None = None) -> bool:
     proc = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build"],
         cwd=root,
@@ -50,28 +54,35 @@ def rebuild(root: Path) -> bool:
         check=False,
     )
     if proc.returncode != 0:
+        if state is not None:
+            state.failure = messages_from_log(proc.stderr)
         print(proc.stderr[-4000:], file=sys.stderr)
         print(
             "spiegel: de site kon niet worden gebouwd (zie hierboven); de vorige versie blijft"
-            " online. Verbeter de fout en sla het bestand opnieuw op.",
+            " online, met de fout bovenaan elke pagina. Verbeter de fout en sla het bestand"
+            " opnieuw op.",
             file=sys.stderr,
         )
         return False
+    if state is not None:
+        state.failure = None
     print("spiegel: site opnieuw gebouwd", file=sys.stderr)
     return True
 
 
-def watch(root: Path, interval: float = 1.0) -> None:
+def watch(root: Path, state: BuildState, interval: float = 0.5) -> None:
     last = snapshot(root)
     while True:
         time.sleep(interval)
         now = snapshot(root)
         if now != last:
             last = now
-            rebuild(root)
+            rebuild(root, state)
 
 
-def create_local_app(services: Services, site_dir: Path, sender: bool = True) -> ASGIApp:
+def create_local_app(
+    services: Services, site_dir: Path, sender: bool = True, state: BuildState | None = None
+) -> ASGIApp:
     """/api/* goes to the endpoint, everything else to the static site (same origin).
 
     With ``sender``, the outbox sender runs in this process: woken by each sign-up, it writes
@@ -85,7 +96,7 @@ def create_local_app(services: Services, site_dir: Path, sender: bool = True) ->
 
         wake, _ = start_in_process(services)
     api = create_app(services, wake)
-    site = static_site(site_dir)
+    site = static_site(site_dir, state)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -104,17 +115,25 @@ def main() -> None:
     p.add_argument("--site", default="build/site")
     p.add_argument("--no-watch", action="store_true")
     args = p.parse_args()
+    root = Path.cwd()
+    state = BuildState()
+    if not args.no_watch:
+        rebuild(root, state)  # a mistake shows on every page until it is fixed
     try:
         # links in e-mails point at this server unless SPIEGEL_PUBLIC_URL/SITE_URL say otherwise
         config = Config.from_env().with_public_url(f"http://{args.host}:{args.port}")
         services = Services.build(config)
     except ConfigError as exc:
         sys.exit(str(exc))
+    except ContentError as exc:  # the endpoint cannot start without its forms
+        sys.exit(
+            f"{exc}\nspiegel: de server start niet zolang er een fout in content/ of forms/"
+            " staat. Verbeter de fout(en) hierboven en start ./scripts/serve opnieuw."
+        )
     settings, mail = config, config.mail
-    root = Path.cwd()
     if not args.no_watch:
-        threading.Thread(target=watch, args=(root,), daemon=True).start()
-    app = create_local_app(services, root / args.site)
+        threading.Thread(target=watch, args=(root, state), daemon=True).start()
+    app = create_local_app(services, root / args.site, state=state)
     print(
         f"spiegel: site en formulieren op http://{args.host}:{args.port}/"
         f" (database {settings.database_url})"

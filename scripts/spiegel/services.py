@@ -60,7 +60,8 @@ class Services:
         registry = Registry(config, keys)
         if cipher is None and registry.has_special_category():
             log.warning(
-                "SPIEGEL_ENCRYPTION_KEY is not set: personal fields are stored unencrypted"
-                " (development)"
+                "spiegel: SPIEGEL_ENCRYPTION_KEY is niet gezet: persoonsgegevens worden"
+                " onversleuteld bewaard. Goed voor proberen op uw eigen computer; maak voor"
+                " echt gebruik een sleutel met `spiegel keygen`."
             )
         return cls(config, store, registry, keys, cipher, Clock(config.today))

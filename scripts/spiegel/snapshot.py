@@ -38,6 +38,8 @@ class Definitions:
     # what the e-mails need: session details (date as ISO text), of every programme with dates
     sessions: dict[str, dict[str, str]] = field(default_factory=dict)
     organisation: dict[str, Any] = field(default_factory=dict)  # site.yaml organisation
+    # the leaflet's practical texts the confirmation repeats (room access, travel costs...)
+    practical: dict[str, str] = field(default_factory=dict)
 
 
 def _text(value: Any) -> str:
@@ -46,8 +48,23 @@ def _text(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def sessions_of(sessions: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    return {str(s["id"]): {k: _text(s.get(k)) for k in SESSION_KEYS} for s in sessions}
+def sessions_of(
+    sessions: list[dict[str, Any]], leaflet: dict[str, Any] | None = None
+) -> dict[str, dict[str, str]]:
+    out = {str(s["id"]): {k: _text(s.get(k)) for k in SESSION_KEYS} for s in sessions}
+    if leaflet is not None:  # the room's access: the session's own text, else the leaflet's
+        from spiegel.content.model import session_access  # YAML side only: not at cold start
+
+        for s in sessions:
+            out[str(s["id"])]["access"] = session_access(s, leaflet)
+    return out
+
+
+def practical_of(leaflet: dict[str, Any]) -> dict[str, str]:
+    """The practical texts of the leaflet that every confirmation repeats."""
+    from spiegel.content.model import PRACTICAL_TEXTS
+
+    return {k: str(leaflet["practical"][k]) for k in PRACTICAL_TEXTS}
 
 
 def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
@@ -62,8 +79,9 @@ def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
         project.forms,
         str(content.site["site_name"]),
         codes,
-        sessions_of(content.all_sessions()),
+        sessions_of(content.all_sessions(), content.leaflet),
         dict(content.site["organisation"]),
+        practical_of(content.leaflet),
     )
 
 
@@ -75,6 +93,7 @@ def dump(defs: Definitions) -> str:
         "forms": [form_to_dict(f) for f in defs.forms.values()],
         "sessions": defs.sessions,
         "organisation": defs.organisation,
+        "practical": defs.practical,
     }
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
@@ -92,4 +111,5 @@ def load(path: Path) -> Definitions:
         frozenset(data["codes_required"]),
         data["sessions"],
         data.get("organisation") or {},
+        data.get("practical") or {},
     )

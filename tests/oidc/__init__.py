@@ -22,7 +22,7 @@ from ..conftest import ROOT
 DEBUG = bool(os.environ.get("SPIEGEL_OIDC_DEBUG"))
 PROVIDER = Path(__file__).parent / "provider.mjs"
 CLIENT_ID, CLIENT_SECRET = "spiegel-test", "spiegel-test-secret"
-ROLES = "spiegel-coord=spiegelbijeenkomst,vvg,gluren-bij-de-buren;spiegel-peer=collegiale-ondersteuning;spiegel-fg=privacy"
+ROLES = "spiegel-coord=spiegelbijeenkomst,vvg,gluren-bij-de-buren;spiegel-peer=collegiale-ondersteuning;spiegel-fg=privacy;spiegel-ge=groepsevaluatie"
 KEY = "SnV-1h9LByM0acqd0hjiB7lJvtspDvMu04Kuv-wKM_M="  # a Fernet key for the tests only
 
 
@@ -65,10 +65,12 @@ def env_for(issuer: str, base: str | None) -> dict[str, str]:
 
 
 @contextmanager
-def endpoint(database_url: str, issuer: str, configured: bool = True) -> Iterator[str]:
+def endpoint(
+    database_url: str, issuer: str, configured: bool = True, env: dict[str, str] | None = None
+) -> Iterator[str]:
     port = servers.free_port()
     base = f"http://127.0.0.1:{port}"
-    extra = env_for(issuer, base if configured else None)
+    extra = env_for(issuer, base if configured else None) | (env or {})
     proc, base = servers.start(database_url, port, extra=extra)
     try:
         yield base

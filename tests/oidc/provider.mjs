@@ -13,6 +13,7 @@ const USERS = {
   coord: { name: "Carla de Coördinator", roles: ["spiegel-coord"] },
   peer: { name: "Piet van Collegiaal", roles: ["spiegel-peer"] },
   fg: { name: "Fatima Gegevens", roles: ["spiegel-fg"] },
+  eva: { name: "Eva Evaluatie", roles: ["spiegel-ge"] },
   nobody: { name: "Nina Zonderrol", roles: [] },
 };
 

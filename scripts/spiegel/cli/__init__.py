@@ -2,8 +2,8 @@
 
 Inhoud en resultaten:
   spiegel check              controleer content/ en forms/ (in ongeveer een seconde)
-  spiegel results RUW.csv    ruwe antwoorden -> gecontroleerd open-datapakket (één keer, na sluiting)
-  spiegel invite EV --group G --count N   uitnodigingscodes maken (één keer naar een CSV)
+  spiegel results EV         antwoorden uit de database -> open-datapakket (één keer, na sluiting)
+  spiegel invite EV --group G --addresses BESTAND   uitnodigingen per e-mail (Spiegel stuurt ze)
   spiegel letter SESSIE      de terugkoppelbrief: per e-mail, of als bestand om te printen
   spiegel schemas --write    hulpbestanden voor de editor bijwerken
 
@@ -35,6 +35,8 @@ ERRORS = (
     (r"invalid int value: (.*)", r"\1 is geen heel getal"),
     (r"expected one argument", "hier hoort een waarde achter"),
     (r"ambiguous option: (\S+) could match (.*)", r"\1 is niet duidelijk; bedoelt u een van: \2"),
+    (r"one of the arguments (.*) is required", r"kies een van: \1"),
+    (r"not allowed with argument (\S+)", r"gaat niet samen met \1"),
 )
 
 
@@ -100,8 +102,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--alles", action="store_true", help="ook minder dan 10 (na de sluiting)")
     s = command("schema", data.cmd_schema, "de kolommen van de data-export (Table Schema)")
     s.add_argument("form", metavar="FORMULIER")
-    r = command("results", publish.cmd_results, "ruwe antwoorden -> geanonimiseerd open-datapakket")
-    r.add_argument("raw", metavar="RUW.csv", help="uit `spiegel export groepsevaluatie -f data`")
+    r = command(
+        "results", publish.cmd_results, "antwoorden uit de database -> open-datapakket", True
+    )
+    r.add_argument(
+        "evaluations",
+        nargs="+",
+        metavar="EVALUATIE",
+        help="gesloten evaluatie(s), bijv. cardiologie-2026",
+    )
     r.add_argument("--out", default="content/results", metavar="MAP", help="standaard: %(default)s")
     r.add_argument(
         "--k", type=int, default=None, help="moet gelijk zijn aan disclosure.k in de inhoud"
@@ -109,11 +118,28 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--replace", action="store_true", help="vervang een gepubliceerde versie")
     r.add_argument("--reden", help="waarom u een gepubliceerde versie vervangt (komt in het log)")
     r.add_argument("--content", default=content, metavar="MAP", help="standaard: %(default)s")
-    iv = command("invite", publish.cmd_invite, "uitnodigingscodes voor een groepsevaluatie", True)
+    iv = command("invite", publish.cmd_invite, "uitnodigingen voor een groepsevaluatie", True)
     iv.add_argument("evaluation", metavar="EVALUATIE", help="bijvoorbeeld cardiologie-2026")
-    iv.add_argument("--group", required=True, metavar="GROEP", help="de respondentgroep")
-    iv.add_argument("--count", type=int, required=True, metavar="AANTAL", help="1 tot 5000")
-    iv.add_argument("--out", metavar="BESTAND", help="CSV voor de mailing (nooit overschreven)")
+    iv.add_argument("--group", metavar="GROEP", help="de respondentgroep, bijvoorbeeld managers")
+    what = iv.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--addresses",
+        metavar="BESTAND",
+        help="e-mailadressen, één per regel (- : lees ze van de invoer); elk adres krijgt een"
+        " eigen code per e-mail",
+    )
+    what.add_argument(
+        "--slips", type=int, metavar="AANTAL", help="codes op strookjes om uit te delen (met --out)"
+    )
+    what.add_argument("--remind", action="store_true", help="één herinnering aan de hele groep")
+    what.add_argument(
+        "--resend", action="store_true", help="niet bezorgde uitnodigingen opnieuw versturen"
+    )
+    what.add_argument("--status", action="store_true", help="hoeveel codes, bezorgd, niet bezorgd")
+    iv.add_argument("--deadline", metavar="DATUM", help="tot en met wanneer (2026-12-31)")
+    iv.add_argument(
+        "--out", metavar="BESTAND", help="--slips: het HTML-bestand (nooit overschreven)"
+    )
     iv.add_argument("--content", default=content, metavar="MAP", help="standaard: %(default)s")
     command("migrate", data.cmd_migrate, "werk de database bij (migraties)")
     command("audit-log", data.cmd_audit_log, "toon het auditlog: wie deed wat, wanneer")

@@ -10,7 +10,6 @@ from typing import TextIO
 
 import spiegel.cli.common as common
 from spiegel.security.files import open_private
-from spiegel.signups import ballots
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
@@ -202,6 +201,8 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_ballots(args: argparse.Namespace, out: TextIO) -> int:
     """Move the waiting answers into the answer table, shuffled, once enough of them wait."""
+    from spiegel.signups import ballots  # here, not at the top: `spiegel check` stays light
+
     _, store, _ = common.store_and_forms()
     waiting = store.ballots_waiting()
     moved = ballots.move(store, common.cipher(), everything=args.alles)

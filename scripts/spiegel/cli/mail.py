@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TextIO
 
 import spiegel.cli.common as common
+from spiegel.clock import ZONE
 
 OUTBOX_LABEL = {
     "pending": "wacht",
@@ -49,10 +51,15 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
     opener = make_sender(services, require_address=False) if args.personal else None
     if args.personal:
         store.audit(args.actor, "outbox", "-", f"{len(rows)} rows shown with addresses")
+    if rows:
+        print("aangemaakt (Nederlandse tijd)\tsoort\tstatus\tpogingen\treden", file=out)
     for r in rows:
+        # the status says it for the call list (older rows hold the English reason)
+        reason = "" if r.status == MANUAL else (r.last_error or "")
+        created = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=dt.UTC)
         line = (
-            f"{r.created_at:%Y-%m-%d %H:%M}\t{r.kind}\t{OUTBOX_LABEL.get(r.status, r.status)}"
-            f"\tpogingen {r.attempts}\t{r.last_error or ''}"
+            f"{created.astimezone(ZONE):%Y-%m-%d %H:%M}\t{r.kind}"
+            f"\t{OUTBOX_LABEL.get(r.status, r.status)}\tpogingen {r.attempts}\t{reason}"
         )
         if opener is not None:
             try:

@@ -9,19 +9,15 @@ from typing import TextIO
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from spiegel import check, clock
+    from spiegel import check
     from spiegel.config import ConfigError, build_settings
-    from spiegel.content.baseline import find_baseline
 
     try:
-        settings = build_settings()
+        base_ref = build_settings().base_ref
     except ConfigError as exc:
-        print(f"spiegel check: {'; '.join(exc.problems)}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 2
-    # what is published: the default branch (SPIEGEL_BASE_REF), for the sessions' rules
-    baseline = find_baseline(Path(args.content).resolve().parent, settings.base_ref)
-    today = clock.today(settings.today)
-    issues = check.check(Path(args.content), Path(args.forms), baseline, today)
+    issues = check.check(Path(args.content), Path(args.forms), base_ref)
     if args.format == "github":
         if issues:
             print(check.github(issues), file=out)

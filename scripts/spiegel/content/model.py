@@ -35,7 +35,7 @@ from spiegel.content.schema import (
     unique,
     validate,
 )
-from spiegel.content.sessions import SESSION_FILES, SessionList, arrival_defaults
+from spiegel.content.sessions import SESSION_FILES, SessionList, arrival_defaults, session_schema
 
 PROGRAMMES = ("spiegelbijeenkomst", "vvg", "groepsevaluatie", "collegiale-ondersteuning", "gluren")
 THEMES = ("samenwerking", "communicatie", "organisatie")
@@ -153,7 +153,38 @@ SITE = Obj(
     check=_check_site,
 )
 
+# ------------------------------------------------------------------ practical information
+
+# Plain text (no Markdown): these also go into the confirmation e-mail, which shows no markup.
+PlainText = Str(1, 600, what="een korte tekst zonder opmaak, hoogstens 600 tekens")
+
+# What a patient needs to know to come, beyond time and place (issue 21): in the leaflet, the
+# agenda and the confirmation e-mail. The organisation decides these; the sources do not say.
+PRACTICAL_DOCS = {
+    "access": "Is de zaal toegankelijk: lift, plek voor een rolstoel, ringleiding?",
+    "travel_refund": "Hoe krijgt iemand de reiskosten terug?",
+    "recording": "Wordt het gesprek opgenomen (geluid of beeld)?",
+    "own_doctor": "Kan de eigen arts of verpleegkundige van een deelnemer meeluisteren?",
+}
+PRACTICAL_TEXTS = tuple(PRACTICAL_DOCS)
+
+# A session in another room says how that room is reached; without it the leaflet's text holds.
+SESSION_PRACTICAL: dict[str, Validator | Opt] = {"access": Opt(PlainText)}
+SESSION_PRACTICAL_DOCS = {
+    "access": "Toegankelijkheid van deze zaal, als die anders is dan in spiegelbijeenkomst.yaml"
+    " (practical > access)."
+}
+
+
+def session_access(session: dict[str, Any], leaflet: dict[str, Any]) -> str:
+    """How the room of ``session`` is reached: its own text, else the leaflet's."""
+    return str(session.get("access") or leaflet["practical"]["access"])
+
+
 # ------------------------------------------------------------------ sessions.yaml
+
+
+SESSION = session_schema(SESSION_PRACTICAL, SESSION_PRACTICAL_DOCS)
 
 
 def _check_sessions(doc: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> None:
@@ -161,7 +192,7 @@ def _check_sessions(doc: dict[str, Any], path: tuple[Any, ...], ctx: Context) ->
 
 
 SESSIONS = Obj(
-    {"sessions": SessionList()},
+    {"sessions": SessionList(SESSION)},
     check=_check_sessions,
     docs={"sessions": "De agenda: elke bijeenkomst begint met '- id:'."},
     title="Agenda van de spiegelbijeenkomsten",
@@ -196,7 +227,9 @@ LEAFLET = Obj(
                 "route": Markdown,
                 "parking": Markdown,
                 "costs": Markdown,
-            }
+                **{key: PlainText for key in PRACTICAL_TEXTS},
+            },
+            docs=PRACTICAL_DOCS,
         ),
     },
     check=_check_leaflet,
@@ -222,7 +255,7 @@ VVG = Obj(
         "follow_up": Section(),
         "follow_up_months": Int(1, 24),
         "reply_days": Int(1, 60),
-        "sessions": Opt(SessionList("het gesprek"), []),
+        "sessions": Opt(SessionList(SESSION, "het gesprek"), []),
     },
     check=lambda doc, path, ctx: unique(doc["sessions"], "id", ("sessions",), ctx),
     docs={
@@ -274,8 +307,10 @@ def anonymity_texts(ge: dict[str, Any]) -> dict[str, str]:
         "anonimiteit": (
             f"Wij publiceren alleen cijfers van een groep met minstens {k} reacties. Een gemiddelde"
             f" tonen wij vanaf {k} antwoorden. Hoeveel procent elk antwoord koos, tonen wij pas"
-            f" vanaf {K_DISTRIBUTION} antwoorden. Toelichtingen publiceren wij nooit. Wij"
-            f" publiceren de uitkomsten één keer, als de vragenlijst is gesloten. {clear}"
+            f" vanaf {K_DISTRIBUTION} antwoorden. Toelichtingen publiceren wij nooit: de"
+            " coördinator van de evaluatie haalt eruit wat iemand herkenbaar maakt en bespreekt"
+            " ze alleen met de groep zelf. Wij publiceren de uitkomsten één keer, als de"
+            f" vragenlijst is gesloten. {clear}"
         ),
         "eenduidig": clear,
         "samen_delen": (
@@ -285,8 +320,9 @@ def anonymity_texts(ge: dict[str, Any]) -> dict[str, str]:
             " gemiddeld antwoordden."
         ),
         "code": (
-            "Met de code uit uw uitnodiging vult u de vragenlijst één keer in. Wij bewaren niet"
-            " welke code bij welke antwoorden hoort."
+            "Uw code kreeg u per e-mail van ons, of op een strookje. Met die code vult u de"
+            " vragenlijst één keer in. Niemand heeft een lijst met codes, ook de coördinator"
+            " niet, en wij bewaren niet welke code bij welke antwoorden hoort."
         ),
     }
 
@@ -341,6 +377,10 @@ GROEPSEVALUATIE = Obj(
             noun="de activiteit",
         ),
         "disclosure": Opt(DISCLOSURE, {"k": K_USUAL, "lower_k_reason": None}),
+        # that the results are published openly, and who decides (the sources do not say)
+        "publication": Section(),
+        # within how many days a group that asks for an evaluation hears back (the request form)
+        "request_reply_days": Int(1, 60, 14),
         "evaluations": List(
             Obj(
                 {
@@ -384,6 +424,8 @@ COLLEGIALE = Obj(
         ),
         "confidentiality": Section(),
         "first_contact_hours": Int(1, 168),
+        # does the weekend count in those hours? The sources do not say: the organisation decides
+        "first_contact_weekend": Bool(),
         "what_follows": List(Str(1, 300), 1, 10, noun="de stap"),
         "urgent_help": Obj({"occupational_health_phone": Phone()}),
         "open_disclosure": Section(),
@@ -598,6 +640,8 @@ def check_references(content: Content, label_root: str, lines: dict[str, Lines])
     sessions = {s["id"] for s in content.sessions["sessions"]}
     evaluations = {e["id"] for e in content.groepsevaluatie["evaluations"]}
     size = content.leaflet["group_size"]
+    # the leaflet promises "ongeveer 5 tot 7 andere (oud-)patiënten": seats = others + yourself
+    low, high = size["min"] + 1, size["max"] + 1
     sctx = Context(f"{label_root}/{FILES['sessions'][0]}", lines["sessions"], schema=SESSIONS)
     arrival_defaults(content.sessions["sessions"], content.leaflet["practical"]["before_minutes"])
     arrival_defaults(content.vvg["sessions"], 0)  # no welcome before a VVG unless it says so
@@ -614,11 +658,12 @@ def check_references(content: Content, label_root: str, lines: dict[str, Lines])
                 " een eigen id, bijvoorbeeld: id: vvg-" + s["id"],
             )
     for i, s in enumerate(content.sessions["sessions"]):
-        if not size["min"] <= s["capacity"] <= size["max"]:
+        if not low <= s["capacity"] <= high:
             sctx.error(
                 ("sessions", i, "capacity"),
-                f"het aantal plaatsen moet {size['min']} tot en met {size['max']} zijn, zoals de "
-                f"folder belooft (spiegelbijeenkomst.yaml, group_size), maar het is {s['capacity']}. "
+                f"het aantal plaatsen moet {low} tot en met {high} zijn: de folder belooft dat u "
+                f"met {size['min']} tot {size['max']} andere (oud-)patiënten praat "
+                f"(spiegelbijeenkomst.yaml, group_size), plus uzelf. Maar het is {s['capacity']}. "
                 f"Pas capacity of group_size aan.",
             )
     for a in content.actions["actions"]:

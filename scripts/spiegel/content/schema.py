@@ -4,8 +4,9 @@ A schema is a tree of small validator objects (``Obj``, ``List``, ``Str``, ``Int
 walks the data, converts values, and collects every problem as an ``Issue`` naming the file, the
 line, the item in words ("de vijfde bijeenkomst, capacity"), what is wrong and how to fix it,
 with an example. Nothing raises half-way: the caller decides to fail once, with the whole list.
-The same tree writes the JSON Schemas that editors use (``json_schema``), so the rules and the
-editor help come from one declaration.
+The same tree writes the JSON Schemas that editors use (each value's ``json_schema``, shaped
+into Dutch messages by ``content/editorschema.py``), so the rules and the editor help come from
+one declaration.
 
 Only PyYAML is imported here: the endpoint uses this module too and must start fast.
 """
@@ -145,7 +146,9 @@ class Str(Validator):
         return super().hint(key) if self.pattern else ""
 
     def json_schema(self) -> JSON:
-        out: JSON = {"type": "string", "minLength": self.min_len, "maxLength": self.max_len}
+        # without a pattern a number is text too ("title: 2027")
+        kind: Any = "string" if self.pattern else ["string", "number"]
+        out: JSON = {"type": kind, "minLength": self.min_len, "maxLength": self.max_len}
         if self.pattern:
             out["pattern"] = f"^(?:{self.pattern.pattern})$"
         if self.example:
@@ -320,24 +323,17 @@ class List(Validator):
             ctx.expected(path, self, value)
             return INVALID
         if not self.min_len <= len(value) <= self.max_len:
-            ctx.error(
-                path,
-                f"deze lijst heeft {len(value)} onderdelen; hier horen er {self.min_len} tot en "
-                f"met {self.max_len}.",
+            wanted = (
+                f"precies {self.min_len}"
+                if self.min_len == self.max_len
+                else f"{self.min_len} tot en met {self.max_len}"
             )
+            ctx.error(path, f"deze lijst heeft {len(value)} onderdelen; hier horen er {wanted}.")
             return INVALID
         return [self.item(v, (*path, i), ctx) for i, v in enumerate(value)]
 
     def hint(self, key: str) -> str:
         return f"Voorbeeld:  {key}:  - eerste  - tweede (elk op een eigen regel)."
-
-    def json_schema(self) -> JSON:
-        return {
-            "type": "array",
-            "minItems": self.min_len,
-            "maxItems": self.max_len,
-            "items": self.item.json_schema(),
-        }
 
 
 @dataclass(frozen=True)
@@ -404,31 +400,6 @@ class Obj(Validator):
         # group_size.min once reached "min > max" and crashed the check with a TypeError)
         if self.check and not _holds_invalid(out):
             self.check(out, path, ctx)
-        return out
-
-    def json_schema(self) -> JSON:
-        props: JSON = {}
-        for key, spec in self.fields.items():
-            v = spec.validator if isinstance(spec, Opt) else spec
-            sub = v.json_schema()
-            doc = self.docs.get(key, "")
-            extra = ""
-            if isinstance(spec, Opt) and spec.default not in (None, [], ()):
-                extra = f" Mag weg; dan geldt {spec.default}."
-            elif isinstance(spec, Opt):
-                extra = " Mag weg."
-            sub["description"] = (f"{doc} " if doc else "") + f"Hier hoort {v.what}.{extra}"
-            if isinstance(spec, Opt):
-                sub = {"description": sub["description"], "anyOf": [sub, {"type": "null"}]}
-            props[key] = sub
-        out: JSON = {
-            "type": "object",
-            "properties": props,
-            "required": [k for k, s in self.fields.items() if not isinstance(s, Opt)],
-            "additionalProperties": False,
-        }
-        if self.title:
-            out["description"] = self.title
         return out
 
 

@@ -105,55 +105,64 @@ def _check_session(s: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> No
                 )
 
 
-SESSION = Obj(
-    {
-        "id": Slug(),
-        "date": Date(),
-        "start": Time(),
-        "end": Time(),
-        "welkom_vanaf": Opt(Time()),
-        "location": Str(1, 200),
-        "department": Str(1, 120),
-        "audience": Str(1, 200),
-        "capacity": Opt(Int(1, 20, example=7), 7),
-        "signup_deadline": Opt(Date()),
-        "status": Opt(Enum(PLANNED, CANCELLED), PLANNED),
-        "reden": Opt(Str(1, 300)),
-        "rollen": Opt(List(Slug("een rol uit het formulier, zoals patient"), 1, 10, noun="de rol")),
-        "plaats_voor": Opt(
-            List(Slug("een rol uit het formulier, zoals patient"), 1, 10, noun="de rol")
-        ),
-    },
-    check=_check_session,
-    docs={
-        "id": "Een unieke naam voor deze bijeenkomst, bijvoorbeeld jaar-maand-afdeling. Verander"
-        " hem niet meer als de bijeenkomst op de site staat.",
-        "date": "De dag van de bijeenkomst. Na deze dag verdwijnt hij vanzelf van de site. Een"
-        " nieuwe bijeenkomst kan niet in het verleden liggen.",
-        "start": "Begintijd van het gesprek.",
-        "end": "Eindtijd; na de begintijd.",
-        "welkom_vanaf": "Vanaf hoe laat mensen welkom zijn (kennismaken, koffie). Staat op de"
-        " site, in de e-mails en in de agenda. Mag weg; dan is het de begintijd min de minuten bij"
-        " practical: before_minutes in spiegelbijeenkomst.yaml.",
-        "location": "Waar de bijeenkomst is, zo dat een patiënt de weg vindt.",
-        "department": "De afdeling die in de spiegel kijkt.",
-        "audience": "Wie er worden uitgenodigd.",
-        "capacity": "Aantal plaatsen.",
-        "signup_deadline": "Laatste dag om zich aan te melden.",
-        "status": "gepland, of geannuleerd als de bijeenkomst niet doorgaat. Wis een bijeenkomst"
-        " die al op de site stond niet: zet status: geannuleerd en een reden. Dan krijgt iedereen"
-        " die zich aanmeldde bericht.",
-        "reden": "Waarom de bijeenkomst niet doorgaat, in één zin. Alleen bij status: geannuleerd.",
-        "rollen": "Als wie mensen zich voor deze bijeenkomst kunnen aanmelden, met de waarden uit"
-        " het formulier, bijvoorbeeld [ouder, partner]. Mag weg; dan gelden de gewone rollen.",
-        "plaats_voor": "Welke van die rollen een plaats innemen (de anderen komen erbij),"
-        " bijvoorbeeld [ouder]. Mag weg; dan zoals in het formulier (capacity_counts).",
-    },
-)
+SESSION_FIELDS: dict[str, Validator | Opt] = {
+    "id": Slug(),
+    "date": Date(),
+    "start": Time(),
+    "end": Time(),
+    "welkom_vanaf": Opt(Time()),
+    "location": Str(1, 200),
+    "department": Str(1, 120),
+    "audience": Str(1, 200),
+    "capacity": Opt(Int(1, 20, example=7), 7),
+    "signup_deadline": Opt(Date()),
+    "status": Opt(Enum(PLANNED, CANCELLED), PLANNED),
+    "reden": Opt(Str(1, 300)),
+    "rollen": Opt(List(Slug("een rol uit het formulier, zoals patient"), 1, 10, noun="de rol")),
+    "plaats_voor": Opt(
+        List(Slug("een rol uit het formulier, zoals patient"), 1, 10, noun="de rol")
+    ),
+}
+
+SESSION_DOCS = {
+    "id": "Een unieke naam voor deze bijeenkomst, bijvoorbeeld jaar-maand-afdeling. Verander"
+    " hem niet meer als de bijeenkomst op de site staat.",
+    "date": "De dag van de bijeenkomst. Na deze dag verdwijnt hij vanzelf van de site. Een"
+    " nieuwe bijeenkomst kan niet in het verleden liggen.",
+    "start": "Begintijd van het gesprek.",
+    "end": "Eindtijd; na de begintijd.",
+    "welkom_vanaf": "Vanaf hoe laat mensen welkom zijn (kennismaken, koffie). Staat op de"
+    " site, in de e-mails en in de agenda. Mag weg; dan is het de begintijd min de minuten bij"
+    " practical: before_minutes in spiegelbijeenkomst.yaml.",
+    "location": "Waar de bijeenkomst is, zo dat een patiënt de weg vindt.",
+    "department": "De afdeling die in de spiegel kijkt.",
+    "audience": "Wie er worden uitgenodigd.",
+    "capacity": "Aantal plaatsen.",
+    "signup_deadline": "Laatste dag om zich aan te melden.",
+    "status": "gepland, of geannuleerd als de bijeenkomst niet doorgaat. Wis een bijeenkomst"
+    " die al op de site stond niet: zet status: geannuleerd en een reden. Dan krijgt iedereen"
+    " die zich aanmeldde bericht.",
+    "reden": "Waarom de bijeenkomst niet doorgaat, in één zin. Alleen bij status: geannuleerd.",
+    "rollen": "Als wie mensen zich voor deze bijeenkomst kunnen aanmelden, met de waarden uit"
+    " het formulier, bijvoorbeeld [ouder, partner]. Mag weg; dan gelden de gewone rollen.",
+    "plaats_voor": "Welke van die rollen een plaats innemen (de anderen komen erbij),"
+    " bijvoorbeeld [ouder]. Mag weg; dan zoals in het formulier (capacity_counts).",
+}
 
 
-def SessionList(noun: str = "de bijeenkomst") -> List:  # noqa: N802
-    return List(SESSION, 0, 500, noun=noun)
+def session_schema(
+    extra: dict[str, Validator | Opt] | None = None, extra_docs: dict[str, str] | None = None
+) -> Obj:
+    """The schema of one session; ``extra``: fields another part adds (the room's access)."""
+    return Obj(
+        {**SESSION_FIELDS, **(extra or {})},
+        check=_check_session,
+        docs={**(extra_docs or {}), **SESSION_DOCS},
+    )
+
+
+def SessionList(session: Obj, noun: str = "de bijeenkomst") -> List:  # noqa: N802
+    return List(session, 0, 500, noun=noun)
 
 
 def arrival_defaults(sessions: Iterable[dict[str, Any]], before_minutes: int) -> None:

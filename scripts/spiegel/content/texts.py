@@ -39,10 +39,9 @@ def _linked(text: str) -> Any:
     from markupsafe import Markup, escape
 
     parts = URL_RE.split(text)
-    out = Markup("").join(
-        Markup('<a href="{0}">{0}</a>').format(p) if i % 2 else escape(p)
-        for i, p in enumerate(parts)
-    )
+    # a long link (the personal cancel link) breaks anywhere, so a 320 px screen needs no scrolling
+    link = Markup('<a href="{0}" style="overflow-wrap:anywhere;word-break:break-all">{0}</a>')
+    out = Markup("").join(link.format(p) if i % 2 else escape(p) for i, p in enumerate(parts))
     return out.replace("\n", Markup("<br>"))
 
 

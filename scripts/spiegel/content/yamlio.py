@@ -117,6 +117,35 @@ _INVISIBLE = {
 }
 
 
+# "-\u00a0id: ..." or "location:\u00a0Zaal 2": the space YAML needs after a list's dash or a
+# key's colon is another kind of space, so YAML reads one long text and fails lines later.
+_ODD_SEPARATOR = re.compile(
+    r"[ ]*(?:-[ ]+)*(?:(?P<sign>-)|[^\s#'\"\-][^:#]*?(?P<colon>:))"
+    f"(?P<odd>[{''.join(_ODD_SPACES)}])"
+)
+
+
+def odd_separators(text: str, name: str) -> list[Issue]:
+    """One issue per line where the space after a list's dash or a key's colon is another kind
+    of space. Asked only when YAML fails: inside a text "Let op:\u00a0..." is fine."""
+    issues = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if m := _ODD_SEPARATOR.match(line):
+            odd = m.group("odd")
+            after = "het streepje (-)" if m.group("sign") == "-" else "de dubbele punt"
+            issues.append(
+                Issue(
+                    name,
+                    number,
+                    "",
+                    f"na {after} op deze regel staat {_ODD_SPACES[odd]} (U+{ord(odd):04X}, vaak"
+                    " gekopieerd uit Word of een e-mail) in plaats van een gewone spatie. Haal"
+                    " hem weg en typ een gewone spatie met de spatiebalk.",
+                )
+            )
+    return issues
+
+
 def invisible_characters(text: str, name: str) -> list[Issue]:
     """One issue per line whose indentation holds a space that is not a plain space, or that
     holds a character nobody can see (a BOM at the very start of the file is fine)."""
@@ -166,7 +195,7 @@ def parse_yaml(text: str, name: str) -> tuple[Any, Lines]:
     except _Stop as stop:
         raise ContentError([stop.issue]) from None
     except yaml.MarkedYAMLError as exc:
-        raise ContentError([explain(exc, text, name)]) from None
+        raise ContentError(odd_separators(text, name) or [explain(exc, text, name)]) from None
     except yaml.reader.ReaderError as exc:
         line = text[: max(exc.position, 0)].count("\n") + 1
         raise ContentError(

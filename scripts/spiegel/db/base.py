@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,6 +33,10 @@ REPEAT = "repeat"
 # issue 21: the session was called off, or moved (date, time, place): to everyone told before
 SESSION_CANCELLED, SESSION_CHANGED = "session_cancelled", "session_changed"
 ONCE_KINDS = (REMINDER, LETTER)  # at most one per sign-up, however often the command runs
+# A groepsevaluatie invitation (its code by e-mail) and the reminder to a group (issue 19): the
+# address and code are sealed in the row's data until the relay took the message, then wiped.
+INVITATION, INVITATION_REMINDER = "invitation", "invitation_reminder"
+FORGET_ON_DELIVERY = (INVITATION, INVITATION_REMINDER)
 # The longest a request waits for the database (a lock, a statement, a connection); then 503.
 WAIT_SECONDS = 5.0
 
@@ -129,6 +133,9 @@ class Store(Protocol):
 
     def migrate(self) -> int: ...
     def submit(self, sub: Submission) -> Receipt: ...
+    def submit_many(
+        self, subs: Sequence[Submission]
+    ) -> list[Receipt | CapReached | DuplicateError]: ...
     def rows(self, form_id: str, shuffled: bool = False) -> Iterator[StoredRow]: ...
     def ballots_waiting(self) -> int: ...
     def move_ballots(
@@ -183,6 +190,9 @@ class Store(Protocol):
     ) -> None: ...
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]: ...
     def secret(self, name: str) -> str: ...
+    def wipe_freed(self, changed: int) -> None:
+        """Overwrite what deleted or blanked rows left behind (as after a purge)."""
+
     # sessions that change (db/versions.py)
     def latest_versions(self, form_id: str) -> dict[str, Version]: ...
     def session_version(self, key: str, seq: int | None = None) -> Version | None: ...

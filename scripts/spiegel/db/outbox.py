@@ -12,7 +12,7 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from spiegel.db.base import PENDING, SENT, OutboxRow, new_id, now
+from spiegel.db.base import FORGET_ON_DELIVERY, PENDING, SENT, OutboxRow, new_id, now
 
 if TYPE_CHECKING:
     from spiegel.db.dialects import Dialect
@@ -77,14 +77,17 @@ class Outbox:
         return [self._row(r) for r in rows]
 
     def mark_sent(self, mid: str, told: tuple[str, int] | None = None) -> None:
-        """``told``: (sign-up, version) the message described; kept with the sign-up in the same
-        commit (what the person now knows, db/versions.py)."""
+        """Sent; an invitation's sealed address and code are wiped in the same commit.
+        ``told``: (sign-up, version) the message described; kept with the sign-up in the same
+        commit too (what the person now knows, db/versions.py)."""
         p = self.dialect.mark
+        forget = ", ".join([p] * len(FORGET_ON_DELIVERY))
         with self.dialect.transaction() as conn:
             conn.execute(
                 f"UPDATE outbox SET status = {p}, sent_at = {p}, attempts = attempts + 1,"  # noqa: S608
-                f" claimed_until = NULL, last_error = NULL WHERE id = {p}",
-                (SENT, self.dialect.time(now()), mid),
+                f" claimed_until = NULL, last_error = NULL, data = CASE WHEN kind IN ({forget})"
+                f" THEN '' ELSE data END WHERE id = {p}",
+                (SENT, self.dialect.time(now()), *FORGET_ON_DELIVERY, mid),
             )
             self._told(conn, told)
 
@@ -136,3 +139,6 @@ class Outbox:
             )
             row = conn.execute(f"SELECT value FROM secrets WHERE name = {p}", (name,)).fetchone()  # noqa: S608
         return str(row[0]) if row else ""
+
+    def wipe_freed(self, changed: int) -> None:
+        self.dialect.after_purge(changed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from spiegel.clock import today
@@ -51,63 +51,88 @@ class SQLStore(Outbox, SessionVersions):
         return self.dialect.migrate()
 
     def submit(self, sub: Submission) -> Receipt:
+        with self.dialect.transaction() as conn:
+            return self._submit(conn, sub)
+
+    def submit_many(
+        self, subs: Sequence[Submission]
+    ) -> list[Receipt | CapReached | DuplicateError]:
+        """Several sign-ups in one transaction: one commit (one fsync) for all, each in a
+        savepoint of its own, so a refused one (cap, duplicate) changes nothing of the others;
+        its refusal is in the list in its place. A database error fails them all
+        (StoreUnavailable): none of them is stored. The SQLite writer thread groups the
+        sign-ups that wait while it commits (``db/threads.py``)."""
+        if len(subs) == 1:
+            try:
+                return [self.submit(subs[0])]
+            except (CapReached, DuplicateError) as exc:
+                return [exc]
+        out: list[Receipt | CapReached | DuplicateError] = []
+        with self.dialect.transaction() as conn:
+            for sub in subs:
+                try:
+                    with self.dialect.savepoint(conn):
+                        out.append(self._submit(conn, sub))
+                except (CapReached, DuplicateError) as exc:
+                    out.append(exc)
+        return out
+
+    def _submit(self, conn: Any, sub: Submission) -> Receipt:
         d, p, sid = self.dialect, self.dialect.mark, new_id()
-        with d.transaction() as conn:
-            # the caps first, before anything is looked up: a repeat counts like any sign-up, so
-            # probing whether someone signed up costs the same as signing up (issue 20 #1)
-            for cap in (sub.signup_cap, sub.recipient_cap):
-                if cap is not None:
-                    self._count_signup(conn, cap)
-            status = RECEIVED  # no seat counted: a form without seats, or a partner
-            if sub.capacity_key is not None:
-                d.lock_session(conn, sub.form_id, sub.capacity_key)
-                if sub.capacity is not None:
-                    taken = self._confirmed(conn, sub.form_id, sub.capacity_key)
-                    status = CONFIRMED if taken < sub.capacity else WAITLIST
-                earlier = self._earlier(conn, sub) if sub.contact_keys else None
-                if earlier:
-                    # the same person again: nothing is added; the answer is the one a new
-                    # sign-up gets now, with an id that names nothing; the person is told by
-                    # e-mail, at most once a day per sign-up
-                    if sub.notify:
-                        day = now().date().isoformat()
-                        self._enqueue(
-                            conn, REPEAT, earlier[0], None, "", f"repeat:{earlier[0]}:{day}"
-                        )
-                    return Receipt(new_id(), status, repeat=True)
-            if sub.invitation and self._use_invitation(conn, sub.invitation) != 1:
-                raise DuplicateError()  # unknown, foreign, mismatching or used code
-            if sub.invitation:
-                # into the ballot box: the day only, a random key; the receipt names nothing
-                conn.execute(
-                    "INSERT INTO ballot_box (id, form_id, day, status, payload)"  # noqa: S608
-                    f" VALUES ({p}, {p}, {p}, {p}, {p})",
-                    (sid, sub.form_id, today().isoformat(), status, d.json(sub.payload)),
-                )
-                return Receipt(new_id(), status)
+        # the caps first, before anything is looked up: a repeat counts like any sign-up, so
+        # probing whether someone signed up costs the same as signing up (issue 20 #1)
+        for cap in (sub.signup_cap, sub.recipient_cap):
+            if cap is not None:
+                self._count_signup(conn, cap)
+        status = RECEIVED  # no seat counted: a form without seats, or a partner
+        if sub.capacity_key is not None:
+            d.lock_session(conn, sub.form_id, sub.capacity_key)
+            if sub.capacity is not None:
+                taken = self._confirmed(conn, sub.form_id, sub.capacity_key)
+                status = CONFIRMED if taken < sub.capacity else WAITLIST
+            earlier = self._earlier(conn, sub) if sub.contact_keys else None
+            if earlier:
+                # the same person again: nothing is added; the answer is the one a new
+                # sign-up gets now, with an id that names nothing; the person is told by
+                # e-mail, at most once a day per sign-up
+                if sub.notify:
+                    day = now().date().isoformat()
+                    self._enqueue(conn, REPEAT, earlier[0], None, "", f"repeat:{earlier[0]}:{day}")
+                return Receipt(new_id(), status, repeat=True)
+        if sub.invitation and self._use_invitation(conn, sub.invitation) != 1:
+            raise DuplicateError()  # unknown, foreign, mismatching or used code
+        if sub.invitation:
+            # into the ballot box: the day only, a random key; the receipt names nothing
             conn.execute(
-                "INSERT INTO submissions (id, form_id, created_at, status, capacity_key,"  # noqa: S608
-                f" unique_key, payload, seq, may_promote) VALUES ({p}, {p}, {p}, {p}, {p}, {p},"
-                f" {p}, {d.next_seq}, {p})",
-                (
-                    sid,
-                    sub.form_id,
-                    d.time(now()),
-                    status,
-                    sub.capacity_key,
-                    sub.unique_key,
-                    d.json(sub.payload),
-                    sub.may_promote,
-                ),
+                "INSERT INTO ballot_box (id, form_id, day, status, payload)"  # noqa: S608
+                f" VALUES ({p}, {p}, {p}, {p}, {p})",
+                (sid, sub.form_id, today().isoformat(), status, d.json(sub.payload)),
             )
+            return Receipt(new_id(), status)
+        conn.execute(
+            "INSERT INTO submissions (id, form_id, created_at, status, capacity_key,"  # noqa: S608
+            f" unique_key, payload, seq, may_promote) VALUES ({p}, {p}, {p}, {p}, {p}, {p},"
+            f" {p}, {d.next_seq}, {p})",
+            (
+                sid,
+                sub.form_id,
+                d.time(now()),
+                status,
+                sub.capacity_key,
+                sub.unique_key,
+                d.json(sub.payload),
+                sub.may_promote,
+            ),
+        )
+        if sub.contact_keys:
             conn.cursor().executemany(
                 "INSERT INTO contacts (contact_key, submission_id)"  # noqa: S608
                 f" VALUES ({p}, {p}) ON CONFLICT DO NOTHING",
                 [(k, sid) for k in sub.contact_keys],
             )
-            if sub.notify:
-                kind = WAITLIST_MSG if status == WAITLIST else CONFIRMATION
-                self._enqueue(conn, kind, sid, None, "")
+        if sub.notify:
+            kind = WAITLIST_MSG if status == WAITLIST else CONFIRMATION
+            self._enqueue(conn, kind, sid, None, "")
         return Receipt(sid, status)
 
     def ballots_waiting(self) -> int:

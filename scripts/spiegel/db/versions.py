@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from spiegel.db.base import SESSION_CANCELLED, Advance, Version, now
+from spiegel.db.base import SESSION_CANCELLED, SESSION_CHANGED, Advance, Version, now
 
 if TYPE_CHECKING:
     from spiegel.db.dialects import Dialect
@@ -118,8 +118,9 @@ class SessionVersions:
                 f" AND status IN {OPEN}{told} ORDER BY seq",
                 (form_id, key, seq) if latest is not None else (form_id, key),
             ).fetchall()
+            message = SESSION_CANCELLED if kind == SESSION_CANCELLED else SESSION_CHANGED
             queued = sum(
-                self._enqueue(conn, kind, sid, None, str(seq), f"sessie:{sid}:{seq}")
+                self._enqueue(conn, message, sid, None, str(seq), f"sessie:{sid}:{seq}")
                 for (sid,) in told_rows
             )
             return Advance(seq, queued)

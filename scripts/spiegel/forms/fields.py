@@ -246,6 +246,7 @@ class CodeType(FieldType):
     name = yaml_type = "code"
     stored = False
     default_max = 40
+    missing = "code_missing"
     spellcheck = "false"
     pattern = schema_pattern = CODE
 
@@ -353,11 +354,14 @@ class ConsentType(FieldType):
         self, f: Field, value: str, errors: list[str], today: dt.date, scale: tuple[str, ...]
     ) -> str:
         common = w.control_attrs(f.name, f.required, f.hint, errors)
+        # the error above the box, the hint under its own label: a hint above would sit right
+        # under the box before it and be read as that one's (issue 21)
         return (
             f'<div class="spiegel-field spiegel-consent{" spiegel-invalid" if errors else ""}">'
-            f'{w.messages(f.name, f.hint, errors)}<div class="spiegel-option">'
+            f'{w.messages(f.name, None, errors)}<div class="spiegel-option">'
             f'<input type="checkbox" value="ja"{common}{w.attrs(checked=value == "ja")}>'
-            f'<label for="{w.field_id(f.name)}">{escape(f.label)}</label></div></div>'
+            f'<label for="{w.field_id(f.name)}">{escape(f.label)}</label></div>'
+            f"{w.messages(f.name, f.hint, [])}</div>"
         )
 
 

@@ -67,8 +67,10 @@ def render_form(
     today: dt.date,
     values: Mapping[str, str] | None = None,
     errors: Mapping[str, list[str]] | None = None,
+    before_submit: str = "",
 ) -> str:
-    """The whole ``<form>``: fields in definition order, statements grouped by theme."""
+    """The whole ``<form>``: fields in definition order, statements grouped by theme;
+    ``before_submit`` (HTML: what happens next) just before the button."""
     values = values or {}
     errors = errors or {}
     closed = closed_notice(form, today)
@@ -102,6 +104,8 @@ def render_form(
         )
     if theme:
         parts.append("</section>")
+    if before_submit:
+        parts.append(f'<div class="spiegel-next">{before_submit}</div>')
     parts.append(
         f'<div class="spiegel-hp" aria-hidden="true"><label for="{field_id(HONEYPOT)}">'
         f'Laat dit veld leeg</label><input type="text" id="{field_id(HONEYPOT)}" name="{HONEYPOT}"'

@@ -181,6 +181,7 @@ MSG = {
     "email": "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
     "phone": "Vul een Nederlands telefoonnummer in, zoals 06 12345678 of 071 123 45 67.",
     "code": "Vul de code uit uw uitnodiging in: 4 tot 40 letters of cijfers.",
+    "code_missing": "Vul de code uit uw uitnodiging in.",
     "type": "Deze waarde kunnen we niet gebruiken.",
     "unknown": "Dit veld kennen we niet.",
     "closed": "Aanmelden voor deze bijeenkomst kan niet meer.",

@@ -10,6 +10,7 @@ and Jinja2 load here.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -17,16 +18,7 @@ from typing import Any
 
 from spiegel.content.calendar import session_ics
 from spiegel.content.texts import render_html, render_text
-from spiegel.db.base import (
-    CANCELLATION,
-    CONFIRMATION,
-    PROMOTION,
-    REMINDER,
-    REPEAT,
-    SESSION_CANCELLED,
-    SESSION_CHANGED,
-    WAITLIST_MSG,
-)
+from spiegel.outbox.kinds import KINDS
 
 
 @dataclass(frozen=True)
@@ -48,25 +40,26 @@ class Calendar:
     method: str = "PUBLISH"
 
 
-# The template of each kind (outbox/templates/<name>.txt.j2): the wording lives there.
-TEMPLATES = {
-    CONFIRMATION: "confirmation",
-    PROMOTION: "promotion",
-    REMINDER: "reminder",
-    WAITLIST_MSG: "waitlist",
-    CANCELLATION: "cancellation",
-    REPEAT: "repeat",
-    SESSION_CHANGED: "session_changed",
-    SESSION_CANCELLED: "session_cancelled",
-}
-# the kinds about an appointment one keeps (for whoever holds a place; the waiting list has none)
-WITH_ICS = (CONFIRMATION, PROMOTION, REMINDER, SESSION_CHANGED)
-# the kinds that take the appointment out of the calendar again
-CANCELS_ICS = (CANCELLATION, SESSION_CANCELLED)
+# The template of each session kind (outbox/templates/<name>.txt.j2), from the one table of
+# kinds; the groepsevaluatie's invitations have their own letter (invitation_letter).
+TEMPLATES = {k.name: k.template for k in KINDS.values() if k.template and not k.respondent}
+WITH_ICS = tuple(k.name for k in KINDS.values() if k.ics)  # about an appointment one keeps
 NOUNS = {  # how a message names the session, per programme
     "spiegelbijeenkomst": ("de spiegelbijeenkomst", "bijeenkomst"),
     "vvg": ("het verwonder- en verbetergesprek", "gesprek"),
 }
+
+
+# A web or e-mail address, or a word that looks like a domain ("evil.example"): mail programs
+# turn these into links, even in plain text.
+LINKISH = re.compile(r"://|www\.|@|[a-z0-9-]\.[a-z]{2,}", re.I)
+
+
+def quotable(text: str) -> str:
+    """What a person wrote, if our e-mail may quote it: nothing a mail program would make a
+    link under our name (anyone can sign up someone else's address with a text of their own)."""
+    text = " ".join(text.split())
+    return "" if LINKISH.search(text) else text
 
 
 def session_letter(
@@ -80,14 +73,21 @@ def session_letter(
     calendar: Calendar | None = None,
     previous: dict[str, str] | None = None,
     seat: bool = True,
+    signup: dict[str, str] | None = None,
+    practical: dict[str, str] | None = None,
 ) -> Letter:
     """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``).
+
     ``calendar``: the appointment to attach (None: no .ics); ``previous``: what the person was
     told before (a change message says what changed); ``seat``: they hold a place (not only the
-    waiting list)."""
+    waiting list). ``signup`` holds what the person filled in (opened at send time): the e-mail
+    says what is true for them (whether they asked to move up from the waiting list, the need
+    they wrote). ``practical`` is the leaflet's practical information."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown message kind {kind!r}")
     who = org.get("name") or org.get("site_name") or "Spiegel"
+    values = signup or {}
+    need = values.get("toegankelijkheid", "")
     noun, word = NOUNS.get(
         session.get("programme") or "spiegelbijeenkomst", NOUNS["spiegelbijeenkomst"]
     )
@@ -107,6 +107,10 @@ def session_letter(
         org=org,
         cancel_link=cancel_link,
         who=who,
+        may_promote=values.get("doorschuiven") == "ja",
+        need=bool(need.strip()),
+        need_text=quotable(need),
+        practical=practical or {},
     )
     ics = None
     if calendar is not None:
@@ -119,6 +123,21 @@ def session_letter(
             method=calendar.method,
         )
     return Letter(text.subject, text.paragraphs, ics)
+
+
+def invitation_letter(
+    kind: str, values: dict[str, str], org: dict[str, Any], link: str, results: str
+) -> Letter:
+    """A groepsevaluatie invitation (with its code) or the group's reminder (without one);
+    wording: ``outbox/templates/invitation.txt.j2`` and ``invitation_reminder.txt.j2``."""
+    name = KINDS[kind].template if kind in KINDS and KINDS[kind].respondent else None
+    if name is None:
+        raise ValueError(f"not an invitation: {kind!r}")
+    who = org.get("name") or org.get("site_name") or "Spiegel"
+    text = render_text(
+        "spiegel.outbox", f"{name}.txt.j2", v=values, org=org, who=who, link=link, results=results
+    )
+    return Letter(text.subject, text.paragraphs)
 
 
 def _html(paragraphs: tuple[str, ...]) -> str:

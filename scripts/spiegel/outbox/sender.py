@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import ipaddress
+import json
 import logging
 import smtplib
 import ssl
@@ -36,6 +37,7 @@ from spiegel.db.base import (
     CONFIRMED,
     DIGEST,
     FAILED,
+    FORGET_ON_DELIVERY,
     LETTER,
     MANUAL,
     MAX_ATTEMPTS,
@@ -50,7 +52,14 @@ from spiegel.db.base import (
     now,
 )
 from spiegel.mailsettings import MailSettings
-from spiegel.outbox.messages import WITH_ICS, Calendar, Letter, build_message, session_letter
+from spiegel.outbox.messages import (
+    WITH_ICS,
+    Calendar,
+    Letter,
+    build_message,
+    invitation_letter,
+    session_letter,
+)
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.files import private_dir, write_private
 from spiegel.signups import changes
@@ -59,6 +68,7 @@ from spiegel.signups.prepare import calendar_uid, cancel_url, email_field
 from spiegel.signups.registry import Registry
 
 log = logging.getLogger("spiegel.sender")
+NO_ADDRESS = "geen e-mailadres: bel deze persoon"  # why a row waits on the call list
 
 
 @dataclass(frozen=True)
@@ -224,6 +234,8 @@ class Sender:
 
     def prepare(self, row: OutboxRow) -> Prepared:
         """The message of a row, its address, and which version of the session it tells."""
+        if row.kind in FORGET_ON_DELIVERY:
+            return Prepared(*self._invitation(row))
         if row.submission_id is None:
             if (
                 row.kind in (DIGEST, NOTICE) and row.recipient
@@ -290,13 +302,44 @@ class Sender:
             calendar=calendar,
             previous=previous,
             seat=seat,
+            signup=values,
+            practical=self.registry.practical(),
         )
         told = (sub.id, seq) if kind != CANCELLATION else None
         return Prepared(letter, to or None, told)
 
+    def _invitation(self, row: OutboxRow) -> tuple[Letter, str | None]:
+        """A groepsevaluatie invitation or reminder: address and code sealed in the row."""
+        if not row.data:
+            raise Permanent("the invitation was wiped (its evaluation closed)")
+        values = plain(json.loads(row.data), self.cipher)
+        site = (self.registry.settings.site_url or self.mail.public_address()).rstrip("/")
+        form = self.registry.forms().get("groepsevaluatie")
+        field = form.by_name.get("evaluatie") if form else None
+        if field is not None and values.get("evaluatie") not in {c.value for c in field.choices}:
+            raise Permanent("the evaluation is closed: no invitation any more")
+        link = f"{site}{form.url if form else '/groepsevaluatie/vragenlijst/'}"
+        letter = invitation_letter(
+            row.kind,
+            values,
+            self.registry.organisation(),
+            link,
+            f"{site}/groepsevaluatie/resultaten/",
+        )
+        return letter, values.get("aan") or None
+
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns the number of rows handled (sent, retried or failed)."""
         rows = self.store.claim_outbox(limit, self.lease)
+        try:
+            return self._deliver(rows)
+        finally:
+            # what an invitation held is blanked when it is marked sent or failed for good;
+            # overwrite what that left behind (SQLite WAL, PostgreSQL dead rows)
+            if any(r.kind in FORGET_ON_DELIVERY for r in rows):
+                self.store.wipe_freed(len(rows))
+
+    def _deliver(self, rows: list[OutboxRow]) -> int:
         for i, row in enumerate(rows):
             try:
                 ready = self.prepare(row)
@@ -307,9 +350,7 @@ class Sender:
                     self.store.mark_sent(row.id)
                     continue
                 if to is None:
-                    self.store.mark_failed(
-                        row.id, "no e-mail address: phone this person", None, MANUAL, ready.told
-                    )
+                    self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL, ready.told)
                     continue
                 to = one_address(to)
                 msg = build_message(letter, to=to, sender=self.mail.mail_from, message_id=row.id)

@@ -156,3 +156,53 @@ def check(
                 " grootboek' geschonden: de cijfers in het pakket wijken af"
             )
     return out
+
+
+# ------------------------------------------------------------------ the database's ledger
+
+RECORDED = ("k", "k_verdeling", "groepen", "cellen", "datum", "reden")
+
+
+def same_version(a: Version, b: Version) -> bool:
+    return all(a.get(x) == b.get(x) for x in RECORDED)
+
+
+def reconcile(in_file: list[Version], in_db: list[Version]) -> tuple[list[Version], str | None]:
+    """The chain to continue from. The database's ledger is the authority: the file's chain
+    must be the start of it (the file may lag: a version not yet committed, or one deleted from
+    it, attack 4), never differ from it or run ahead of it."""
+    for i, v in enumerate(in_file):
+        if i >= len(in_db):
+            return [], (
+                f"{FILE} noemt versie {i + 1}, maar de database kent er {len(in_db)}: het"
+                " grootboek in het bestand hoort niet bij deze database"
+            )
+        if not same_version(v, in_db[i]):
+            return [], (
+                f"versie {i + 1} in {FILE} wijkt af van wat de database vastlegde: het"
+                " grootboek is veranderd; zet het terug uit git"
+            )
+    return list(in_db), None
+
+
+def relabelled(a: dict[str, list[int]], b: dict[str, list[int]], k: int) -> list[str]:
+    """Groups of ``a`` whose answers look like those of the same group in ``b`` plus or minus
+    fewer than k answers (attack 5: an evaluation relabelled with one more answer). For every
+    statement shown in both, the difference in answers and in their sum must fit that few
+    answers on the 1-5 scale; unrelated groups fail that at once."""
+    out: list[str] = []
+    for key in sorted(x for x in a if x.startswith("n/") and x in b):
+        g = key[2:]
+        dn = a[key][0] - b[key][0]
+        if not 0 < abs(dn) < k:
+            continue
+        big, small = (a, b) if dn > 0 else (b, a)
+        cells = [c for c in big if c.startswith(f"{g}/") and c in small]
+        fits = all(
+            0 <= big[c][0] - small[c][0] <= abs(dn)
+            and big[c][0] - small[c][0] <= big[c][1] - small[c][1] <= 5 * (big[c][0] - small[c][0])
+            for c in cells
+        )
+        if cells and fits:
+            out.append(f"{g} ({'+' if dn > 0 else ''}{dn})")
+    return out

@@ -1,10 +1,10 @@
-"""Groepsevaluatie results: raw responses in, a checked open-data package and pages out.
+"""Groepsevaluatie results: stored answers in, a checked open-data package and pages out.
 
-``build_results`` streams the raw CSV (``spiegel export groepsevaluatie --format data`` or another tool with the
-same columns), checks every row against the Table Schema generated from the form definition,
-aggregates with disclosure control and returns rows ready to publish. ``write_package`` writes the
-Data Package; ``load_published`` reads it back in the site build and audits it again. Free-text
-columns (``toelichting*``) are never read.
+``build_results`` takes the closed evaluation's answers as the database holds them (read by
+``signups/publication.py``; there is no raw file to feed it), checks every value, aggregates with
+disclosure control and returns rows ready to publish. ``write_package`` writes the Data Package;
+``load_published`` reads it back in the site build and audits it again. Free-text columns
+(``toelichting*``) are never read.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,58 +35,13 @@ from spiegel.results.disclosure import (
     Suppression,
     aggregate,
 )
-from spiegel.results.tablecheck import RowError, check_rows
+from spiegel.results.tablecheck import check_rows
 
-META_COLUMNS = ("id", "ingediend", "status")
 MAX_LISTED_ERRORS = 50
 DOWNLOAD_DIR = "open-data/groepsevaluatie"
 
 
-# ------------------------------------------------------------------ raw input
-
-
-def raw_schema(header: list[str], content: Content) -> tuple[dict[str, Any], list[RowError]]:
-    """The Table Schema of a raw response file with this header (generated from the definition)."""
-    ge = content.groepsevaluatie
-    statements = {s["id"] for s in ge["statements"]}
-    fields: list[dict[str, Any]] = []
-    problems: list[RowError] = []
-    for name in header:
-        if name == "evaluatie":
-            enum = [e["id"] for e in ge["evaluations"]]
-            fields.append(
-                {"name": name, "type": "string", "constraints": {"required": True, "enum": enum}}
-            )
-        elif name == "respondentgroep":
-            fields.append(
-                {
-                    "name": name,
-                    "type": "string",
-                    "constraints": {"required": True, "enum": list(RESPONDENT_GROUPS)},
-                }
-            )
-        elif name in statements:
-            fields.append(
-                {"name": name, "type": "integer", "constraints": {"minimum": 1, "maximum": 5}}
-            )
-        elif name.startswith("toelichting") or name in META_COLUMNS:
-            fields.append({"name": name, "type": "string"})
-        else:
-            problems.append(
-                RowError(
-                    1,
-                    name,
-                    "onverwachte kolom; verwacht evaluatie, respondentgroep, "
-                    "de stellingen (s01 ...), toelichting* of id/ingediend/status",
-                )
-            )
-            fields.append({"name": name, "type": "string"})
-    for required in ["evaluatie", "respondentgroep", *sorted(statements)]:
-        if required not in header:
-            problems.append(RowError(1, required, "deze kolom ontbreekt"))
-    if len(set(header)) != len(header):
-        problems.append(RowError(1, "", "een kolomnaam staat er twee keer in"))
-    return {"fields": fields, "missingValues": list(NOT_APPLICABLE)}, problems
+# ------------------------------------------------------------------ answers in
 
 
 @dataclass
@@ -94,13 +49,17 @@ class ResultsBuild:
     statements: list[dict[str, str]] = field(default_factory=list)
     themes: list[dict[str, str]] = field(default_factory=list)
     suppressed: list[Suppression] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     error_count: int = 0
     rows: int = 0
     k: int = K_DEFAULT
+    # per evaluation, for the database's ledger only (never published): per shown group
+    # "n/<group>" and per shown statement cell "<group>/<statement>" [answers, sum of answers];
+    # what a mean shows, exactly (relabelling check, ``ledger.relabelled``)
+    sums: dict[str, dict[str, list[int]]] = field(default_factory=dict)
 
 
-# n.v.t. in the raw input: an empty cell (what `spiegel export` writes), or literally nvt / n.v.t.
+# n.v.t.: what the form stores ("nvt"), an empty value, or literally n.v.t.
 NOT_APPLICABLE = ("", "nvt", "n.v.t.", "NVT", "N.V.T.")
 _SCALE = {"1": 0, "2": 1, "3": 2, "4": 3, "5": 4} | {v: -1 for v in NOT_APPLICABLE}
 
@@ -110,24 +69,16 @@ def configured_k(content: Content) -> int:
     return int(content.groepsevaluatie.get("disclosure", {}).get("k", K_DEFAULT))
 
 
-def build_results(raw: Path, content: Content, k: int | None = None) -> ResultsBuild:
-    """Aggregate a raw file. ``k`` is the configured one unless a test passes another."""
+def build_results(
+    answers: Iterable[Mapping[str, str]], content: Content, k: int | None = None
+) -> ResultsBuild:
+    """Aggregate stored answers (the questionnaire's values, read from the database; comments
+    are never read). ``k`` is the configured one unless a test passes another."""
     k = configured_k(content) if k is None else k
     if k < K_MIN:
         raise ValueError(f"k must be at least {K_MIN}")
     out = ResultsBuild(k=k)
-    with raw.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None:
-            out.errors.append(RowError(1, "", "het bestand is leeg"))
-            out.error_count = 1
-            return out
-        schema, problems = raw_schema(header, content)
-        if problems:
-            out.errors, out.error_count = problems, len(problems)
-            return out
-        state = _aggregate_rows(reader, header, schema, content, out)
+    state = _aggregate(answers, content, out)
     if out.error_count:
         return out
     ge = content.groepsevaluatie
@@ -141,39 +92,48 @@ def build_results(raw: Path, content: Content, k: int | None = None) -> ResultsB
         out.statements += st
         out.themes += th
         out.suppressed += sup
+        sums = out.sums.setdefault(ev["id"], {})
+        for r in st:
+            g = r["respondentgroep"]
+            if g == OTHERS:
+                continue
+            sums[f"n/{g}"] = [int(r["n"])]
+            if r["gemiddelde"]:
+                cell = cells[(g, r["stelling"])]
+                sums[f"{g}/{r['stelling']}"] = [cell.answers, cell.total]
     return out
 
 
 State = dict[str, tuple[dict[str, int], dict[tuple[str, str], Cell]]]
 
 
-def _aggregate_rows(
-    reader: Iterator[list[str]],
-    header: list[str],
-    schema: dict[str, Any],
-    content: Content,
-    out: ResultsBuild,
-) -> State:
+def _aggregate(answers: Iterable[Mapping[str, str]], content: Content, out: ResultsBuild) -> State:
     state: State = {}
     ge = content.groepsevaluatie
-    i_ev, i_grp = header.index("evaluatie"), header.index("respondentgroep")
     evaluations = {e["id"] for e in ge["evaluations"]}
     groups = set(RESPONDENT_GROUPS)
-    stmt_cols = [(header.index(s["id"]), s["id"]) for s in ge["statements"]]
-    width = len(header)
-    for number, row in enumerate(reader, start=2):
+    sids = [s["id"] for s in ge["statements"]]
+    for number, answer in enumerate(answers, start=1):
         out.rows += 1
-        ev = row[i_ev] if len(row) == width else ""
-        grp = row[i_grp] if ev else ""
-        values = [_SCALE.get(row[i]) for i, _ in stmt_cols] if ev else []
-        if ev not in evaluations or grp not in groups or None in values:
-            _row_errors(row, number, schema, out)
+        ev, grp = answer.get("evaluatie", ""), answer.get("respondentgroep", "")
+        values = [_SCALE.get(str(answer.get(s, ""))) for s in sids]
+        problems = [f"evaluatie {ev!r} is onbekend"] if ev not in evaluations else []
+        problems += [f"respondentgroep {grp!r} is onbekend"] if grp not in groups else []
+        problems += [
+            f"{s}: {answer.get(s)!r} is geen antwoord (1 tot 5 of n.v.t.)"
+            for s, v in zip(sids, values, strict=True)
+            if v is None
+        ]
+        if problems:
+            out.error_count += len(problems)
+            room = MAX_LISTED_ERRORS - len(out.errors)
+            out.errors += [f"antwoord {number}: {p}" for p in problems][: max(room, 0)]
             continue
         if out.error_count:
             continue  # keep counting errors, stop aggregating
         respondents, cells = state.setdefault(ev, ({}, {}))
         respondents[grp] = respondents.get(grp, 0) + 1
-        for (_, sid), v in zip(stmt_cols, values, strict=True):
+        for sid, v in zip(sids, values, strict=True):
             cell = cells.get((grp, sid))
             if cell is None:
                 cell = cells[(grp, sid)] = Cell()
@@ -182,14 +142,6 @@ def _aggregate_rows(
             else:
                 cell.counts[v] += 1  # type: ignore[index]
     return state
-
-
-def _row_errors(row: list[str], number: int, schema: dict[str, Any], out: ResultsBuild) -> None:
-    for _, _, errors in check_rows([row], schema, first_row=number):
-        checked = [e for e in errors if not e.field.startswith("toelichting")]
-        out.error_count += len(checked)
-        room = MAX_LISTED_ERRORS - len(out.errors)
-        out.errors += checked[: max(room, 0)]
 
 
 # ------------------------------------------------------------------ the published package
@@ -270,14 +222,19 @@ def write_package(result: ResultsBuild, out_dir: Path, ledger_text: str | None =
         (tmp / "themas.csv").write_text(_csv_text(THEME_COLUMNS, result.themes), encoding="utf-8")
         if ledger_text is not None:
             (tmp / ledger.FILE).write_text(ledger_text, encoding="utf-8")
-        old = out_dir.with_name(out_dir.name + ".old")
-        if out_dir.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out_dir, old)
-        os.replace(tmp, out_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def swap_in(folder: Path, out_dir: Path) -> None:
+    """Put ``folder`` in the place of ``out_dir`` (two renames; never half of each)."""
+    old = out_dir.with_name(out_dir.name + ".old")
+    if out_dir.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out_dir, old)
+    os.replace(folder, out_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 @dataclass
@@ -305,7 +262,9 @@ class Published:
             path = site / DOWNLOAD_DIR / name
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 problems.append(
-                    f"{DOWNLOAD_DIR}/{name}: published file differs from the checked one"
+                    f"{DOWNLOAD_DIR}/{name}: het gepubliceerde bestand is anders dan het"
+                    " gecontroleerde. Bouw de site opnieuw; blijft dit, meld het dan aan de"
+                    " beheerder."
                 )
         if self.files:
             st = list(csv.DictReader(io.StringIO(self.files["stellingen.csv"])))

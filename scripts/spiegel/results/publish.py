@@ -7,14 +7,23 @@
 - published before with other figures: refused, unless ``replace`` with a reason and every
   changed group and cell grew by at least k (distributions: 10); then a new version.
 Evaluations not in this run keep what they had. Nothing is written unless every check passes.
+
+With the database's ledger (``recorded``, from ``spiegel results`` and the back office) that one
+is the authority: the file's chain of every evaluation must be the start of the database's (a
+version deleted from ``publicaties.json`` is put back, one the database does not know or that
+differs from it refuses everything), and an evaluation whose groups look like another's with a
+few answers more or less (a relabelling, attack 5) is refused. Each new version is handed to
+``record`` (the database) before the files are written.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from spiegel.content.model import Content
 from spiegel.results import ledger
@@ -26,6 +35,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    # the new versions (evaluation, number, ledger figures, sums) for the database's ledger
+    versions: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
 
 
 def _old_rows(out_dir: Path, name: str) -> list[dict[str, str]]:
@@ -46,10 +57,13 @@ def publish(
     today: dt.date | None = None,
     used: dict[str, dict[str, int]] | None = None,
     frozen_k: dict[str, int] | None = None,
+    recorded: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] | None = None,
+    record: Callable[[str, int, dict[str, Any], dict[str, Any]], None] | None = None,
 ) -> Outcome:
     """``invited`` maps evaluation -> respondent group -> number of issued codes; ``used`` (from
     the database) the codes used: a group with more answers than used codes holds rows that no
-    code gave (duplicates). ``frozen_k``: k recorded per evaluation at its first code."""
+    code gave (duplicates). ``frozen_k``: k recorded per evaluation at its first code.
+    ``recorded``: the database's ledger, per evaluation its versions as (figures, sums)."""
     out = Outcome()
     evs = content.groepsevaluatie["evaluations"]
     order = [e["id"] for e in evs]
@@ -57,6 +71,19 @@ def publish(
     book = ledger.load(out_dir / ledger.FILE)
     chains = book.setdefault("evaluaties", {})
     old_st, old_th = _old_rows(out_dir, "stellingen"), _old_rows(out_dir, "themas")
+    if recorded is not None:
+        for ev in sorted(set(recorded) | set(chains)):
+            chain, problem = ledger.reconcile(
+                chains.get(ev) or [], [f for f, _ in recorded.get(ev, [])]
+            )
+            if problem:
+                out.errors.append(f"{ev}: {problem}")
+            elif chain:
+                chains[ev] = chain
+        if out.errors:
+            return out
+    others = {ev: versions[-1][1] for ev, versions in (recorded or {}).items() if versions}
+    new_versions: list[tuple[str, int, dict[str, Any]]] = []
     in_run = list(dict.fromkeys(r["evaluatie"] for r in result.statements))
     for ev in dict.fromkeys(s.evaluation for s in result.suppressed):
         if ev not in in_run:
@@ -93,6 +120,19 @@ def publish(
                         f"{ev}: groep {g} heeft {n} antwoorden maar er zijn {codes} codes"
                         " gebruikt: rijen die geen code gaf (dubbele rijen?) worden geweigerd"
                     )
+        clash = [
+            f"{g} lijkt op {other}"
+            for other, sums in {**others, **result.sums}.items()
+            if other != ev
+            for g in ledger.relabelled(result.sums.get(ev, {}), sums, result.k)
+        ]
+        if clash:
+            out.errors.append(
+                f"{ev}: groep {', '.join(clash)}: dezelfde antwoorden met minder dan"
+                f" k={result.k} erbij of eraf; het verschil zou laten zien wat die mensen"
+                " antwoordden (een evaluatie onder een andere naam?)"
+            )
+            continue
         chain = chains.get(ev) or []
         if chain:
             same_rows = new_st == [r for r in old_st if r["evaluatie"] == ev] and new_th == [
@@ -125,6 +165,7 @@ def publish(
         v["datum"] = (today or dt.date.today()).isoformat()
         v["reden"] = reason.strip() if chain else None
         chains[ev] = [*chain, v]
+        new_versions.append((ev, len(chain) + 1, v))
         out.published.append(ev)
     if out.errors:
         return out
@@ -146,6 +187,10 @@ def publish(
     if not combined.statements and not combined.themes and not chains:
         out.errors.append("niets om te publiceren: elke evaluatie in het bestand is nog open")
         return out
+    out.versions = [(ev, n, v, result.sums.get(ev, {})) for ev, n, v in new_versions]
+    for version in out.versions:  # the database first: it is the authority
+        if record is not None:
+            record(*version)
     write_package(combined, out_dir, ledger.dump(book))
     out.notes += [f"{ev}: vervangen; reden in {ledger.FILE}" for ev in replaced]
     return out

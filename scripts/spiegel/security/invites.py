@@ -5,7 +5,8 @@ plus one check character, written as ``XXXX-XXXX-XXXX``: 29^11, about 53 bits, s
 a few hundred issued codes at the endpoint's rate limit is hopeless. The check character makes the
 weighted sum (weights 1..12) zero modulo the prime 29, which catches every single wrong character
 and every swap of two neighbours before the code is looked up. Only a keyed hash of the code is
-stored; the code itself exists once, in the CSV that ``spiegel invite`` writes for a mail merge.
+stored; the code itself exists only in the e-mail Spiegel sends to one address (sealed in the
+outbox until the relay took it) or on a printed slip (``signups/invitations.py``).
 """
 
 from __future__ import annotations

@@ -74,6 +74,11 @@ class Keys:
         """The stored hash of a normalised invitation code."""
         return self._hash(f"spiegel-invite\x00{code}")
 
+    def invitee(self, evaluation: str, address: str) -> str:
+        """Who was invited for an evaluation, as a keyed hash of the normalised address: one
+        person gets one code (wiped when the evaluation closes)."""
+        return self._hash(f"spiegel-invitee\x00{evaluation}\x00{address}")
+
     @property
     def loaded(self) -> bool:
         """The master secret has been read (no database round trip is needed any more)."""

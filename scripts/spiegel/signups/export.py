@@ -90,9 +90,16 @@ def _value(payload: dict[str, str], name: str) -> str:
     return "" if value == NOT_APPLICABLE else str(value)
 
 
+def kept_in(form: Form) -> set[str]:
+    """Columns that never leave the database in an export: an anonymous questionnaire's free
+    text (its comments go to the group's own debrief only, through the back office; issue 19)."""
+    return {f.name for f in form.fields if form.anonymous and f.type == "textarea"}
+
+
 def data_table(form: Form, rows: Iterable[StoredRow], cipher: FieldCipher | None) -> Table:
-    """The columns of `spiegel schema`, in stored order."""
-    table = Table([c["name"] for c in table_schema(form)["fields"]])
+    """The columns of `spiegel schema` (without ``kept_in``), in stored order."""
+    kept = kept_in(form)
+    table = Table([c["name"] for c in table_schema(form)["fields"] if c["name"] not in kept])
     for row in rows:
         try:
             payload = open_payload(row, cipher)
@@ -111,9 +118,8 @@ def people_table(
 ) -> Table:
     """Sorted by session (as the form lists them), status and order of sign-up; the
     waiting-list position counts per session in the order the waiting list moves up."""
-    fields = [
-        c["name"] for c in table_schema(form)["fields"][3:] if c["name"] != form.capacity_field
-    ]
+    kept = kept_in(form) | {form.capacity_field}
+    fields = [c["name"] for c in table_schema(form)["fields"][3:] if c["name"] not in kept]
     seats = form.capacity_field is not None
     table = Table(
         (["bijeenkomst", "status", "plek op de wachtlijst"] if seats else [])

@@ -13,15 +13,17 @@ import logging
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spiegel import snapshot
 from spiegel.config import Settings
 from spiegel.db.base import Submission
 from spiegel.forms.model import Choice, Form
-from spiegel.security.cipher import FieldCipher
 from spiegel.security.invites import normalise
 from spiegel.security.keys import Keys
+
+if TYPE_CHECKING:
+    from spiegel.security.cipher import FieldCipher
 
 log = logging.getLogger("spiegel.endpoint")
 CHECK_EVERY = 2.0  # seconds between mtime checks
@@ -84,7 +86,9 @@ class Registry:
             if initial:
                 raise
             log.error(
-                "form definitions changed but are invalid; keeping the previous ones:\n%s", exc
+                "spiegel: de formulieren of de agenda zijn gewijzigd, maar er staat een fout in;"
+                " de formulieren werken verder met de vorige versie:\n%s",
+                exc,
             )
             self._stamp = stamp
             return
@@ -136,6 +140,10 @@ class Registry:
     def organisation(self) -> dict[str, Any]:
         """content.site["organisation"]: name, phone, e-mail... for pages and e-mails."""
         return self._defs.organisation
+
+    def practical(self) -> dict[str, str]:
+        """The leaflet's practical texts (room access, travel costs, recording, own doctor)."""
+        return self._defs.practical
 
     def has_special_category(self) -> bool:
         return any(f.privacy["special_category"] for f in self._defs.forms.values())

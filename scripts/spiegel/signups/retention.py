@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from spiegel.db.base import Store
+from spiegel.db.evaluations import EvaluationDB
+from spiegel.signups import invitations
 
 SERVE_ACTOR = "spiegel serve"  # the audit log's name for the serve process's own purge
 
@@ -64,10 +66,20 @@ def purge(
     registry: Any = None,
 ) -> dict[str, int]:
     """Delete every row past its retention period; one audit entry per form that lost rows.
-    ``registry`` (the live definitions) gives the sessions' dates."""
+    ``registry`` (the live definitions) gives the sessions' dates. Also: what was kept for the
+    invitations of a groepsevaluatie that closed (addresses for the reminder, undelivered codes)
+    is wiped, and edited debrief comments go with the answers."""
     plan = session_plan(forms, registry, at) if registry is not None else None
-    deleted = store.purge(cutoffs(forms, at), plan)
+    limits = cutoffs(forms, at)
+    deleted = store.purge(limits, plan)
     for form_id, n in deleted.items():
         if n:
             store.audit(actor, "purge", form_id, f"{n} rows past retention")
+    still_open = invitations.open_evaluations(forms)
+    if still_open is not None:
+        for ev in invitations.close_finished(store, still_open, at.date()):
+            store.audit(actor, "purge", invitations.FORM, f"{ev}: invitations closed, wiped")
+        gone = EvaluationDB(store).purge_debrief(limits[invitations.FORM])
+        if gone:
+            store.audit(actor, "purge", invitations.FORM, f"{gone} debrief texts past retention")
     return deleted

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jinja2
+
 from spiegel.content import hyphen
 
-__all__ = ["cache_dir", "load_words", "save_words"]
+__all__ = ["cache_dir", "load_words", "save_words", "theme_bytecode_cache"]
 
 _WORDS = "hyphenated-words.json"
 
@@ -52,3 +54,15 @@ def save_words(folder: Path) -> None:
         tmp.replace(path)
     except OSError:
         pass  # a read-only project: the next build hyphenates again
+
+
+def theme_bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    """Jinja2's cache of compiled templates for the theme (Material's templates and our
+    overrides): compiling them was a sixth of every build. None without a writable folder."""
+    if folder is None:
+        return None
+    try:
+        (folder / "theme").mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a read-only project: the theme is compiled every build, as before
+    return jinja2.FileSystemBytecodeCache(str(folder / "theme"))

@@ -25,6 +25,7 @@ from spiegel.content.model import LEAFLET_SECTIONS, Content, anonymity_texts
 from spiegel.content.phone import tel_href
 from spiegel.forms.definitions import Form
 from spiegel.forms.html import render_form
+from spiegel.outbox.kinds import KINDS
 from spiegel.site.logo import logo_info
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -36,12 +37,20 @@ PROGRAMME_PAGE = {
     "collegiale-ondersteuning": "collegiale-ondersteuning/index.md",
     "gluren": "gluren-bij-de-buren/index.md",
 }
-PROGRAMME_LABEL = (
-    ("spiegelbijeenkomst", "Spiegelbijeenkomsten"),
-    ("vvg", "Verwonder- en verbetergesprekken"),
-    ("groepsevaluatie", "Groepsevaluatie"),
-)
+ACTION_PROGRAMMES = ("spiegelbijeenkomst", "vvg", "groepsevaluatie")  # where actions come from
 STATUS_LABEL = (("bezig", "Hier werken we aan"), ("gepland", "Gepland"), ("klaar", "Klaar"))
+
+
+def programme_titles(content: Content) -> dict[str, str]:
+    """Each programme's name: the ``title`` of its content file. The menu, the home page, the
+    actions page and the programme page itself all show this one title."""
+    return {
+        "spiegelbijeenkomst": content.leaflet["title"],
+        "vvg": content.vvg["title"],
+        "groepsevaluatie": content.groepsevaluatie["title"],
+        "collegiale-ondersteuning": content.collegiale["title"],
+        "gluren": content.gluren["title"],
+    }
 
 
 def bewaartermijn(days: int) -> str:
@@ -154,6 +163,13 @@ def environment(cache_dir: Path | None = None) -> jinja2.Environment:
     return env
 
 
+def markdown_html(text: str) -> str:
+    """A small piece of Markdown as HTML, for a place MkDocs does not convert (inside a form)."""
+    import markdown  # MkDocs' own Markdown library
+
+    return markdown.markdown(text, extensions=["attr_list"])
+
+
 def form_action(endpoint: str, form: Form) -> str:
     return f"{endpoint.rstrip('/')}/forms/{form.id}"
 
@@ -170,7 +186,8 @@ def generate(inp: SiteInput) -> dict[str, str]:
         "forms": forms,
         "today": today,
     }
-    by_programme: dict[str, list[dict[str, Any]]] = {p: [] for p, _ in PROGRAMME_LABEL}
+    titles = programme_titles(c)
+    by_programme: dict[str, list[dict[str, Any]]] = {p: [] for p in ACTION_PROGRAMMES}
     for action in c.actions["actions"]:
         by_programme[action["programme"]].append(action)
 
@@ -179,13 +196,16 @@ def generate(inp: SiteInput) -> dict[str, str]:
 
     pages: dict[str, str] = {
         "index.md": render(
-            "home.md.j2", programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()}
+            "home.md.j2",
+            programme_page={k: "/" + v for k, v in PROGRAMME_PAGE.items()},
+            programme_title=titles,
         ),
         "spiegelbijeenkomst/index.md": render(
             "leaflet.md.j2",
             leaflet=c.leaflet,
             section_order=LEAFLET_SECTIONS,
             actions=by_programme["spiegelbijeenkomst"],
+            has_own_access=any(s["access"] for s in c.sessions["sessions"]),
         ),
         "vvg/index.md": render(
             "vvg.md.j2",
@@ -201,6 +221,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
             "privacy.md.j2",
             form_list=sorted(forms.values(), key=lambda f: f.title),
             anonymity=anonymity_texts(c.groepsevaluatie),
+            message_kinds=list(KINDS.values()),
         ),
         "toegankelijkheid/index.md": render("toegankelijkheid.md.j2"),
     }
@@ -222,14 +243,18 @@ def generate(inp: SiteInput) -> dict[str, str]:
                 )
 
     for form in forms.values():
-        html = render_form(form, action=form_action(site["endpoint"], form), today=today)
+        # what happens next, in the form just before its button (issue 21)
+        next_html = markdown_html(render("_form_next.md.j2", form=form, case="form"))
+        html = render_form(
+            form, action=form_action(site["endpoint"], form), today=today, before_submit=next_html
+        )
         pages[f"{form.path}/index.md"] = render("form.md.j2", form=form, form_html=Markup(html))  # noqa: S704
         pages[f"{form.path}/bedankt/index.md"] = render(
-            "thanks.md.j2", message=form.thanks, form=form
+            "thanks.md.j2", message=form.thanks, form=form, case="thanks"
         )
         if form.waitlist:
             pages[f"{form.path}/wachtlijst/index.md"] = render(
-                "thanks.md.j2", message=form.waitlist, form=form
+                "thanks.md.j2", message=form.waitlist, form=form, case="waitlist"
             )
 
     source_pages: dict[str, str] = {}
@@ -248,7 +273,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
     pages["verbeteringen/index.md"] = render(
         "actions.md.j2",
         actions=c.actions["actions"],
-        programmes=PROGRAMME_LABEL,
+        programmes=[(p, titles[p]) for p in ACTION_PROGRAMMES],
         statuses=STATUS_LABEL,
         source_pages=source_pages,
         source_labels=source_labels,

@@ -22,28 +22,32 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.exceptions import PluginError
+from mkdocs.exceptions import Abort, BuildError, PluginError
+from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from spiegel import clock
 from spiegel.config import ConfigError, build_settings
-from spiegel.content.baseline import find_baseline
+from spiegel.content.notice import split
 from spiegel.content.schema import ContentError
-from spiegel.project import Project, load_project
+from spiegel.project import load_project
 from spiegel.results.package import Published
-from spiegel.results.pages import result_pages
+from spiegel.site import links, mkdocslog, pages
 from spiegel.site.audit import audit_findings
-from spiegel.site.cache import cache_dir, load_words, save_words
+from spiegel.site.cache import cache_dir, load_words, save_words, theme_bytecode_cache
 from spiegel.site.critical import SheetStore, inline_critical
-from spiegel.site.generate import SiteInput, brand_css, generate
+from spiegel.site.generate import brand_css
 from spiegel.site.logo import logo_example, logo_info
+from spiegel.site.menu import menu
 from spiegel.site.messages import overdue_reviews, refuse_examples
 from spiegel.site.polish import polish
+from spiegel.site.preview import Preview
 from spiegel.site.publish import discard, publish
 from spiegel.site.sources import DutchWarnings, Sources
 
@@ -56,7 +60,7 @@ __all__ = ["SpiegelPlugin", "build_today"]
 def build_today() -> dt.date:
     """The build's idea of today (Europe/Amsterdam); ``SPIEGEL_TODAY=YYYY-MM-DD`` overrides."""
     try:
-        return clock.today(build_settings().today)
+        return pages.build_today()
     except ConfigError as exc:
         raise PluginError(
             f"SPIEGEL_TODAY: hier hoort een datum als 2026-11-22 ({'; '.join(exc.problems)})."
@@ -71,6 +75,7 @@ class _Build:
     warnings: DutchWarnings
     published: Published
     pages: dict[str, str]  # src_uri -> generated Markdown (and .ics)
+    downloads: dict[str, str]  # src_uri -> a published results file
     brand: str
     files: Files | None = None
 
@@ -87,6 +92,8 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
 
     def __init__(self) -> None:
         self.build: _Build | None = None
+        self._docs_dir = ""
+        self.preview = Preview()  # under `mkdocs serve`: the open page shows a failed build
         self.sheets = SheetStore(None)  # compiled stylesheets; kept across `mkdocs serve` builds
 
     def _end(self) -> None:
@@ -97,18 +104,20 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
                 save_words(self.sheets.folder)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        mkdocslog.install()  # also when a build is started without on_startup (tests, scripts)
         self._end()
         self.build = None
         root = Path(config.config_file_path).parent
         docs = Path(config.docs_dir)
+        self._docs_dir = str(docs)
         today = build_today()
         cache = cache_dir(root)
         if self.sheets.folder != cache:
             self.sheets = SheetStore(cache)
         load_words(cache)
         try:
-            baseline = find_baseline(docs.resolve().parent, build_settings().base_ref)
-            project = load_project(docs, root / "forms", baseline=baseline, today=today)
+            base_ref = build_settings().base_ref
+            project = load_project(docs, root / "forms", base_ref=base_ref, today=today)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         label = project.content_label
@@ -131,7 +140,12 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             Sources.read([(docs, label), (root / "forms", project.forms_label)]), label
         )
         warnings.attach()
-        self.build = _Build(final, warnings, *_pages(project, today, cache))
+        generated, downloads = pages.site_pages(project, today, cache)
+        own = [p for p in links.published_files(docs) if p.endswith(".md")]
+        config.nav = menu(project.content, project.forms, own)  # the titles of the content
+        published = project.published or Published()
+        brand = brand_css(project.content.site["brand_colour"])
+        self.build = _Build(final, warnings, published, generated, downloads, brand)
         for message in overdue_reviews(project.content, today, label):
             review_log.warning(message)  # shown, but not counted by strict mode: publishing goes on
         return config
@@ -147,10 +161,30 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             level = InclusionLevel.NOT_IN_NAV if _hidden(src_uri) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src_uri, content=text, inclusion=level))
         files.append(File.generated(config, "assets/stylesheets/brand.css", content=build.brand))
-        for src_uri, data in build.published.downloads().items():
+        for src_uri, data in build.downloads.items():
             files.append(File.generated(config, src_uri, content=data))
         build.files = files
+        self._check_links(files)
         return files
+
+    def _check_links(self, files: Files) -> None:
+        """Broken links and images fail the build here, in Dutch on the line staff wrote them:
+        the rule of ``spiegel check`` (``site/links.py``), before MkDocs' own English one."""
+        build = self._current()
+        texts = {f.src_uri: f.content_string for f in files.documentation_pages()}
+        found = links.broken_links(texts, {f.src_uri for f in files})
+        if found:
+            docs = Path(self._docs_dir)
+            offer = set(links.published_files(docs)) | set(build.pages) | set(build.downloads)
+            label = build.warnings.docs_label
+            issues = links.issues(found, offer, build.warnings.sources, label)
+            raise PluginError(str(ContentError(issues)))
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """The theme's templates compiled once and kept in ``.cache/spiegel/theme/`` (Jinja2's
+        own bytecode cache: an entry is used only while its template's source is the same)."""
+        env.bytecode_cache = theme_bytecode_cache(self.sheets.folder)
+        return env
 
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -197,10 +231,37 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         publish(staging, final)
         config.site_dir = str(final)
 
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """MkDocs' own lines in Dutch from the first one on. (Having this hook also makes
+        MkDocs keep this one instance for every rebuild of ``mkdocs serve``, its plugin cache,
+        so the preview's state and the compiled stylesheets live from build to build.)"""
+        mkdocslog.install()
+
+    def on_serve(
+        self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any
+    ) -> LiveReloadServer:
+        return self.preview.install(server)
+
     def on_build_error(self, *, error: Exception) -> None:
+        """A failed build: the old site stays, and every line about it is Dutch (MkDocs' own
+        last line, "Aborted with a BuildError!", is replaced by ours)."""
         self._end()
         if self.build is not None:
             discard(Path(self.build.final + ".partial"))
+        if isinstance(error, BuildError):
+            self.preview.failure = split(str(error))
+            log.error(str(error))  # what MkDocs itself would print before its English line
+            raise Abort(
+                "De site is niet bijgewerkt: verbeter de fout(en) hierboven en probeer het "
+                "opnieuw. De vorige versie blijft staan."
+            )
+        if isinstance(error, Abort) and self.build is not None:  # warnings in strict mode
+            warnings = self.build.warnings
+            self.preview.failure = warnings.translated + warnings.untranslated
+            raise Abort(
+                "De site is niet bijgewerkt: de bouw gaf waarschuwingen (hierboven). Verbeter "
+                "ze en probeer het opnieuw. De vorige versie blijft staan."
+            )
 
     def _current(self) -> _Build:
         if self.build is None:  # MkDocs calls on_config first; a guard for mypy and for misuse
@@ -212,15 +273,6 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         files = self._current().files
         file = None if files is None else files.get_file_from_path(path)
         return None if file is None else file.content_string
-
-
-def _pages(project: Project, today: dt.date, cache: Path) -> tuple[Published, dict[str, str], str]:
-    """The published results, every generated page, and the brand stylesheet."""
-    published = project.published or Published()
-    content = project.content
-    site_input = SiteInput(content, project.forms, today, tuple(published.evaluations()), cache)
-    pages = generate(site_input) | result_pages(published, content)
-    return published, pages, brand_css(content.site["brand_colour"])
 
 
 def _hidden(src_uri: str) -> bool:

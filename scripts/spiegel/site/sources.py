@@ -35,6 +35,8 @@ class Sources:
                 rel = path.relative_to(folder).as_posix()
                 if path.suffix not in (".yaml", ".yml", ".md") or rel.startswith("results/"):
                     continue
+                if path.name == "README.md":  # guides, never a page of the site
+                    continue
                 try:
                     text = path.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError):
@@ -91,8 +93,8 @@ def translate(message: str, sources: Sources, docs_label: str) -> str | None:
     if m:
         pages = [p.strip(" -") for p in m.group("pages").splitlines() if p.strip(" -")]
         return "\n".join(
-            f"{docs_label}/{p}: deze pagina staat niet in het menu. Zet hem in mkdocs.yml onder "
-            f"nav:, bijvoorbeeld:   - Over ons: {p}   (of verwijder het bestand)."
+            f"{docs_label}/{p}: deze pagina staat niet in het menu (dat wordt gemaakt door "
+            "scripts/spiegel/site/menu.py). Verwijder het bestand, of meld het aan de beheerder."
             for p in pages
         )
     return None
@@ -107,12 +109,14 @@ class DutchWarnings(logging.Handler):
         super().__init__(logging.WARNING)
         self.count = 0
         self.translated: list[str] = []
+        self.untranslated: list[str] = []  # MkDocs' own words, for the preview's error page
         self.sources, self.docs_label = sources, docs_label
 
     def emit(self, record: logging.LogRecord) -> None:
         dutch = translate(record.getMessage(), self.sources, self.docs_label)
         if dutch is None:
             self.count += 1
+            self.untranslated.append(record.getMessage())
         else:
             self.translated.append(dutch)
 

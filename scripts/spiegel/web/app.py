@@ -20,18 +20,28 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from spiegel.db.base import StoreUnavailable
-from spiegel.db.threads import Slots
+from spiegel.db.threads import Slots, for_store
 from spiegel.services import Services
 from spiegel.web.clients import site_origins
 from spiegel.web.ratelimit import RateLimiter
-from spiegel.web.routes import cancel
 from spiegel.web.routes import forms as handlers
 from spiegel.web.routes import sessions as availability
 
 log = logging.getLogger("spiegel.endpoint")
+
+
+async def cancel_link(request: Request) -> Response:
+    """The cancel link's pages import the HTML page code on their first use: a serverless
+    container that only takes sign-ups never loads it (cold start)."""
+    from spiegel.web.routes import cancel
+
+    return await cancel.link(request)
+
 
 ROUTES = [
     Route("/api/health", handlers.health),
@@ -41,7 +51,7 @@ ROUTES = [
     Route("/api/sessions", availability.sessions),
     # one route for both methods: two routes on one path answered OPTIONS (and PUT, ...) with the
     # first one's "Allow: GET, HEAD", as if POST did not work (issue 20)
-    Route("/api/afmelden/{token}", cancel.link, methods=["GET", "POST"]),
+    Route("/api/afmelden/{token}", cancel_link, methods=["GET", "POST"]),
 ]
 
 
@@ -75,7 +85,7 @@ def create_app(services: Services, outbox_wake: threading.Event | None = None) -
     app.state.registry = services.registry
     app.state.clock = services.clock
     app.state.limiter = RateLimiter(settings.rate_limit)
-    app.state.write_slots = Slots(32)
+    app.state.write_slots = for_store(services.store, 32)  # SQLite: one thread
     app.state.health_slots = Slots(2)
     app.state.cipher = services.cipher
     app.state.mail = settings.mail

@@ -7,6 +7,7 @@ one the outermost trusted proxy added to ``X-Forwarded-For`` (its rightmost entr
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -29,15 +30,18 @@ def client_address(peer: str | None, forwarded: Iterable[str], trusted_hops: int
         entries = [e.strip() for h in forwarded for e in h.split(",") if e.strip()]
         if len(entries) >= trusted_hops:
             address = entries[-trusted_hops]
+    # a peer that is no address was written by something in front that trusted a header
+    # (uvicorn with proxy headers on): one shared key, never one per value
+    return _ip_key(address) or _ip_key(peer or "") or "unknown"
+
+
+@functools.lru_cache(maxsize=4096)  # the same clients come back; parsing was a twentieth of a post
+def _ip_key(address: str) -> str | None:
+    """The rate-limit key of an IP address (IPv6 per /64); None when it is not one."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
-        try:
-            ip = ipaddress.ip_address(peer or "")
-        except ValueError:
-            # a peer that is no address was written by something in front that trusted a
-            # header (uvicorn with proxy headers on): one shared key, never one per value
-            return "unknown"
+        return None
     if ip.version == 6 and not ip.ipv4_mapped:
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)

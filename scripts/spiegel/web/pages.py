@@ -22,6 +22,7 @@ a{color:#1d4f91;text-decoration:underline}
 .spiegel-field{margin:0 0 1.4rem;border:0;padding:0;min-width:0}
 .spiegel-label,.spiegel-legend{display:block;font-weight:700;margin-bottom:.3rem;padding:0}
 .spiegel-optional{font-weight:400}.spiegel-hint{color:#4a4a4a;margin:0 0 .4rem}
+.spiegel-consent .spiegel-hint{margin-left:2rem}
 input[type=text],input[type=email],input[type=tel],select,textarea{display:block;width:100%;
 max-width:30rem;font:inherit;padding:.5rem .6rem;border:2px solid #3b3b3b;box-sizing:border-box}
 .spiegel-option{display:flex;gap:.6rem;margin:.35rem 0}.spiegel-option input{width:1.4rem;height:1.4rem;flex:none}
@@ -73,6 +74,13 @@ def _heading(text: str) -> str:
     return hyphenate_text(escape(text))
 
 
+def _next(form: Form) -> str:
+    """What happens next, before the button, as on the site's form (its own words only: the
+    terms the site adds from content/ are on the form's page)."""
+    paragraphs = [" ".join(p.split()) for p in form.next_steps.split("\n\n") if p.strip()]
+    return "<h2>Wat gebeurt er daarna?</h2>" + "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+
+
 def error_page(
     form: Form,
     values: Mapping[str, str],
@@ -84,7 +92,9 @@ def error_page(
     today: dt.date,
     organisation: Mapping[str, Any] | None = None,
 ) -> str:
-    form_html = render_form(form, action=action, today=today, values=values, errors=errors)
+    form_html = render_form(
+        form, action=action, today=today, values=values, errors=errors, before_submit=_next(form)
+    )
     body = (
         f"<h1>{_heading(form.title)}</h1><p>Uw gegevens zijn nog niet verstuurd. Pas de punten hieronder aan"
         f" en verstuur het formulier opnieuw.</p>{form_html}"

@@ -31,6 +31,10 @@ class Dialect(Protocol):
     def transaction(self, probe: bool = False) -> AbstractContextManager[Any]:
         """One write transaction, committed at the end of the block; ``probe``: rolled back."""
 
+    def savepoint(self, conn: Any) -> AbstractContextManager[None]:
+        """A part of a transaction that an error undoes alone (a broken unique key:
+        ``DuplicateError``); other database errors end the whole transaction."""
+
     def read(self) -> AbstractContextManager[Any]:
         """A connection for reads on the request path."""
 

@@ -29,7 +29,15 @@ from spiegel.db.postgres_migrations import PG_MIGRATIONS
 POOL_SIZE = 8
 MIGRATION_LOCK = 7_420_001  # advisory lock id while migrating
 # what a purge deletes from: the sign-ups, their contact keys (cascade), their messages, counts
-PURGED_TABLES = ("submissions", "contacts", "outbox", "signup_counts", "ballot_box")
+PURGED_TABLES = (
+    "submissions",
+    "contacts",
+    "outbox",
+    "signup_counts",
+    "ballot_box",
+    "invitation_addresses",
+    "debrief_texts",
+)
 log = logging.getLogger("spiegel.db")
 
 
@@ -96,6 +104,15 @@ class PostgreSQL:
             raise DuplicateError() from exc
         except psycopg.Error as exc:  # read-only, timeouts, disk full, connection lost
             raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+
+    @contextmanager
+    def savepoint(self, conn: psycopg.Connection[Any]) -> Iterator[None]:
+        """A part of ``transaction()``'s block that an error undoes alone (a SAVEPOINT)."""
+        try:
+            with conn.transaction():
+                yield
+        except psycopg.errors.UniqueViolation as exc:
+            raise DuplicateError() from exc
 
     read = transaction  # a read is a transaction too: one snapshot, a pooled connection
 

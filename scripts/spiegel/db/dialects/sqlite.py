@@ -7,6 +7,7 @@ seat count and the insert of a sign-up can never interleave with another writer'
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -14,6 +15,7 @@ import shutil
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,6 +46,21 @@ def _owner_only(path: Path) -> None:
                 os.close(fd)
 
 
+class _Held:
+    """A thread's connection, closed when that thread ends: its thread-local data goes, and
+    with it the last reference. Worker threads end when idle and new ones start; each kept its
+    connection open for good before (two files each: a process ran out of file descriptors)."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+
 class SQLite:
     kind = "sqlite"
     mark = "?"
@@ -56,7 +73,8 @@ class SQLite:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _owner_only(path)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []  # every thread's connection, for close()
+        # every live thread's connection, for close(); an ended thread's is closed with it
+        self._all: weakref.WeakSet[_Held] = weakref.WeakSet()
         self._all_lock = threading.Lock()
         # Writers in this process queue on a Python lock: SQLite's own busy handler sleeps in
         # steps of up to 100 ms, which made the p99 latency ten times worse under load.
@@ -82,8 +100,8 @@ class SQLite:
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (check_same_thread=False only so close() may run elsewhere)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is None:
             try:
                 conn = sqlite3.connect(
                     self.path, timeout=WAIT_SECONDS, isolation_level=None, check_same_thread=False
@@ -96,10 +114,10 @@ class SQLite:
             conn.execute(f"PRAGMA busy_timeout={int(WAIT_SECONDS * 1000)}")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA secure_delete=ON")  # purged rows are overwritten, not unlinked
-            self._local.conn = conn
+            held = self._local.held = _Held(conn)
             with self._all_lock:
-                self._all.append(conn)
-        return conn
+                self._all.add(held)
+        return held.conn
 
     @contextmanager
     def transaction(self, probe: bool = False) -> Iterator[sqlite3.Connection]:
@@ -128,6 +146,23 @@ class SQLite:
             self._write.release()
         if not probe:
             self._write_failed = None
+
+    @contextmanager
+    def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
+        """A part of ``transaction()``'s block that an error undoes alone. A broken unique key
+        is ``DuplicateError``; after an error that ended the whole transaction (SQLite rolls back
+        on a full disk or an I/O error) the error goes on to ``transaction()``."""
+        conn.execute("SAVEPOINT part")
+        try:
+            yield
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO part")
+                conn.execute("RELEASE part")
+            if isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in UNIQUE:
+                raise DuplicateError() from exc
+            raise
+        conn.execute("RELEASE part")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
@@ -174,7 +209,7 @@ class SQLite:
 
     def close(self) -> None:
         with self._all_lock:
-            conns, self._all = self._all, []
-        for conn in conns:
-            conn.close()
+            held, self._all = list(self._all), weakref.WeakSet()
+        for h in held:
+            h.conn.close()
         self._local = threading.local()

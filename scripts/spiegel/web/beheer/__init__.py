@@ -77,6 +77,7 @@ def lazy(target: str) -> Callable[[Request], Awaitable[Response]]:
 
 def routes() -> list[BaseRoute]:
     s = "/aanmeldingen/{form_id}/{session}"
+    g = "/groepsevaluatie/{ev}/nabespreking"
     post, both = ["POST"], ["GET", "POST"]
     table = [
         ("/", "home.home", None),
@@ -97,6 +98,18 @@ def routes() -> list[BaseRoute]:
         (s + "/brief/versturen", "letter.send", post),
         ("/verzoeken/{form_id}", "inbox.inbox", None),
         ("/verzoeken/{form_id}/wijzigen", "inbox.change", post),
+        ("/groepsevaluatie", "invitations.overview", None),
+        ("/groepsevaluatie/uitnodigen", "invitations.invite", post),
+        ("/groepsevaluatie/strookjes", "invitations.slips", post),
+        ("/groepsevaluatie/herinneren", "invitations.remind", post),
+        ("/groepsevaluatie/{ev}/{group}/niet-bezorgd", "invitations.undelivered", None),
+        ("/groepsevaluatie/{ev}/{group}/opnieuw", "invitations.resend", post),
+        ("/groepsevaluatie/{ev}/uitkomsten", "outcomes.preview", None),
+        ("/groepsevaluatie/{ev}/uitkomsten/bestanden", "outcomes.download", post),
+        ("/groepsevaluatie/{ev}/nabespreking", "debrief.overview", None),
+        ("/groepsevaluatie/{ev}/nabespreking/afdrukken", "debrief.printable", None),
+        (g + "/{group}/{theme}", "debrief.edit", both),
+        (g + "/{group}/{theme}/opnieuw", "debrief.reset", post),
         ("/privacy/logboek", "privacy.access_log", None),
         ("/privacy/avg", "privacy.search", both),
         ("/privacy/avg/download", "privacy.download", post),

@@ -25,6 +25,7 @@ async def home(request: Request, staff: StaffSession) -> Response:
         session_forms=[f for f in mine if f.capacity_field],
         request_forms=[f for f in mine if is_request_form(f)],
         privacy=PRIVACY in staff.roles,
+        evaluations="groepsevaluatie" in staff.roles,
     )
 
 

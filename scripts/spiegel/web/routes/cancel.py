@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from spiegel.content.calendar import datum
-from spiegel.db.base import CANCELLED, CONFIRMED, WAITLIST, StoredRow, StoreUnavailable
+from spiegel.db.base import CANCELLED, WAITLIST, StoredRow, StoreUnavailable
 from spiegel.signups.prepare import check_token
 from spiegel.web.pages import page
 from spiegel.web.replies import SECURITY_HEADERS
@@ -106,10 +106,8 @@ async def confirm_page(request: Request) -> Response:
         return _not_found(request)
     if row.status == CANCELLED:
         return _already(request, row)
-    where = "de wachtlijst" if row.status == WAITLIST else "de bijeenkomst"
     body = (
-        f"{_what(request, row)}<p>U staat nu aangemeld voor {where}. Wilt u zich afmelden? "
-        "Dan geven wij uw plek aan iemand anders.</p>"
+        f"{_what(request, row)}<p>{_standing(row.status)}</p>"
         f'<form method="post" action="{escape(request.url.path)}">'
         '<button type="submit">Ja, meld mij af</button></form>'
         f'<p><a href="{escape(request.app.state.settings.site_url + "/")}">'
@@ -144,12 +142,31 @@ async def cancel(request: Request) -> Response:
     log.info("cancel form=%s was=%s promoted=%d", row.form_id, result.before, len(result.promoted))
     if state.outbox_wake is not None:
         state.outbox_wake.set()
-    seat = " Uw plek gaat naar iemand anders." if result.before == CONFIRMED else ""
     return _reply(
         request,
         200,
         "U bent afgemeld",
-        f"{_what(request, row)}<p>U bent afgemeld.{seat} Wij sturen u een e-mail ter"
-        " bevestiging, als u een e-mailadres heeft opgegeven.</p>"
+        f"{_what(request, row)}<p>{_cancelled(result.before, bool(result.promoted))}</p>"
         f'<p><a href="{escape(state.settings.site_url + "/")}">Naar de startpagina</a></p>',
     )
+
+
+def _standing(status: str) -> str:
+    """The question on the cancel page, true for where the person stands."""
+    if status == WAITLIST:
+        return (
+            "U staat op de wachtlijst. Wilt u zich afmelden? Dan haalt u uw naam van de wachtlijst."
+        )
+    return "U heeft een plek. Wilt u zich afmelden? Dan komt uw plek vrij voor iemand anders."
+
+
+def _cancelled(before: str, promoted: bool) -> str:
+    """What happened, and only that: a seat goes to someone only when someone got it."""
+    if before == WAITLIST:
+        seat = "Uw naam staat niet meer op de wachtlijst."
+    elif promoted:
+        seat = "Iemand van de wachtlijst krijgt nu uw plek."
+    else:
+        seat = "Uw plek is weer vrij."
+    # the cancel link is only ever sent by e-mail: the person has an address for the message
+    return f"U bent afgemeld. {seat} U krijgt hierover nog een e-mail."
