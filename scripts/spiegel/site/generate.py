@@ -212,7 +212,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
             vvg=c.vvg,
             actions=by_programme["vvg"],
             dates=c.upcoming_sessions(today, "vvg"),
-            seats=lambda s: seats_text(s, forms.get("vvg")),
+            roles=lambda s: seat_roles(s, forms.get("vvg")),
         ),
         "groepsevaluatie/index.md": render("groepsevaluatie.md.j2", ge=c.groepsevaluatie),
         "collegiale-ondersteuning/index.md": render("collegiale.md.j2", co=c.collegiale),
@@ -232,7 +232,7 @@ def generate(inp: SiteInput) -> dict[str, str]:
         "agenda.md.j2",
         sessions=upcoming,
         form_path=signup.path if signup else "spiegelbijeenkomst",
-        seats=lambda s: seats_text(s, signup),
+        roles=lambda s: seat_roles(s, signup),
     )
     for folder, programme in (("spiegelbijeenkomst/agenda", "spiegelbijeenkomst"), ("vvg", "vvg")):
         page = (site.get("site_url") or "/") + folder + "/"
@@ -281,19 +281,17 @@ def generate(inp: SiteInput) -> dict[str, str]:
     return pages
 
 
-def seats_text(session: dict[str, Any], form: Form | None) -> str:
-    """Who the seats are for, from the session's roles: "7 plaatsen voor patiënten of
-    oud-patiënten; partner of mantelzorger komt erbij"."""
+def seat_roles(session: dict[str, Any], form: Form | None) -> dict[str, list[str]]:
+    """Who the seats are for, from the session's roles: the roles that take a seat ("seat")
+    and those that come in addition ("extra"), as the form labels them, in lower case."""
     choice = form.session_choice(session["id"]) if form else None
     if form is None or choice is None or not form.role_field:
-        return f"{session['capacity']} plaatsen."
+        return {"seat": [], "extra": []}
     roles = form.session_roles(choice)
-    seat = [c.label.lower() for c in roles if form.takes_seat(choice, c.value)]
-    extra = [c.label.lower() for c in roles if not form.takes_seat(choice, c.value)]
-    text = f"{session['capacity']} plaatsen voor wie komt als {' of '.join(seat)}."
-    if extra:
-        text += f" Wie komt als {' of '.join(extra)}, komt daar nog bij."
-    return text
+    return {
+        "seat": [c.label.lower() for c in roles if form.takes_seat(choice, c.value)],
+        "extra": [c.label.lower() for c in roles if not form.takes_seat(choice, c.value)],
+    }
 
 
 def public_uid(session: dict[str, Any], site_url: str | None) -> str:
