@@ -130,7 +130,6 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
     values = {
         "naam": "Toets Bord",
         "afdeling": "Chirurgie",
-        "periode": "maart 2027",
         "email": "toets@example.nl",
     }
     reached: list[str] = []
@@ -141,8 +140,8 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
         )
         if info["name"]:
             reached.append(info["name"])
-        if info["name"] == "rol" and "rol" not in reached[:-1]:
-            page.keyboard.press("Space")  # first option: coassistent
+        if info["name"] in ("rol", "gesprek") and info["name"] not in reached[:-1]:
+            page.keyboard.press("Space")  # the first option: coassistent, the first date
         elif info["name"] in values:
             page.keyboard.type(values[info["name"]])
         if info["tag"] == "BUTTON" and info["text"] == "Aanmelden":
@@ -151,7 +150,7 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
     else:
         pytest.fail(f"never reached the submit button; reached {reached}")
     page.wait_for_url(re.compile(r"/vvg/aanmelden/bedankt/$"))
-    assert {"rol", "naam", "afdeling", "periode", "email", "telefoon"} <= set(reached)
+    assert {"gesprek", "rol", "naam", "afdeling", "email", "telefoon"} <= set(reached)
     assert "website" not in reached  # the honeypot is out of the tab order
     context.close()
 
@@ -258,11 +257,12 @@ def fill_spiegelbijeenkomst(page: Any, name: str) -> None:
 
 
 def fill_vvg(page: Any, name: str) -> None:
+    page.get_by_label("4 feb 2027, 16:00-17:30 uur, Interne geneeskunde").check()
     page.get_by_label("Coassistent").check()
     page.get_by_label("Uw naam").fill(name)
     page.get_by_label("Afdeling of coschap").fill("Interne")
-    page.get_by_label("Welke periode komt u het best uit?").fill("april")
-    page.get_by_label("Telefoonnummer").fill("06 12345678")
+    # one person, one seat per date: each run signs up another person (issue 22: VVG has seats)
+    page.get_by_label("Telefoonnummer").fill(f"06 {sum(map(ord, name)) % 10**8:08d}")
 
 
 def fill_groepsevaluatie(page: Any, name: str) -> None:
@@ -705,3 +705,65 @@ def test_pages_work_without_javascript(browser: Any, server: dict[str, Any]) -> 
     assert page.evaluate("[...document.styleSheets].filter(s => s.href).length") == 4
     assert page.locator(".md-header").evaluate("e => getComputedStyle(e).position") == "sticky"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def changed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Issue 21: a site where a session and a VVG date were called off, served like serve."""
+    from .conftest import copy_project
+
+    p = copy_project(tmp_path_factory.mktemp("changed-site") / "project")
+    p.edit(
+        "content/sessions.yaml",
+        "    department: Oncologie\n",
+        "    department: Oncologie\n    status: geannuleerd\n"
+        "    reden: De gespreksleider is ziek. Wij plannen een nieuwe datum.\n",
+    )
+    p.edit(
+        "content/vvg.yaml",
+        "    department: Chirurgie\n",
+        "    department: Chirurgie\n    status: geannuleerd\n    reden: Te weinig aanmeldingen.\n",
+    )
+    result = p.build()
+    assert result.returncode == 0, result.stderr
+    db = tmp_path_factory.mktemp("changed-db") / "spiegel.sqlite3"
+    proc, base = servers.start(f"sqlite:///{db}", site=p.site)
+    yield {"base": base, "site": p.site}
+    servers.stop(proc)
+
+
+CHANGED_PAGES = (
+    "/spiegelbijeenkomst/agenda/",
+    "/spiegelbijeenkomst/aanmelden/",
+    "/vvg/",
+    "/vvg/aanmelden/",
+)
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_called_off_sessions_and_vvg_dates_axe_clean_at_phone_widths(
+    browser: Any, changed_site: dict[str, Any], width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    failures, wide = [], []
+    for url in CHANGED_PAGES:
+        page.goto(changed_site["base"] + url, wait_until="networkidle")
+        violations = run_axe(page)
+        if violations:
+            failures.append(describe(url, violations))
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+            wide.append(url)
+        problems = page.evaluate(HEADING_CHECK)
+        assert not problems, f"{url}: {problems}"
+    agenda = context.new_page()
+    agenda.goto(changed_site["base"] + "/spiegelbijeenkomst/agenda/")
+    text = agenda.inner_text("main").replace("\u00ad", "")
+    assert "gaat niet door" in text and "De gespreksleider is ziek." in text
+    assert "Welkom vanaf 13:30 uur" in text
+    vvg = context.new_page()
+    vvg.goto(changed_site["base"] + "/vvg/")
+    assert "Te weinig aanmeldingen." in vvg.inner_text("main").replace("\u00ad", "")
+    context.close()
+    assert not failures, "axe violations:\n" + "\n".join(failures)
+    assert not wide, wide

@@ -71,14 +71,15 @@ def test_export_has_definition_columns_and_is_audited(env: str) -> None:
         "id",
         "ingediend",
         "status",
+        "gesprek",
         "rol",
         "naam",
         "afdeling",
-        "periode",
         "email",
         "telefoon",
+        "doorschuiven",
     ]
-    assert rows[1][4] == "'=cmd|' /C calc'!A0"
+    assert rows[1][5] == "'=cmd|' /C calc'!A0"
     assert rows[1][8] == "0612345678"
     log = run("audit-log")
     assert "test-medewerker\texport\tvvg\t1 rows" in log
@@ -306,7 +307,7 @@ def signed_up(env: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
             assert r.status_code == 201, r.text
             ids[name] = r.json()["id"]
 
-        post("kind", _people(50, sessie="2027-03-kinderafdeling"))
+        post("kind", _people(50, sessie="2027-03-kinderafdeling", rol="ouder"))
         for i in range(7):
             post(f"p{i}", _people(i, naam='=HYPERLINK("x")' if i == 3 else f"Persoon {i}"))
         post("partner", _people(20, rol="partner"))

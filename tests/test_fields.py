@@ -193,7 +193,7 @@ def test_every_yaml_type_has_a_class() -> None:
 
 
 def test_every_field_of_the_real_forms_has_a_type() -> None:
-    parts = load_parts(ROOT / "content", ("sessions", "groepsevaluatie"))
+    parts = load_parts(ROOT / "content", ("sessions", "vvg", "groepsevaluatie"))
     forms = load_forms(ROOT / "forms", parts)
     used = {f.type for form in forms.values() for f in form.fields}
     assert used == set(REGISTRY)
@@ -334,7 +334,7 @@ def test_theme_headings_come_from_the_content(project: Project) -> None:
         "  samenwerking: Samenwerking",
         "  samenwerking: Samen & werk",
     )
-    parts = load_parts(project.content, ("sessions", "groepsevaluatie"))
+    parts = load_parts(project.content, ("sessions", "vvg", "groepsevaluatie"))
     form = load_forms(project.root / "forms", parts)["groepsevaluatie"]
     html = render_form(form, action="/x", today=TODAY)
     assert '<h2 id="thema-samenwerking">Samen &amp; werk</h2>' in html

@@ -132,13 +132,26 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.db.base import now
     from spiegel.signups import retention
 
-    _, store, forms = common.store_and_forms()
+    s = common.services()
+    store, registry = s.store, s.registry
+    forms = registry.forms()
     if args.dry_run:
+        plan = retention.session_plan(forms, registry, now())
         for fid, cutoff in retention.cutoffs(forms, now()).items():
-            n = sum(1 for r in store.rows(fid) if r.created_at < cutoff)
-            print(f"{fid}: {n} zou(den) worden verwijderd (van voor {cutoff:%d-%m-%Y})", file=out)
+            expired, known = plan.get(fid, ([], []))
+            n = sum(
+                1
+                for r in store.rows(fid)
+                if r.capacity_key in expired
+                or (r.capacity_key not in known and r.created_at < cutoff)
+            )
+            what = "na hun bijeenkomst, of " if fid in plan else ""
+            print(
+                f"{fid}: {n} zou(den) worden verwijderd ({what}verstuurd voor {cutoff:%d-%m-%Y})",
+                file=out,
+            )
         return 0
-    for fid, n in retention.purge(store, forms, args.actor, now()).items():
+    for fid, n in retention.purge(store, forms, args.actor, now(), registry).items():
         print(f"{fid}: {n} verwijderd", file=out)
     return 0
 

@@ -43,6 +43,16 @@ class Choice:
     label: str
     capacity: int | None = None
     closes: dt.date | None = None  # last day on which this choice can be chosen
+    # a session's own roles (values of the form's role field) and those that take a seat;
+    # None: the form's (``capacity_counts``); a role choice with ``per_session`` is only offered
+    # by the sessions that name it
+    roles: tuple[str, ...] | None = None
+    seat_roles: tuple[str, ...] | None = None
+    cancelled: bool = False  # a session called off: kept for its sign-ups, never offered
+    per_session: bool = False  # a role offered only by the sessions that name it
+
+    def offered(self, today: dt.date) -> bool:
+        return not self.cancelled and (self.closes is None or self.closes >= today)
 
 
 @dataclass(frozen=True)
@@ -64,7 +74,7 @@ class Field:
         return REGISTRY[self.type]
 
     def open_choices(self, today: dt.date) -> tuple[Choice, ...]:
-        return tuple(c for c in self.choices if c.closes is None or c.closes >= today)
+        return tuple(c for c in self.choices if c.offered(today))
 
 
 class FieldType:
@@ -258,6 +268,8 @@ class ChoiceType(FieldType):
         match = next((c for c in f.choices if c.value == text), None)
         if match is None:
             return None, MSG["choice"]
+        if match.cancelled:
+            return None, MSG["called_off"]
         if match.closes is not None and match.closes < today:
             return None, MSG["closed"]
         return match.value, None
