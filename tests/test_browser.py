@@ -160,7 +160,12 @@ def test_cancel_link_from_the_email_with_keyboard_only(
 ) -> None:
     """Sign up, open the e-mail the serve process wrote (.eml), follow the link, cancel by keyboard."""
     email = f"afmelden{time.monotonic_ns()}@example.nl"
-    body = {**VALID["spiegelbijeenkomst"], "sessie": "2027-03-kinderafdeling", "email": email}
+    body = {
+        **VALID["spiegelbijeenkomst"],
+        "sessie": "2027-03-kinderafdeling",
+        "rol": "ouder",  # the children's ward takes parents (and their partners)
+        "email": email,
+    }
     sid = httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["id"]
     link = None
     deadline = time.monotonic() + 15

@@ -87,6 +87,9 @@ class FieldType:
     stored: ClassVar[bool] = True  # False: checked, never kept (one-time codes)
     has_choices: ClassVar[bool] = False  # may have choices:/choices_from:/widget: in YAML
     free_text: ClassVar[bool] = True  # typed, not chosen: max_length limits it
+    # chosen, not typed: the value must be exactly one the form offers (no white space around
+    # it, no other case), as the JSON Schema's enum says; a browser never sends anything else
+    exact: ClassVar[bool] = False
     default_max: ClassVar[int | None] = 120
     missing: ClassVar[str] = "required"  # the message when a required field is left empty
     # in the privacy statement: None names the field by its label, "" leaves it out (a tick is
@@ -261,6 +264,7 @@ class ChoiceType(FieldType):
     name = yaml_type = "choice"
     has_choices = True
     free_text = False
+    exact = True
     default_max = None
     missing = "choose"
 
@@ -320,6 +324,7 @@ class ConsentType(FieldType):
 
     name = yaml_type = "consent"
     free_text = False
+    exact = True
     default_max = None
     privacy_text = ""
     refuses_max_length = "een toestemmingsveld (consent) heeft geen max_length. Haal die regel weg."
@@ -328,11 +333,11 @@ class ConsentType(FieldType):
         return str(value).lower() if isinstance(value, bool) else super().as_text(value)
 
     def check(self, f: Field, text: str, today: dt.date) -> Checked:
-        if text.lower() in TRUE_WORDS:
+        if text in TRUE_WORDS:
             return "ja", None
         if f.required:
             return None, MSG["consent"]
-        if text and text.lower() not in FALSE_WORDS:
+        if text and text not in FALSE_WORDS:
             return None, MSG["type"]
         return None, None
 
@@ -344,7 +349,7 @@ class ConsentType(FieldType):
     ) -> dict[str, Any]:
         yes = sorted(TRUE_WORDS)
         p = {**self._titled(f), "type": "string"}
-        p["enum"] = yes if f.required else [*yes, "", "nee", "false", "0"]
+        p["enum"] = yes if f.required else [*yes, "", *FALSE_WORDS]
         if form_encoded:
             return p
         boolean = {"type": "boolean", "const": True} if f.required else {"type": "boolean"}
@@ -372,6 +377,7 @@ class ScaleType(FieldType):
     name = "scale"
     yaml_type = "statements"
     free_text = False
+    exact = True
     default_max = None
     privacy_text = "uw antwoorden op de stellingen"
     ANSWERS = ("1", "2", "3", "4", "5")
@@ -384,7 +390,7 @@ class ScaleType(FieldType):
         return super().as_text(value)
 
     def check(self, f: Field, text: str, today: dt.date) -> Checked:
-        if text.lower() in ("", NOT_APPLICABLE, "none"):
+        if text in ("", NOT_APPLICABLE):
             if text == "" and f.required:
                 return None, MSG["choose"]
             return NOT_APPLICABLE, None

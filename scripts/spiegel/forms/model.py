@@ -143,6 +143,9 @@ def validate_submission(
         if raw is not None and text is None:
             err(f.name, "type")
             continue
+        if kind.exact and text and text != text.strip():
+            err(f.name, "type")  # " ja", "2 ": nothing a browser sends (the schema's enum)
+            continue
         text = clean_text(text or "")
         if text is None:
             err(f.name, "control")
