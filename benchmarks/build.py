@@ -88,7 +88,12 @@ def plain_copy(dest: Path) -> None:
 
     content = load_content(ROOT / "content")
     forms = load_forms(
-        ROOT / "forms", {"sessions": content.sessions, "groepsevaluatie": content.groepsevaluatie}
+        ROOT / "forms",
+        {
+            "sessions": content.sessions,
+            "vvg": content.vvg,
+            "groepsevaluatie": content.groepsevaluatie,
+        },
     )
     published = load_published(ROOT / "content" / "results", content, "content/results")
     extra = result_pages(published, content)

@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 import httpx2 as httpx
 from _util import ROOT, free_port, median, pct, row
 
+# A request form without seats (VVG has dates with seats since issue 22: one person, one seat)
 BODY = {
-    "rol": "coassistent",
+    "rol": "client",
     "naam": "Bench Mark",
-    "afdeling": "Chirurgie",
-    "periode": "maart",
-    "email": "b@example.nl",
+    "locatie": "De Klinkenberg",
+    "beschikbaar": "dinsdag",
+    "telefoon": "071-1234567",
 }
 PG = os.environ.get("SPIEGEL_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -130,7 +131,7 @@ def measure_rounds(subjects: list[Subject], args: argparse.Namespace) -> list[di
         order = subjects if r % 2 == 0 else subjects[::-1]
         this: dict[str, float] = {}
         for s in order:
-            url = f"http://127.0.0.1:{s.port}/api/forms/vvg"
+            url = f"http://127.0.0.1:{s.port}/api/forms/gluren-bij-de-buren"
             assert s.proc is not None
             before = cpu_seconds(s.proc.pid)
             rps, lat = asyncio.run(load(url, args.requests, args.clients, 120))

@@ -117,15 +117,18 @@ def test_names_are_stored_in_nfc(client: TestClient) -> None:
 # ---------------------------------------------------------------- 8: no redirect from headers
 
 
-@pytest.mark.parametrize("path", ["/api/forms/vvg/", "/api/health/", "/api/forms/"])
+@pytest.mark.parametrize("path", ["/api/forms/gluren-bij-de-buren/", "/api/health/", "/api/forms/"])
 def test_no_trailing_slash_redirect(client: TestClient, path: str) -> None:
     r = client.post(
-        path, json=VALID["vvg"], headers={"host": "evil.example"}, follow_redirects=False
+        path,
+        json=VALID["gluren-bij-de-buren"],
+        headers={"host": "evil.example"},
+        follow_redirects=False,
     )
     assert r.status_code in (404, 405) and "location" not in r.headers
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "error" in r.json()
-    assert stored(client, "vvg") == []
+    assert stored(client, "gluren-bij-de-buren") == []
 
 
 # ---------------------------------------------------------------- 7: origin check
@@ -177,11 +180,13 @@ def test_without_configuration_only_loopback_pages_may_post(origin: str, ok: boo
 )
 def test_origin_bypasses_are_refused(make_client: Any, headers: dict[str, str]) -> None:
     c = make_client(site_url="https://spiegel.example.nl")
-    r = c.post("/api/forms/vvg", json=VALID["vvg"], headers=headers)
+    r = c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"], headers=headers)
     assert r.status_code == 403
-    assert stored(c, "vvg") == []
+    assert stored(c, "gluren-bij-de-buren") == []
     ok = c.post(
-        "/api/forms/vvg", json=VALID["vvg"], headers={"origin": "https://spiegel.example.nl"}
+        "/api/forms/gluren-bij-de-buren",
+        json=VALID["gluren-bij-de-buren"],
+        headers={"origin": "https://spiegel.example.nl"},
     )
     assert ok.status_code == 201
 
@@ -212,8 +217,8 @@ def test_spoofed_forwarded_for_does_not_bypass_the_limit(make_client: Any) -> No
     c = make_client(rate_limit=5, trust_proxy=1)
     codes = [
         c.post(
-            "/api/forms/vvg",
-            json=VALID["vvg"],
+            "/api/forms/gluren-bij-de-buren",
+            json=VALID["gluren-bij-de-buren"],
             headers={"x-forwarded-for": f"198.51.100.{i}, 203.0.113.9"},
         ).status_code
         for i in range(10)
@@ -313,7 +318,9 @@ def _export(capsys: pytest.CaptureFixture[str], form_id: str) -> tuple[int, str,
     return code, out.getvalue(), capsys.readouterr().err
 
 
-def _post(database_url: str, body: dict[str, Any], key: str | None, form_id: str = "vvg") -> None:
+def _post(
+    database_url: str, body: dict[str, Any], key: str | None, form_id: str = "gluren-bij-de-buren"
+) -> None:
 
     from .test_endpoint import app_for
 
@@ -334,10 +341,12 @@ def test_typed_ciphertext_is_just_text(
 ) -> None:
     key = _key()
     fake = "enc:v1:AAAA"
-    _post(cli_env, {**VALID["vvg"], "afdeling": fake}, key)  # with a key
-    _post(cli_env, {**VALID["vvg"], "periode": fake}, None)  # stored before a key was set
+    _post(cli_env, {**VALID["gluren-bij-de-buren"], "locatie": fake}, key)  # with a key
+    _post(
+        cli_env, {**VALID["gluren-bij-de-buren"], "naam": fake}, None
+    )  # stored before a key was set
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", key)
-    code, csv_text, _ = _export(capsys, "vvg")
+    code, csv_text, _ = _export(capsys, "gluren-bij-de-buren")
     assert code == 0 and csv_text.count(fake) == 2
 
 
@@ -347,11 +356,13 @@ def test_one_bad_row_does_not_stop_the_export(
     from spiegel.cli import main
 
     key, other = _key(), _key()
-    _post(cli_env, {**VALID["vvg"], "naam": "Eerste Persoon"}, key)
-    _post(cli_env, {**VALID["vvg"], "naam": "Kapotte Rij"}, other)  # e.g. a lost key
-    _post(cli_env, {**VALID["vvg"], "naam": "Derde Persoon"}, key)
+    _post(cli_env, {**VALID["gluren-bij-de-buren"], "naam": "Eerste Persoon"}, key)
+    _post(
+        cli_env, {**VALID["gluren-bij-de-buren"], "naam": "Kapotte Rij"}, other
+    )  # e.g. a lost key
+    _post(cli_env, {**VALID["gluren-bij-de-buren"], "naam": "Derde Persoon"}, key)
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", key)
-    code, csv_text, err = _export(capsys, "vvg")
+    code, csv_text, err = _export(capsys, "gluren-bij-de-buren")
     assert code == 1  # not a silent success
     assert "Eerste Persoon" in csv_text and "Derde Persoon" in csv_text
     assert "Kapotte" not in csv_text and "gAAAA" not in csv_text
@@ -361,14 +372,14 @@ def test_one_bad_row_does_not_stop_the_export(
 
     log = io.StringIO()
     main(["audit-log"], log)
-    assert "export\tvvg\t2 rows; 1 unreadable" in log.getvalue()
+    assert "export\tgluren-bij-de-buren\t2 rows; 1 unreadable" in log.getvalue()
 
 
 def test_export_without_key_refuses_encrypted_rows(
     cli_env: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _post(cli_env, VALID["vvg"], _key())
-    code, csv_text, err = _export(capsys, "vvg")
+    _post(cli_env, VALID["gluren-bij-de-buren"], _key())
+    code, csv_text, err = _export(capsys, "gluren-bij-de-buren")
     assert code == 1
     assert "enc:v1" not in csv_text and csv_text.count("\n") == 1  # the header only
     assert "SPIEGEL_ENCRYPTION_KEY is niet ingesteld" in err
@@ -377,9 +388,9 @@ def test_export_without_key_refuses_encrypted_rows(
 def test_wrong_key_is_a_clear_message(
     cli_env: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _post(cli_env, VALID["vvg"], _key())
+    _post(cli_env, VALID["gluren-bij-de-buren"], _key())
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", _key())
-    code, _, err = _export(capsys, "vvg")
+    code, _, err = _export(capsys, "gluren-bij-de-buren")
     assert code == 1 and "verkeerde of vervallen sleutel" in err and "Traceback" not in err
 
 
@@ -393,19 +404,21 @@ def test_key_rotation_and_rekey(
     from spiegel.security.cipher import FieldCipher
 
     old, new = _key(), _key()
-    _post(cli_env, {**VALID["vvg"], "naam": "Oude Sleutel"}, old)
-    _post(cli_env, {**VALID["vvg"], "naam": "Nieuwe Sleutel"}, f"{new},{old}")  # new encrypts
+    _post(cli_env, {**VALID["gluren-bij-de-buren"], "naam": "Oude Sleutel"}, old)
+    _post(
+        cli_env, {**VALID["gluren-bij-de-buren"], "naam": "Nieuwe Sleutel"}, f"{new},{old}"
+    )  # new encrypts
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", f"{new},{old}")
-    code, csv_text, _ = _export(capsys, "vvg")
+    code, csv_text, _ = _export(capsys, "gluren-bij-de-buren")
     assert code == 0 and "Oude Sleutel" in csv_text and "Nieuwe Sleutel" in csv_text
     assert main(["rekey"], io.StringIO()) == 0
     store = open_store(cli_env)
     only_new = FieldCipher(new)
-    names = [only_new.open(r.payload)["naam"] for r in store.rows("vvg")]
+    names = [only_new.open(r.payload)["naam"] for r in store.rows("gluren-bij-de-buren")]
     store.close()
     assert sorted(names) == ["Nieuwe Sleutel", "Oude Sleutel"]
     monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", new)  # the old key retired
-    code, csv_text, _ = _export(capsys, "vvg")
+    code, csv_text, _ = _export(capsys, "gluren-bij-de-buren")
     assert code == 0 and "Oude Sleutel" in csv_text
 
 
@@ -436,7 +449,10 @@ def test_disk_full_is_503_and_health_says_so(
         pytest.skip("SQLite: disk full through max_page_count; PostgreSQL: see the read-only test")
     c = make_client(mail=MailSettings(signups_per_day=0))  # no daily cap: fill the disk
     store = c.app.state.store
-    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
+    assert (
+        c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]).status_code
+        == 201
+    )
     opened = store.dialect.connection
 
     def full_disk() -> Any:  # every connection, in every worker thread, finds the file full
@@ -446,15 +462,17 @@ def test_disk_full_is_503_and_health_says_so(
         return conn
 
     store.dialect.connection = full_disk
-    big = {**VALID["vvg"], "naam": "x" * 100}
+    big = {**VALID["gluren-bij-de-buren"], "naam": "x" * 100}
     caplog.set_level("ERROR")
     for _ in range(20):  # until the last free page is used
-        r = c.post("/api/forms/vvg", json=big)
+        r = c.post("/api/forms/gluren-bij-de-buren", json=big)
         if r.status_code != 201:
             break
     assert_503(r)
     assert "full" in caplog.text and "cannot rollback" not in caplog.text
-    assert_503(c.post("/api/forms/vvg", data=big))  # the HTML form gets a page, not a 500
+    assert_503(
+        c.post("/api/forms/gluren-bij-de-buren", data=big)
+    )  # the HTML form gets a page, not a 500
     health = c.get("/api/health")
     assert health.status_code == 503 and health.json()["status"] == "unavailable"
 
@@ -484,7 +502,7 @@ def test_read_only_database_is_503_and_health_says_so(
         store = open_store(ro)
         c = TestClient(create_app(Services.build(settings_for(ro), store, migrate=False)))
     try:
-        assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
+        assert_503(c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]))
         assert c.get("/api/health").status_code == 503
     finally:
         c.app.state.store.close()
@@ -508,7 +526,10 @@ def test_held_write_lock_gives_503_not_a_hang(
 ) -> None:
     """The lock is held for the whole test: only a bounded wait can answer at all."""
     c = make_client()
-    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
+    assert (
+        c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]).status_code
+        == 201
+    )
     if database_url.startswith("sqlite"):
         import sqlite3
 
@@ -520,15 +541,18 @@ def test_held_write_lock_gives_503_not_a_hang(
         other = psycopg.connect(database_url)  # type: ignore[assignment]
         other.execute("LOCK TABLE submissions IN ACCESS EXCLUSIVE MODE")
     try:
-        assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
+        assert_503(c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]))
         assert_503(c.post("/api/forms/spiegelbijeenkomst", json=VALID["spiegelbijeenkomst"]))
         if database_url.startswith("sqlite"):
             assert c.get("/api/health").status_code == 503  # no write possible
     finally:
         other.rollback()
         other.close()
-    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201  # and back
-    assert len(stored(c, "vvg")) == 2
+    assert (
+        c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]).status_code
+        == 201
+    )  # and back
+    assert len(stored(c, "gluren-bij-de-buren")) == 2
 
 
 def test_exhausted_connection_pool_gives_503_not_a_hang(
@@ -543,19 +567,25 @@ def test_exhausted_connection_pool_gives_503_not_a_hang(
     from spiegel.db.dialects.postgresql import POOL_SIZE
 
     c = make_client()
-    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
+    assert (
+        c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]).status_code
+        == 201
+    )
     pool = c.app.state.store.dialect.pool
     held = [pool.getconn() for _ in range(POOL_SIZE)]
     try:
         started = time.monotonic()
-        assert_503(c.post("/api/forms/vvg", json=VALID["vvg"]))
+        assert_503(c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]))
         assert time.monotonic() - started < 4  # short_waits: 1 s for the pool, not a hang
         assert c.get("/api/health").status_code == 503
     finally:
         for conn in held:
             pool.putconn(conn)
-    assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201
-    assert len(stored(c, "vvg")) == 2
+    assert (
+        c.post("/api/forms/gluren-bij-de-buren", json=VALID["gluren-bij-de-buren"]).status_code
+        == 201
+    )
+    assert len(stored(c, "gluren-bij-de-buren")) == 2
 
 
 # ---------------------------------------------------------------- 14: transport framing
@@ -694,7 +724,9 @@ def test_documented_uvicorn_command_ignores_forged_forwarded_for(tmp_path: Any) 
         with httpx.Client(base_url=base) as h:
             codes = [
                 h.post(
-                    "/api/forms/vvg", json=VALID["vvg"], headers={"x-forwarded-for": f"x{i}"}
+                    "/api/forms/gluren-bij-de-buren",
+                    json=VALID["gluren-bij-de-buren"],
+                    headers={"x-forwarded-for": f"x{i}"},
                 ).status_code
                 for i in range(15)
             ]

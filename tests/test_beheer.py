@@ -21,12 +21,14 @@ from spiegel.db.beheer import BeheerDB
 from spiegel.forms.model import validate_submission
 from spiegel.signups.prepare import enrich
 
-from . import oidc
+from . import oidc, servers
+from .conftest import ROOT
 from .test_endpoint import app_for, services_for
 from .test_forms import VALID
 
 PAST = "2026-10-orthopedie"  # has an action in content/actions.yaml
 COMING = "2027-03-kinderafdeling"  # 6 seats
+TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +133,7 @@ def test_a_provider_that_sends_roles_only_from_userinfo_and_takes_secret_post(
         client = oidc.login(base, "peer")[0]
         r = client.get(base + "/beheer/verzoeken/collegiale-ondersteuning")
         assert r.status_code == 200 and "Piet van Collegiaal" in r.text
-        assert client.get(base + "/beheer/verzoeken/vvg").status_code == 403
+        assert client.get(base + "/beheer/verzoeken/gluren-bij-de-buren").status_code == 403
 
 
 def test_the_callback_refuses_a_forged_state_or_code(site: dict[str, Any]) -> None:
@@ -151,7 +153,7 @@ PAGES = [
     f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/excel",
     f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/nieuw",
     f"/beheer/aanmeldingen/spiegelbijeenkomst/{PAST}/brief",
-    "/beheer/verzoeken/vvg",
+    "/beheer/verzoeken/gluren-bij-de-buren",
     "/beheer/verzoeken/collegiale-ondersteuning",
     "/beheer/verzoeken/gluren-bij-de-buren",
     "/beheer/privacy/logboek",
@@ -187,7 +189,9 @@ def test_without_a_session_every_page_goes_to_the_provider_or_refuses(site: dict
 # (user, page, may see it)
 ROLE_CASES = [
     ("coord", "/beheer/aanmeldingen/spiegelbijeenkomst", True),
-    ("coord", "/beheer/verzoeken/vvg", True),
+    ("coord", "/beheer/verzoeken/gluren-bij-de-buren", True),
+    ("coord", "/beheer/aanmeldingen/vvg", True),  # VVG dates have seats (issue 22)
+    ("peer", "/beheer/aanmeldingen/vvg", False),
     ("coord", "/beheer/verzoeken/collegiale-ondersteuning", False),
     ("coord", "/beheer/privacy/logboek", False),
     ("coord", "/beheer/privacy/avg", False),
@@ -195,7 +199,7 @@ ROLE_CASES = [
     ("peer", "/beheer/aanmeldingen/spiegelbijeenkomst", False),
     ("peer", f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}", False),
     ("peer", f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/excel", False),
-    ("peer", "/beheer/verzoeken/vvg", False),
+    ("peer", "/beheer/verzoeken/gluren-bij-de-buren", False),
     ("peer", "/beheer/privacy/logboek", False),
     ("fg", "/beheer/privacy/logboek", True),
     ("fg", "/beheer/privacy/avg", True),
@@ -208,7 +212,14 @@ def test_roles_as_a_case_table(site: dict[str, Any]) -> None:
     peer_name = "Kim Collegiaal-Verzoek"
     sign_up(site, "collegiale-ondersteuning", naam=peer_name)
     patient = "Petra Patiënt-Rolproef"
-    sign_up(site, "spiegelbijeenkomst", sessie=COMING, naam=patient, email="petra@example.nl")
+    sign_up(
+        site,
+        "spiegelbijeenkomst",
+        sessie=COMING,
+        rol="ouder",
+        naam=patient,
+        email="petra@example.nl",
+    )
     clients = {u: oidc.login(site["base"], u)[0] for u in ("coord", "peer", "fg", "nobody")}
     for user, path, allowed in ROLE_CASES:
         r = clients[user].get(site["base"] + path)
@@ -233,7 +244,12 @@ def test_a_post_without_csrf_from_another_origin_or_after_logout_changes_nothing
     site: dict[str, Any],
 ) -> None:
     sid = sign_up(
-        site, "spiegelbijeenkomst", sessie=COMING, naam="Olaf Onveranderd", email="olaf@example.nl"
+        site,
+        "spiegelbijeenkomst",
+        sessie=COMING,
+        rol="ouder",
+        naam="Olaf Onveranderd",
+        email="olaf@example.nl",
     )
     client = oidc.login(site["base"], "coord")[0]
     path = f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}"
@@ -318,6 +334,7 @@ def test_excel_has_real_dates_numbers_and_dutch_headings(
             site,
             "spiegelbijeenkomst",
             sessie=COMING,
+            rol="ouder",
             naam=f"Excel {i}",
             email=f"excel{i}@example.nl",
         )
@@ -332,7 +349,7 @@ def test_excel_has_real_dates_numbers_and_dutch_headings(
     assert all(isinstance(row[4], dt.datetime) for row in rows)
     waiting = [row for row in rows if row[2] == "wachtlijst"]
     assert waiting and [row[3] for row in waiting] == list(range(1, len(waiting) + 1))
-    assert "Patiënt of oud-patiënt" in {row[heads.index("Komt als")] for row in rows}
+    assert "Ouder of verzorger van het kind" in {row[heads.index("Komt als")] for row in rows}
 
 
 def test_attendance_decides_who_gets_the_letter_and_the_address_goes(
@@ -388,15 +405,29 @@ def test_attendance_decides_who_gets_the_letter_and_the_address_goes(
 
 
 def test_requests_inbox_pick_up_and_close(site: dict[str, Any]) -> None:
-    sid = sign_up(site, "vvg", naam="Sam Verwonder")
+    sid = sign_up(site, "gluren-bij-de-buren", naam="Sam Verwonder")
     client = oidc.login(site["base"], "coord")[0]
-    page = client.get(site["base"] + "/beheer/verzoeken/vvg").text
+    page = client.get(site["base"] + "/beheer/verzoeken/gluren-bij-de-buren").text
     assert "Sam Verwonder" in page
-    r = post(client, site["base"], "/beheer/verzoeken/vvg/wijzigen", page, id=sid, actie="oppakken")
+    r = post(
+        client,
+        site["base"],
+        "/beheer/verzoeken/gluren-bij-de-buren/wijzigen",
+        page,
+        id=sid,
+        actie="oppakken",
+    )
     assert r.status_code == 303
-    page = client.get(site["base"] + "/beheer/verzoeken/vvg").text
+    page = client.get(site["base"] + "/beheer/verzoeken/gluren-bij-de-buren").text
     assert "In behandeling bij Carla de Coördinator" in page
-    r = post(client, site["base"], "/beheer/verzoeken/vvg/wijzigen", page, id=sid, actie="afronden")
+    r = post(
+        client,
+        site["base"],
+        "/beheer/verzoeken/gluren-bij-de-buren/wijzigen",
+        page,
+        id=sid,
+        actie="afronden",
+    )
     store = store_of(site)
     assert store.submission(sid) is None  # deleted when closed
     store.close()
@@ -404,7 +435,12 @@ def test_requests_inbox_pick_up_and_close(site: dict[str, Any]) -> None:
 
 def test_avg_request_finds_downloads_and_erases_one_person(site: dict[str, Any]) -> None:
     a = sign_up(
-        site, "spiegelbijeenkomst", sessie=COMING, naam="Avg Persoon", email="avg@example.nl"
+        site,
+        "spiegelbijeenkomst",
+        sessie=COMING,
+        rol="ouder",
+        naam="Avg Persoon",
+        email="avg@example.nl",
     )
     b = sign_up(site, "gluren-bij-de-buren", naam="Avg Persoon", email="AVG@example.nl")
     other = sign_up(site, "gluren-bij-de-buren", naam="Iemand Anders", email="anders@example.nl")
@@ -588,3 +624,76 @@ def test_the_call_list_shows_who_to_phone_and_takes_them_off(
     assert "Bellen (" not in coord.get(base + path).text
     assert not [m for m in store.outbox((MANUAL,)) if m.id == mid.group(1)]
     store.close()
+
+
+def test_a_called_off_session_and_its_call_list(site: dict[str, Any], tmp_path: Path) -> None:
+    """Issue 21: the session screen says a session is called off; whoever left only a phone
+    number is on the call list with what to tell; an over-full session after lowering the
+    seats is shown as such (nobody loses a place)."""
+    import shutil
+
+    from spiegel.mailsettings import MailSettings
+    from spiegel.outbox.worker import make_sender
+    from spiegel.signups import changes
+
+    copy = tmp_path / "p"
+    for name in ("content", "forms"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("results"))
+    url = f"sqlite:///{tmp_path / 'called-off.sqlite3'}"
+    where = {"url": url}
+    sign_up(
+        where,
+        "spiegelbijeenkomst",
+        sessie="2027-02-oncologie",
+        naam="Els Telefoon",
+        email="",
+        telefoon="06 11112222",
+    )
+    for i in range(7):
+        sign_up(where, "spiegelbijeenkomst", naam=f"Vol {i}", email=f"vol{i}@example.nl")
+    sessions = copy / "content" / "sessions.yaml"
+    text = sessions.read_text(encoding="utf-8")
+    text = text.replace(
+        "    department: Oncologie\n",
+        "    department: Oncologie\n    status: geannuleerd\n    reden: De zaal wordt verbouwd.\n",
+    ).replace("    department: Cardiologie\n", "    department: Cardiologie\n    capacity: 6\n")
+    sessions.write_text(text, encoding="utf-8")
+    mail = MailSettings(outbox_dir=tmp_path / "eml", public_url="http://127.0.0.1:1")
+    services = services_for(
+        url,
+        mail=mail,
+        encryption_key=oidc.KEY,
+        content_dir=copy / "content",
+        forms_dir=copy / "forms",
+    )
+    try:
+        # called off before any version was recorded: everyone signed up hears it
+        assert changes.sync(services.store, services.registry, services.cipher, TODAY) == 1
+        sender = make_sender(services)
+        while sender.run_once():
+            pass
+    finally:
+        services.store.close()
+    port = servers.free_port()
+    extra = {
+        **oidc.env_for(site["issuer"], None),
+        "SPIEGEL_CONTENT_DIR": str(copy / "content"),
+        "SPIEGEL_FORMS_DIR": str(copy / "forms"),
+        "SPIEGEL_TODAY": TODAY.isoformat(),
+    }
+    proc, base = servers.start(url, port, extra=extra)
+    try:
+        client = oidc.login(base, "coord")[0]
+        page = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst/2027-02-oncologie").text
+        assert "Gaat niet door." in page and "De zaal wordt verbouwd." in page
+        assert "Els Telefoon" in page and "0611112222" in page
+        assert "de bijeenkomst gaat niet door: vertel de reden: De zaal wordt verbouwd." in page
+        assert "aanmelding bevestigen" not in page  # her confirmation was never phoned through
+        assert "Aanmelding toevoegen" not in page
+        overview = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst").text
+        assert "(gaat niet door)" in overview
+        full = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst/2027-01-cardiologie")
+        assert "Er zijn meer plaatsen bezet (7) dan er nu zijn (6)" in full.text
+        assert "Niemand verliest zijn plek" in full.text
+    finally:
+        servers.stop(proc)

@@ -49,6 +49,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 s,
                 "spiegelbijeenkomst",
                 sessie=COMING,
+                rol="ouder",
                 naam=name,
                 email=f"p{i}@example.nl",
                 toegankelijkheid="Een rolstoelplek" if i == 1 else "",
@@ -76,12 +77,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             email="",
             telefoon="0612345678",
         )
-        sign_up(s, "vvg", naam="Sam Coassistent")
+        sign_up(s, "vvg", naam="Sam Coassistent")  # a VVG date has seats (issue 22)
+        sign_up(s, "gluren-bij-de-buren", naam="Gerda Gluren")
         sign_up(s, "collegiale-ondersteuning", naam="Kim Collega")
         sign_up(
             s,
             "spiegelbijeenkomst",
             sessie=COMING,
+            rol="ouder",
             naam="Lies Telefoon",
             email="",
             telefoon="0711234567",
@@ -182,7 +185,8 @@ SCREENS = [
     ("coord", "aanmelding-toevoegen", f"/beheer/aanmeldingen/spiegelbijeenkomst/{COMING}/nieuw"),
     ("coord", "aanwezigheid", f"/beheer/aanmeldingen/spiegelbijeenkomst/{PAST}"),
     ("coord", "brief", f"/beheer/aanmeldingen/spiegelbijeenkomst/{PAST}/brief"),
-    ("coord", "verzoeken-vvg", "/beheer/verzoeken/vvg"),
+    ("coord", "verzoeken-gluren", "/beheer/verzoeken/gluren-bij-de-buren"),
+    ("coord", "vvg-gesprekken", "/beheer/aanmeldingen/vvg"),
     ("coord", "geen-toegang-collegiaal", "/beheer/verzoeken/collegiale-ondersteuning"),
     ("peer", "verzoeken-collegiale-ondersteuning", "/beheer/verzoeken/collegiale-ondersteuning"),
     ("fg", "logboek", "/beheer/privacy/logboek"),

@@ -130,7 +130,6 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
     values = {
         "naam": "Toets Bord",
         "afdeling": "Chirurgie",
-        "periode": "maart 2027",
         "email": "toets@example.nl",
     }
     reached: list[str] = []
@@ -141,8 +140,8 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
         )
         if info["name"]:
             reached.append(info["name"])
-        if info["name"] == "rol" and "rol" not in reached[:-1]:
-            page.keyboard.press("Space")  # first option: coassistent
+        if info["name"] in ("rol", "gesprek") and info["name"] not in reached[:-1]:
+            page.keyboard.press("Space")  # the first option: coassistent, the first date
         elif info["name"] in values:
             page.keyboard.type(values[info["name"]])
         if info["tag"] == "BUTTON" and info["text"] == "Aanmelden":
@@ -151,7 +150,7 @@ def test_skip_link_and_keyboard_only_signup(browser: Any, server: dict[str, Any]
     else:
         pytest.fail(f"never reached the submit button; reached {reached}")
     page.wait_for_url(re.compile(r"/vvg/aanmelden/bedankt/$"))
-    assert {"rol", "naam", "afdeling", "periode", "email", "telefoon"} <= set(reached)
+    assert {"gesprek", "rol", "naam", "afdeling", "email", "telefoon"} <= set(reached)
     assert "website" not in reached  # the honeypot is out of the tab order
     context.close()
 
@@ -161,7 +160,12 @@ def test_cancel_link_from_the_email_with_keyboard_only(
 ) -> None:
     """Sign up, open the e-mail the serve process wrote (.eml), follow the link, cancel by keyboard."""
     email = f"afmelden{time.monotonic_ns()}@example.nl"
-    body = {**VALID["spiegelbijeenkomst"], "sessie": "2027-03-kinderafdeling", "email": email}
+    body = {
+        **VALID["spiegelbijeenkomst"],
+        "sessie": "2027-03-kinderafdeling",
+        "rol": "ouder",  # the children's ward takes parents (and their partners)
+        "email": email,
+    }
     sid = httpx.post(server["base"] + "/api/forms/spiegelbijeenkomst", json=body).json()["id"]
     link = None
     deadline = time.monotonic() + 15
@@ -258,11 +262,12 @@ def fill_spiegelbijeenkomst(page: Any, name: str) -> None:
 
 
 def fill_vvg(page: Any, name: str) -> None:
+    page.get_by_label("4 feb 2027, 16:00-17:30 uur, Interne geneeskunde").check()
     page.get_by_label("Coassistent").check()
     page.get_by_label("Uw naam").fill(name)
     page.get_by_label("Afdeling of coschap").fill("Interne")
-    page.get_by_label("Welke periode komt u het best uit?").fill("april")
-    page.get_by_label("Telefoonnummer").fill("06 12345678")
+    # one person, one seat per date: each run signs up another person (issue 22: VVG has seats)
+    page.get_by_label("Telefoonnummer").fill(f"06 {sum(map(ord, name)) % 10**8:08d}")
 
 
 def fill_groepsevaluatie(page: Any, name: str) -> None:
@@ -320,8 +325,11 @@ def export(
     monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
     out = io.StringIO()
     if form_id == "groepsevaluatie":  # answers with codes wait in the ballot box (issue 19)
-        assert spiegel_cli(["ballots", "--alles"], out) == 0
-        out = io.StringIO()
+        from spiegel.db import open_store
+
+        store = open_store(server["db"])  # the evaluation is open: `--alles` leaves them be
+        store.move_ballots(1)
+        store.close()
     assert spiegel_cli(["export", form_id, "--actor", "browser-test", "--format", "data"], out) == 0
     return list(csv.DictReader(io.StringIO(out.getvalue())))
 
@@ -348,8 +356,19 @@ def test_form_end_to_end(
     assert page.locator("h1").inner_text()
     context.close()
     rows = export(server, form_id, monkeypatch)
-    column = "toelichting_samenwerking" if form_id == "groepsevaluatie" else "naam"
-    assert [r for r in rows if r[column] == marker], f"{marker} not in export"
+    if form_id == "groepsevaluatie":  # the answer is in; its comment never leaves (debrief)
+        assert rows and not [r for r in rows if marker in "".join(r.values())]
+        from spiegel.db import open_store
+        from spiegel.signups.export import open_payload
+
+        store = open_store(server["db"])
+        try:
+            stored = [open_payload(r, None) for r in store.rows(form_id)]
+        finally:
+            store.close()
+        assert [r for r in stored if r.get("toelichting_samenwerking") == marker]
+        return
+    assert [r for r in rows if r["naam"] == marker], f"{marker} not in export"
 
 
 def test_eighth_signup_sees_waiting_list(browser: Any, server: dict[str, Any]) -> None:
@@ -691,3 +710,65 @@ def test_pages_work_without_javascript(browser: Any, server: dict[str, Any]) -> 
     assert page.evaluate("[...document.styleSheets].filter(s => s.href).length") == 4
     assert page.locator(".md-header").evaluate("e => getComputedStyle(e).position") == "sticky"
     context.close()
+
+
+@pytest.fixture(scope="module")
+def changed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Issue 21: a site where a session and a VVG date were called off, served like serve."""
+    from .conftest import copy_project
+
+    p = copy_project(tmp_path_factory.mktemp("changed-site") / "project")
+    p.edit(
+        "content/sessions.yaml",
+        "    department: Oncologie\n",
+        "    department: Oncologie\n    status: geannuleerd\n"
+        "    reden: De gespreksleider is ziek. Wij plannen een nieuwe datum.\n",
+    )
+    p.edit(
+        "content/vvg.yaml",
+        "    department: Chirurgie\n",
+        "    department: Chirurgie\n    status: geannuleerd\n    reden: Te weinig aanmeldingen.\n",
+    )
+    result = p.build()
+    assert result.returncode == 0, result.stderr
+    db = tmp_path_factory.mktemp("changed-db") / "spiegel.sqlite3"
+    proc, base = servers.start(f"sqlite:///{db}", site=p.site)
+    yield {"base": base, "site": p.site}
+    servers.stop(proc)
+
+
+CHANGED_PAGES = (
+    "/spiegelbijeenkomst/agenda/",
+    "/spiegelbijeenkomst/aanmelden/",
+    "/vvg/",
+    "/vvg/aanmelden/",
+)
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_called_off_sessions_and_vvg_dates_axe_clean_at_phone_widths(
+    browser: Any, changed_site: dict[str, Any], width: int
+) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    failures, wide = [], []
+    for url in CHANGED_PAGES:
+        page.goto(changed_site["base"] + url, wait_until="networkidle")
+        violations = run_axe(page)
+        if violations:
+            failures.append(describe(url, violations))
+        if page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"):
+            wide.append(url)
+        problems = page.evaluate(HEADING_CHECK)
+        assert not problems, f"{url}: {problems}"
+    agenda = context.new_page()
+    agenda.goto(changed_site["base"] + "/spiegelbijeenkomst/agenda/")
+    text = agenda.inner_text("main").replace("\u00ad", "")
+    assert "gaat niet door" in text and "De gespreksleider is ziek." in text
+    assert "Welkom vanaf 13:30 uur" in text
+    vvg = context.new_page()
+    vvg.goto(changed_site["base"] + "/vvg/")
+    assert "Te weinig aanmeldingen." in vvg.inner_text("main").replace("\u00ad", "")
+    context.close()
+    assert not failures, "axe violations:\n" + "\n".join(failures)
+    assert not wide, wide

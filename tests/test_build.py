@@ -82,9 +82,28 @@ def test_calendar_drops_past_sessions_and_offers_ics(built_site: Project) -> Non
     assert "donderdag 14 januari 2027" in html
     ics = (built_site.site / "spiegelbijeenkomst/agenda/2027-01-cardiologie.ics").read_bytes()
     assert ics.startswith(b"BEGIN:VCALENDAR\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
-    assert b"DTSTART;TZID=Europe/Amsterdam:20270114T140000" in ics
+    assert b"DTSTART;TZID=Europe/Amsterdam:20270114T133000" in ics  # welkom vanaf (issue 21)
     assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
     assert not (built_site.site / "spiegelbijeenkomst/agenda/2026-10-orthopedie.ics").exists()
+    assert "Welkom vanaf 13:30 uur. Het gesprek is van 14:00 tot 15:30 uur." in html
+
+
+def test_every_built_ics_reads_the_same_in_two_parsers(built_site: Project) -> None:
+    """Issue 21: a real DTSTAMP (when it was made, UTC), SEQUENCE and URL in every .ics of the
+    site (agenda and VVG dates), read alike by icalendar and ical.js."""
+    import datetime as dt
+
+    from . import calendars
+
+    files = sorted(built_site.site.glob("**/*.ics"))
+    assert {f.stem for f in files} >= {"2027-01-cardiologie", "2027-02-vvg-interne"}
+    found = calendars.read([f.read_text(encoding="utf-8") for f in files])
+    for f, c in zip(files, found, strict=True):
+        assert c.method == "PUBLISH" and c.sequence == 0 and c.status == "CONFIRMED"
+        assert c.uid == f"{f.stem}@spiegel.zorggroep-voorbeeld.example"
+        assert c.url.startswith("https://spiegel.zorggroep-voorbeeld.example/") and f.stem in c.url
+        assert c.stamp <= dt.datetime.now(dt.UTC) and c.stamp.year >= 2026  # not the event's day
+        assert c.start < c.end
 
 
 def test_form_page_lists_only_open_sessions(built_site: Project) -> None:

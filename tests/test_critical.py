@@ -7,7 +7,6 @@ browser (tests/test_browser.py, test_critical_css_draws_the_page_as_the_full_css
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import pytest
@@ -151,7 +150,7 @@ def _split_compiled(css: str) -> tuple[Any, ...] | None:
         '@charset "utf-8";a{b:c}',
         "/* {} */a{b:c/* } */}/**/ <!-- b{c:d} -->",
         'a[title="}{"]{content:"}"}b{content:\'{;\'}',
-        "a{background:url(x}y;z{.png)}b{c:url( a.png )}c{d:url(\"}\")}",
+        'a{background:url(x}y;z{.png)}b{c:url( a.png )}c{d:url("}")}',
         "a{b:c\\}d}e{f:g}",  # an escaped brace is part of a name
         "a\\{b{c:d}",
         "@media print{a{b:c}@supports (display:grid){d{e:f}}}g{h:i}",

@@ -89,8 +89,8 @@ def test_json_post_gets_201_with_id_and_status(client: TestClient) -> None:
     assert r.status_code == 201
     body = r.json()
     assert len(body["id"]) == 32 and body["status"] == "confirmed"
-    r = client.post("/api/forms/vvg", json=VALID["vvg"])
-    assert r.status_code == 201 and "status" not in r.json()
+    r = client.post("/api/forms/vvg", json=VALID["vvg"])  # VVG dates have seats too (issue 22)
+    assert r.status_code == 201 and r.json()["status"] == "confirmed"
 
 
 @pytest.mark.parametrize("rol", ["partner", "mantelzorger"])
@@ -130,7 +130,8 @@ def test_eighth_signup_is_waitlisted(client: TestClient) -> None:
     r = client.post("/api/forms/spiegelbijeenkomst", data=person(8), follow_redirects=False)
     assert r.headers["location"] == "/spiegelbijeenkomst/aanmelden/wachtlijst/"
     other = client.post(
-        "/api/forms/spiegelbijeenkomst", json={**SIGNUP, "sessie": "2027-03-kinderafdeling"}
+        "/api/forms/spiegelbijeenkomst",
+        json={**SIGNUP, "sessie": "2027-03-kinderafdeling", "rol": "ouder"},
     )
     assert other.json()["status"] == "confirmed"
 
@@ -317,7 +318,7 @@ def test_migrations_are_idempotent(database_url: str) -> None:
     from spiegel.db.sqlite_migrations import SQLITE_MIGRATIONS
 
     count = len(SQLITE_MIGRATIONS)
-    assert count == len(PG_MIGRATIONS) >= 10  # the dialects stay in step
+    assert count == len(PG_MIGRATIONS) >= 11  # the dialects stay in step
     store = open_store(database_url)
     first = store.migrate()
     assert first == count and store.migrate() == 0
@@ -356,12 +357,15 @@ def test_sessions_endpoint_counts_only_and_is_cacheable(client: TestClient) -> N
     assert by_id["2027-01-cardiologie"] == {
         "id": "2027-01-cardiologie",
         "form": "spiegelbijeenkomst",
+        "date": "2027-01-14",
         "capacity": 7,
         "available": 0,
         "waitlist": 1,
         "full": True,
+        "cancelled": False,
     }
     assert by_id["2027-03-kinderafdeling"]["available"] == 6
+    assert "2026-10-orthopedie" not in by_id  # past sessions leave the list (issue 21)
     assert "@" not in r.text and "Persoon" not in r.text
 
 
@@ -374,7 +378,7 @@ def test_cap_of_signups_per_client_per_day(database_url: str) -> None:
         assert codes == [201, 201, 201, 429]
         r = c.post("/api/forms/spiegelbijeenkomst", data=person(9), follow_redirects=False)
         assert r.status_code == 429 and "morgen" in r.text
-        assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201  # no seats: no cap
+        assert c.post("/api/forms/vvg", json=VALID["vvg"]).status_code == 201  # its own count
     app.state.store.close()
 
 

@@ -25,7 +25,7 @@ TODAY = dt.date(2026, 11, 22)
 
 @pytest.fixture(scope="module")
 def forms() -> dict[str, Form]:
-    parts = load_parts(ROOT / "content", ("sessions", "groepsevaluatie"))
+    parts = load_parts(ROOT / "content", ("sessions", "vvg", "groepsevaluatie"))
     return load_forms(ROOT / "forms", parts)
 
 
@@ -39,10 +39,10 @@ VALID = {
         "akkoord_gegevens": "ja",
     },
     "vvg": {
+        "gesprek": "2027-02-vvg-interne",
         "rol": "coassistent",
         "naam": "Sam",
         "afdeling": "Chirurgie",
-        "periode": "maart",
         "telefoon": "06 12345678",
     },
     "collegiale-ondersteuning": {"naam": "Kim", "telefoon": "+31 6 1234 5678"},
@@ -125,7 +125,8 @@ CASES = [
     ("spiegelbijeenkomst", {"email": 1}, "email", MSG["type"]),
     ("spiegelbijeenkomst", {"naam": "één\ntwee"}, "naam", "Gebruik één regel."),
     ("spiegelbijeenkomst", {"extra": "x"}, "extra", "Dit veld kennen we niet."),
-    ("vvg", {"periode": None}, "periode", "Vul dit veld in."),
+    ("vvg", {"afdeling": None}, "afdeling", "Vul dit veld in."),
+    ("vvg", {"gesprek": None}, "gesprek", "Maak een keuze."),
 ]
 
 
@@ -243,7 +244,7 @@ def test_html_has_browser_checks_and_links_errors(forms: dict[str, Form]) -> Non
 )
 def test_bad_form_definitions(project: Project, old: str, new: str, expected: str) -> None:
     project.edit("forms/spiegelbijeenkomst.yaml", old, new)
-    parts = load_parts(project.content, ("sessions", "groepsevaluatie"))
+    parts = load_parts(project.content, ("sessions", "vvg", "groepsevaluatie"))
     with pytest.raises(ContentError) as exc:
         load_forms(Path(project.root / "forms"), parts)
     assert expected in str(exc.value)
@@ -255,7 +256,7 @@ def test_anonymous_form_cannot_ask_personal_data(project: Project) -> None:
         "  - name: code\n",
         "  - name: email\n    type: email\n    label: E-mail\n  - name: code\n",
     )
-    parts = load_parts(project.content, ("sessions", "groepsevaluatie"))
+    parts = load_parts(project.content, ("sessions", "vvg", "groepsevaluatie"))
     with pytest.raises(
         ContentError, match="een anoniem formulier mag niet om persoonsgegevens vragen"
     ):

@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 
 from . import servers
 from .answers import codes_in, issue
+from .conftest import Project
 from .test_endpoint import app_for
 
 ANSWERS = {f"s{i:02d}": "3" for i in range(1, 13)}
@@ -249,10 +250,19 @@ def test_export_writes_no_id_and_no_time_for_anonymous_answers(env: str, tmp_pat
     assert len(orders) > 1
 
 
-def test_spiegel_ballots_moves_only_a_batch(env: str) -> None:
+def test_spiegel_ballots_moves_only_a_batch(
+    env: str, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--alles`` moves the last answers of a closed evaluation, however few, and never those
+    of one that is still open: a batch of one would name its code to whoever holds a copy of
+    the database from before and after it (issue 19, the hidden check)."""
     store, _ = _post_in_code_order(env)
     store.close()
     buf = io.StringIO()
     assert main(["ballots"], buf) == 0 and "0 antwoord(en) verplaatst, 8 wachten" in buf.getvalue()
+    buf = io.StringIO()
+    assert main(["ballots", "--alles"], buf) == 0 and "0 antwoord(en) verplaatst" in buf.getvalue()
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # cardiologie
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
     buf = io.StringIO()
     assert main(["ballots", "--alles"], buf) == 0 and "8 antwoord(en) verplaatst" in buf.getvalue()

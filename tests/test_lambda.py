@@ -103,7 +103,44 @@ def test_handler_module_reads_the_environment(
     module = importlib.reload(module)
     response = module.handler(event("apigw-v2-json.json"), Context())
     assert response["statusCode"] == 201
-    module.handler.app.state.store.close()
+    module.http.app.state.store.close()
+
+
+def test_a_scheduled_event_sends_and_tells_of_changed_sessions(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Issue 21: on Lambda an EventBridge rule (``rate(5 minutes)``) invokes the same handler;
+    it does what `spiegel outbox send` does from cron: look for changed sessions, deliver."""
+    import shutil
+
+    for name in ("content", "forms"):
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("results"))
+    monkeypatch.setenv("SPIEGEL_DATABASE_URL", f"sqlite:///{tmp_path / 'l.sqlite3'}")
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(tmp_path / "content"))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(tmp_path / "forms"))
+    monkeypatch.setenv("SPIEGEL_MIN_FILL_SECONDS", "0")
+    monkeypatch.setenv("SPIEGEL_ALLOWED_ORIGINS", ",".join(ORIGINS))
+    monkeypatch.setenv("SPIEGEL_PUBLIC_URL", "https://spiegel.example.nl")
+    monkeypatch.setenv("SPIEGEL_OUTBOX_DIR", str(tmp_path / "eml"))
+    monkeypatch.setenv("SPIEGEL_TODAY", "2026-11-22")
+    module = importlib.reload(importlib.import_module("spiegel.web.lambda_handler"))
+    try:
+        assert module.handler(event("apigw-v2-json.json"), Context())["statusCode"] == 201
+        tick = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+        assert module.handler(tick, Context()) == {"sessies": 0, "afgehandeld": 1}
+        sessions = tmp_path / "content" / "vvg.yaml"
+        text = sessions.read_text(encoding="utf-8")
+        sessions.write_text(text.replace("date: 2027-02-04", "date: 2027-02-05"), encoding="utf-8")
+        later = sessions.stat().st_mtime + 5
+        os.utime(sessions, (later, later))
+        module.SERVICES.registry._checked = 0.0  # the next look at the files reloads them
+        assert module.handler(tick, Context()) == {"sessies": 1, "afgehandeld": 1}
+        assert module.handler(tick, Context()) == {"sessies": 0, "afgehandeld": 0}  # once
+        # the sign-up left a phone number only: both messages are on the call list
+        manual = module.SERVICES.store.outbox(("manual",))
+        assert sorted(m.kind for m in manual) == ["confirmation", "session_changed"]
+    finally:
+        module.http.app.state.store.close()
 
 
 def modules_loaded_by(entry: str, env: dict[str, str], cwd: Path) -> list[str]:

@@ -82,7 +82,7 @@ def test_signup_mail_cancel_link_and_promotion(
         assert ORG["phone"] in text and ORG["phone_hours"] in text and "<img" not in html
         assert f"Heeft u een vraag? Bel {ORG['phone']}" in text  # a sentence, not "? bel"
         [ics] = [p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar"]  # type: ignore[attr-defined]
-        assert "DTSTART;TZID=Europe/Amsterdam:20270114T140000" in ics.get_content()
+        assert "DTSTART;TZID=Europe/Amsterdam:20270114T133000" in ics.get_content()  # arrival
         link = LINK.search(text).group(1)  # type: ignore[union-attr]
         assert f'href="{link}"' in html
         sid = link.rsplit("/", 1)[1].split(".")[0]

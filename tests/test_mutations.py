@@ -94,7 +94,11 @@ def test_any_edit_gives_clean_messages_or_a_site(base: Path, m: tuple[str, str, 
         content = load_content(project.content)
         forms = load_forms(
             project.root / "forms",
-            {"sessions": content.sessions, "groepsevaluatie": content.groepsevaluatie},
+            {
+                "sessions": content.sessions,
+                "vvg": content.vvg,
+                "groepsevaluatie": content.groepsevaluatie,
+            },
         )
         assert generate(SiteInput(content, forms, dt.date(2026, 11, 22)))
 

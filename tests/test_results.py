@@ -345,7 +345,7 @@ def test_results_command_and_build_publish_no_comment(
     args = ["results", EV, "longziekten-2026", "--out", str(out_dir)]
     assert main([*args, "--content", str(project.content)]) == 0
     summary = capsys.readouterr().out
-    assert "weggelaten: cardiologie-2026 / managers: 2 respondenten, minder dan k=5" in summary
+    assert "weggelaten: cardiologie-2026 / managers: minder dan k=5 respondenten" in summary
     assert "weggelaten: longziekten-2026 / eigen-groep" in summary
     result = project.build()
     assert result.returncode == 0, result.stderr

@@ -91,11 +91,15 @@ def test_waiting_list_page_promises_no_confirmation(built_site: Project) -> None
         assert absent not in text, absent
 
 
-def test_vvg_says_once_when_the_coordinator_answers(built_site: Project) -> None:
+def test_vvg_says_once_what_comes_after_signing_up_for_a_date(built_site: Project) -> None:
+    """VVG dates have seats (issue 22 item 8): a confirmation by e-mail, as for a mirror
+    meeting, said once; no promise that the coordinator will call."""
     for url in ("vvg/aanmelden", "vvg/aanmelden/bedankt"):
         text = text_of(built_site.page(url))
-        assert text.count("De coördinator neemt") == 1, url
-        assert "De coördinator neemt binnen twee weken contact met u op." in text
+        assert text.count("Dan krijgt u meteen een e-mail met de datum, de tijd en de plek") == 1
+        assert "De coördinator neemt" not in text, url
+    text = text_of(built_site.page("vvg/aanmelden/wachtlijst"))
+    assert text.count("Dan krijgt u een e-mail dat u op de wachtlijst staat.") == 1
 
 
 def test_waiting_list_hint_sits_under_its_own_box(built_site: Project) -> None:
@@ -124,7 +128,7 @@ def test_the_error_page_also_says_what_happens_next_before_the_button(
 ) -> None:
     page = sqlite_client.post("/api/forms/vvg", data={"naam": "Sam"}).text
     assert page.index("Wat gebeurt er daarna?") < page.index('<button type="submit"')
-    assert "De coördinator plant het gesprek samen met de afdeling." in page
+    assert "Verandert er iets aan het gesprek, of gaat het niet door?" in page
 
 
 # ------------------------------------------------------------------ peer support

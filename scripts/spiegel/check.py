@@ -19,9 +19,16 @@ from spiegel.project import Project, load_project
 
 def check(content_dir: Path, forms_dir: Path, base_ref: str | None = None) -> list[Issue]:
     """Every problem in ``content/`` and ``forms/``; labels are relative to the project root.
-    ``base_ref``: SPIEGEL_BASE_REF (the published side, for the rules that compare with it)."""
+    ``base_ref``: SPIEGEL_BASE_REF (the published side, for the rules that compare with it: the
+    results ledger, sessions dated in the past or deleted, as of SPIEGEL_TODAY)."""
+    from spiegel.site.pages import build_today
+
     try:
-        project = load_project(content_dir, forms_dir, base_ref=base_ref)
+        today = build_today()
+    except ConfigError as exc:
+        return [Issue("SPIEGEL_TODAY", 0, "", "; ".join(exc.problems))]
+    try:
+        project = load_project(content_dir, forms_dir, base_ref=base_ref, today=today)
     except ContentError as exc:
         return sorted(set(exc.issues))
     return link_issues(project)

@@ -28,6 +28,12 @@ def today(fixed: dt.date | None = None) -> dt.date:
     return fixed or local().date()
 
 
+def start_of(day: dt.date) -> int:
+    """Midnight of ``day`` on the organisation's clocks, in seconds since the epoch: the only
+    time an anonymous answer may carry (issue 19)."""
+    return int(dt.datetime.combine(day, dt.time(0), ZONE).timestamp())
+
+
 class Clock(NamedTuple):  # not a dataclass: cheaper to define at a serverless cold start
     fixed: dt.date | None = None  # SPIEGEL_TODAY
 

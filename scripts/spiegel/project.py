@@ -13,13 +13,15 @@ the endpoint does not need them, and does not import their code).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spiegel.content.examples import Example, examples_in
-from spiegel.content.model import Content, load_content, load_parts
-from spiegel.content.schema import ContentError, Issue, load_yaml, validate
+from spiegel.content.model import FILES, Content, load_content, load_parts
+from spiegel.content.schema import ContentError, Context, Issue, load_yaml, validate
+from spiegel.content.sessions import published_issues
 from spiegel.forms.definitions import FORM, load_forms
 from spiegel.forms.model import Form
 
@@ -47,10 +49,18 @@ class Project:
 
 
 def load_project(
-    content_dir: Path, forms_dir: Path, *, published: bool = True, base_ref: str | None = None
+    content_dir: Path,
+    forms_dir: Path,
+    *,
+    published: bool = True,
+    base_ref: str | None = None,
+    today: dt.date | None = None,
 ) -> Project:
     """Load and check everything; raise one ContentError listing every problem found.
-    ``base_ref``: SPIEGEL_BASE_REF, the default branch the results ledger must extend."""
+    ``base_ref``: SPIEGEL_BASE_REF, the default branch the results ledger must extend. With
+    ``today`` (the build and ``spiegel check``; never the endpoint), sessions are compared with
+    what is published too (``content/sessions.py``): no new session dated before ``today``, no
+    published session deleted before its date."""
     content_dir, forms_dir = Path(content_dir), Path(forms_dir)
     root = content_dir.resolve().parent
     label, forms_label = _label(content_dir, root), _label(forms_dir, root)
@@ -73,6 +83,19 @@ def load_project(
             issues += _ledger_history(content_dir, root, label, base_ref)
     forms, form_issues = _forms(content, content_dir, forms_dir, label, forms_label)
     issues += form_issues
+    if content is not None:
+        issues += _role_issues(content, forms, label)
+        issues += _retention_issues(content, forms, forms_dir)
+        if today is not None:
+            from spiegel.content.baseline import find_baseline
+
+            baseline = find_baseline(root, base_ref)
+            docs = {
+                FILES[k][0]: (doc["sessions"], FILES[k][1])
+                for k, doc in (("sessions", content.sessions), ("vvg", content.vvg))
+            }
+            lines = {FILES[k][0]: content.lines.get(k, {}) for k in ("sessions", "vvg")}
+            issues += published_issues(docs, lines, baseline, today, label)
     if issues or content is None:
         raise ContentError(issues)
     examples = tuple(content.examples) + tuple(forms_examples(forms_dir, forms_label))
@@ -98,11 +121,12 @@ def _forms(
         parts: dict[str, Any] | None = {
             "site": content.site,
             "sessions": content.sessions,
+            "vvg": content.vvg,
             "groepsevaluatie": content.groepsevaluatie,
         }
     else:
         try:
-            parts = load_parts(content_dir, ("sessions", "groepsevaluatie"), label)
+            parts = load_parts(content_dir, ("sessions", "vvg", "groepsevaluatie"), label)
         except ContentError:
             parts = None  # already reported; check the forms on their own
     if parts is not None:
@@ -120,6 +144,89 @@ def _forms(
             continue
         issues += validate(FORM, data, name, lines)[1]
     return {}, issues
+
+
+def _role_issues(content: Content, forms: dict[str, Form], label: str) -> list[Issue]:
+    """A session's ``rollen`` and ``plaats_voor`` are roles of its programme's form, and at least
+    one role it offers takes a seat (or the session would have no limit)."""
+    issues: list[Issue] = []
+    for key, programme in (("sessions", "spiegelbijeenkomst"), ("vvg", "vvg")):
+        form = next(
+            (f for f in forms.values() if f.programme == programme and f.capacity_field), None
+        )
+        ctx = Context(f"{label}/{FILES[key][0]}", content.lines.get(key, {}), schema=FILES[key][1])
+        for i, s in enumerate(content.sessions_of(programme)):
+            named = [*(s["rollen"] or []), *(s["plaats_voor"] or [])]
+            if form is None or not named:
+                continue
+            if form.role_field is None:
+                ctx.error(
+                    ("sessions", i, "rollen"),
+                    f"het formulier {form.id} vraagt niet als wie iemand komt: haal rollen en"
+                    " plaats_voor hier weg.",
+                )
+                continue
+            values = [c.value for c in form.by_name[form.role_field].choices]
+            for part in ("rollen", "plaats_voor"):
+                for role in s[part] or []:
+                    if role not in values:
+                        ctx.error(
+                            ("sessions", i, part),
+                            f"{role!r} is geen rol van het formulier {form.id}. Kies uit: "
+                            + ", ".join(values)
+                            + f" (of voeg de rol toe in {form.source}).",
+                        )
+            choice = form.session_choice(s["id"])
+            if choice is not None and not any(
+                form.takes_seat(choice, c.value) for c in form.session_roles(choice)
+            ):
+                ctx.error(
+                    ("sessions", i, "plaats_voor"),
+                    "geen van de rollen van deze bijeenkomst neemt een plaats in, dus er is geen"
+                    " grens aan het aantal mensen. Zet bij plaats_voor welke rol meetelt,"
+                    " bijvoorbeeld: plaats_voor: [" + (s["rollen"] or values)[0] + "]",
+                )
+        issues += ctx.issues
+    return issues
+
+
+def _retention_issues(content: Content, forms: dict[str, Form], forms_dir: Path) -> list[Issue]:
+    """No data may be deleted before its last promised use: the letter after a session (kept
+    ``retention_days`` from the session's date, ``signups/retention.py``), the answer to a
+    request (kept from the day it was sent)."""
+    issues: list[Issue] = []
+    for form in forms.values():
+        days = int(form.privacy["retention_days"])
+        need, why = 0, ""
+        if form.capacity_field and form.programme == "spiegelbijeenkomst":
+            weeks = content.leaflet["letter_weeks"]
+            need = weeks * 7
+            why = (
+                f"de brief na de bijeenkomst komt binnen {weeks} weken (letter_weeks in"
+                " spiegelbijeenkomst.yaml); dan zijn de gegevens er al niet meer"
+            )
+        elif not form.capacity_field:
+            promised = {
+                "gluren": content.gluren["reply_days"],
+                "vvg": content.vvg["reply_days"],
+                "collegiale-ondersteuning": -(-content.collegiale["first_contact_hours"] // 24),
+            }.get(form.programme, 0)
+            need = promised
+            why = f"wij beloven binnen {promised} dagen te antwoorden; dan is de aanvraag al weg"
+        if days >= need:
+            continue
+        try:
+            _, lines = load_yaml(forms_dir / Path(form.source).name, form.source)
+        except ContentError:
+            lines = {}
+        ctx = Context(form.source, lines, schema=FORM)
+        ctx.error(
+            ("privacy", "retention_days"),
+            f"de gegevens worden na {days} dagen verwijderd, maar {why}. Zet retention_days op"
+            f" minstens {need}, bijvoorbeeld: retention_days: {max(need, 180)}",
+        )
+        issues += ctx.issues
+    return issues
 
 
 def _logo_issues(content: Content, content_dir: Path, label: str) -> list[Issue]:

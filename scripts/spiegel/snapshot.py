@@ -13,30 +13,43 @@ from typing import Any, NamedTuple
 
 from spiegel.forms.model import Form, form_from_dict, form_to_dict
 
-VERSION = 2
-SESSION_KEYS = ("id", "date", "start", "end", "location", "department", "audience")
+VERSION = 3
+SESSION_KEYS = (
+    "id",
+    "programme",
+    "date",
+    "welkom_vanaf",
+    "start",
+    "end",
+    "location",
+    "department",
+    "audience",
+    "status",
+    "reden",
+)
 
 
 class Definitions(NamedTuple):  # not a dataclass: cheaper to define at a cold start
     forms: dict[str, Form]
     site_name: str
     codes_required: frozenset[str]  # evaluations whose questionnaire needs an invitation code
-    # what the e-mails need: session details (date as ISO text)
+    # what the e-mails need: session details (date as ISO text), of every programme with dates
     sessions: dict[str, dict[str, str]]
     organisation: dict[str, Any]  # site.yaml organisation
     # the leaflet's practical texts the confirmation repeats (room access, travel costs...)
     practical: dict[str, str]
 
 
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def sessions_of(
     sessions: list[dict[str, Any]], leaflet: dict[str, Any] | None = None
 ) -> dict[str, dict[str, str]]:
-    out = {
-        str(s["id"]): {
-            k: (s[k].isoformat() if hasattr(s[k], "isoformat") else str(s[k])) for k in SESSION_KEYS
-        }
-        for s in sessions
-    }
+    out = {str(s["id"]): {k: _text(s.get(k)) for k in SESSION_KEYS} for s in sessions}
     if leaflet is not None:  # the room's access: the session's own text, else the leaflet's
         from spiegel.content.model import session_access  # YAML side only: not at cold start
 
@@ -64,7 +77,7 @@ def from_sources(content_dir: Path, forms_dir: Path) -> Definitions:
         project.forms,
         str(content.site["site_name"]),
         codes,
-        sessions_of(content.sessions["sessions"], content.leaflet),
+        sessions_of(content.all_sessions(), content.leaflet),
         dict(content.site["organisation"]),
         practical_of(content.leaflet),
     )

@@ -132,13 +132,26 @@ def cmd_purge(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.db.base import now
     from spiegel.signups import retention
 
-    _, store, forms = common.store_and_forms()
+    s = common.services()
+    store, registry = s.store, s.registry
+    forms = registry.forms()
     if args.dry_run:
+        plan = retention.session_plan(forms, registry, now())
         for fid, cutoff in retention.cutoffs(forms, now()).items():
-            n = sum(1 for r in store.rows(fid) if r.created_at < cutoff)
-            print(f"{fid}: {n} zou(den) worden verwijderd (van voor {cutoff:%d-%m-%Y})", file=out)
+            expired, known = plan.get(fid, ([], []))
+            n = sum(
+                1
+                for r in store.rows(fid)
+                if r.capacity_key in expired
+                or (r.capacity_key not in known and r.created_at < cutoff)
+            )
+            what = "na hun bijeenkomst, of " if fid in plan else ""
+            print(
+                f"{fid}: {n} zou(den) worden verwijderd ({what}verstuurd voor {cutoff:%d-%m-%Y})",
+                file=out,
+            )
         return 0
-    for fid, n in retention.purge(store, forms, args.actor, now()).items():
+    for fid, n in retention.purge(store, forms, args.actor, now(), registry).items():
         print(f"{fid}: {n} verwijderd", file=out)
     return 0
 
@@ -189,10 +202,13 @@ def cmd_keygen(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_ballots(args: argparse.Namespace, out: TextIO) -> int:
     """Move the waiting answers into the answer table, shuffled, once enough of them wait."""
     from spiegel.signups import ballots  # here, not at the top: `spiegel check` stays light
+    from spiegel.signups.invitations import open_evaluations
 
-    _, store, _ = common.store_and_forms()
+    _, store, forms = common.store_and_forms()
     waiting = store.ballots_waiting()
-    moved = ballots.move(store, common.cipher(), everything=args.alles)
+    # --alles: the answers of closed evaluations, however few; an open one's wait for a batch
+    open_now = (open_evaluations(forms) or set()) if args.alles else None
+    moved = ballots.move(store, common.cipher(), open_now)
     print(
         f"spiegel ballots: {moved} antwoord(en) verplaatst, {waiting - moved} wachten nog"
         + (

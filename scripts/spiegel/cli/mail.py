@@ -25,27 +25,22 @@ def cmd_outbox(args: argparse.Namespace, out: TextIO) -> int:
     from spiegel.outbox.worker import make_sender
 
     services = common.services()
-    store, mail = services.store, services.mail
+    store = services.store
     if args.action == "send":
-        from spiegel.outbox.worker import beheer_url
-        from spiegel.signups.notices import queue_notices
+        from spiegel.outbox.worker import send_due
 
         try:
-            sender = make_sender(services)
+            changed, total = send_due(services, once=args.once)
         except ConfigError as exc:  # no message goes out with links that lead nowhere
             print(f"spiegel outbox send: niets verstuurd.\n{exc}", file=sys.stderr)
             return 2
-        now = services.clock.now
-        # new requests on forms that promise an answer: a notice to the coordinator (once each)
-        link = beheer_url(mail.public_url)
-        queue_notices(store, sender.registry, mail.coordinator, mail.notify, now(), link)
-        total = 0
-        while handled := sender.run_once():
-            total += handled
-            if args.once:
-                break
-        sender.transport.close()
         left = len(store.outbox((PENDING,)))
+        if changed:
+            print(
+                f"{changed} bericht(en) over bijeenkomsten die niet doorgaan of veranderden"
+                " klaargezet",
+                file=out,
+            )
         print(
             f"{total} bericht(en) afgehandeld; {left} wachten nog (nieuwe poging later, of nog"
             " niet aan de beurt)",
@@ -130,6 +125,13 @@ def cmd_letter(args: argparse.Namespace, out: TextIO) -> int:
         print(
             f"spiegel letter: bijeenkomst {args.session!r} staat niet in content/sessions.yaml."
             f" Kies uit: {known}.",
+            file=sys.stderr,
+        )
+        return 2
+    if session["status"] == "geannuleerd":
+        print(
+            f"spiegel letter: de bijeenkomst {args.session} ging niet door (status: geannuleerd)."
+            " Er komt geen brief.",
             file=sys.stderr,
         )
         return 2

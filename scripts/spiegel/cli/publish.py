@@ -170,6 +170,13 @@ def _invite_by_mail(args: argparse.Namespace, t: Any, out: TextIO) -> int:
         return 1
     detail = f"{t.evaluation} {t.group} {len(addresses)} e-mail"
     services.store.audit(args.actor, "invite", "groepsevaluatie", detail)
+    if not services.mail.smtp_url:
+        print(
+            "Let op: SPIEGEL_SMTP_URL is niet gezet. Uitnodigingen worden nooit als .eml-bestand"
+            " geschreven (dan bleven de codes bewaard); ze wachten als niet bezorgd tot er een"
+            " relay is en u ze opnieuw verstuurt (--resend).",
+            file=sys.stderr,
+        )
     print(
         f"{len(addresses)} uitnodiging(en) met elk een eigen code klaargezet voor {t.evaluation} /"
         f" {t.group}; {SENDS}. Adres en code worden gewist zodra het bericht is bezorgd.",

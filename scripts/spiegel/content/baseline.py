@@ -53,6 +53,7 @@ class Baseline:
     ref: str | None  # the default branch, e.g. "origin/main"; None when unknown
     in_git: bool = False  # root is inside a git work tree (history may still be shallow)
     asked: str | None = None  # SPIEGEL_BASE_REF as set, also when it could not be found
+    shallow: bool = False  # a shallow clone: its history stops somewhere, what is older is gone
     _cache: dict[tuple[str, str], str | None] = field(default_factory=dict, compare=False)
 
     def text(self, relpath: str) -> str | None:
@@ -73,7 +74,17 @@ class Baseline:
         which the file was deleted are left out. Empty outside git or for a new file."""
         if not self.in_git:
             return []
-        log = _git(self.root, "log", "--format=%H", "--reverse", "--", _posix(self.root, relpath))
+        # --full-history: without it git simplifies the history of a path and skips a side of a
+        # merge that equals the other (``git merge -s ours`` would hide a published version)
+        log = _git(
+            self.root,
+            "log",
+            "--full-history",
+            "--format=%H",
+            "--reverse",
+            "--",
+            _posix(self.root, relpath),
+        )
         out: list[tuple[str, str]] = []
         for commit in (log or "").split():
             text = self.text_at(commit, relpath)
@@ -98,13 +109,14 @@ def find_baseline(root: Path, ref: str | None = None) -> Baseline:
     """The baseline of the project in ``root``; ``ref`` is ``SPIEGEL_BASE_REF`` when set."""
     root = Path(root)
     inside = (_git(root, "rev-parse", "--is-inside-work-tree") or "").strip() == "true"
-    if not inside:
-        return Baseline(root, None, False)
+    if not inside:  # a SPIEGEL_BASE_REF that was asked for still counts: it cannot be found
+        return Baseline(root, None, False, ref or None)
+    shallow = (_git(root, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
     if ref:
         found = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-        return Baseline(root, ref if found else None, True, ref)
+        return Baseline(root, ref if found else None, True, ref, shallow)
     head = (_git(root, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD") or "").strip()
     for candidate in (head, "origin/main", "origin/master"):
         if candidate and _git(root, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"):
-            return Baseline(root, candidate, True)
-    return Baseline(root, None, True)
+            return Baseline(root, candidate, True, None, shallow)
+    return Baseline(root, None, True, None, shallow)

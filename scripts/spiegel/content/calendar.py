@@ -2,14 +2,15 @@
 
 Used by the site (agenda) and by the e-mails of the endpoint (the attachment).
 
-Deterministic (DTSTAMP is the session day), so builds are reproducible. The VTIMEZONE is the
-compact rule-based form for Europe/Amsterdam (last Sunday of March / October), which every
-calendar program reads, instead of a list of every transition since 1970.
+The VTIMEZONE is the compact rule-based form for Europe/Amsterdam (last Sunday of March /
+October), which every calendar program reads, instead of a list of every transition since 1970.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -52,33 +53,123 @@ def _amsterdam() -> icalendar.Timezone:
     return tz
 
 
-def session_ics(session: dict[str, Any], organisation: dict[str, Any], page_url: str) -> str:
-    """One session as an iCalendar file; ``organisation`` is content.site["organisation"]."""
+SUMMARY = {"spiegelbijeenkomst": "Spiegelbijeenkomst", "vvg": "Verwonder- en verbetergesprek"}
+
+
+_UID, _STAMP = "UID:spiegel-uid\r\n", "DTSTAMP:19700101T000000Z\r\n"
+
+
+def _fold(line: str) -> str:
+    """An ASCII content line folded at 75 octets (RFC 5545 3.1)."""
+    parts = [line[:75]] + [" " + line[i : i + 74] for i in range(75, len(line), 74)]
+    return "\r\n".join(parts) + "\r\n"
+
+
+def session_ics(
+    session: dict[str, Any],
+    organisation: dict[str, Any],
+    page_url: str,
+    *,
+    uid: str,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+    method: str = "PUBLISH",
+) -> str:
+    """One session as an iCalendar file (``_session_ics``); the file without its UID and
+    DTSTAMP is built once per version of the session, each message adds its own two lines."""
+    key = json.dumps(
+        [session, organisation, page_url, sequence, method], sort_keys=True, default=str
+    )
+    text = _cached(key)
+    when = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    if not uid.isascii() or any(c in uid for c in "\r\n"):
+        raise ValueError("a calendar UID is one line of ASCII")
+    return text.replace(_UID, _fold("UID:" + uid), 1).replace(
+        _STAMP, f"DTSTAMP:{when:%Y%m%dT%H%M%SZ}\r\n", 1
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _cached(key: str) -> str:
+    session, organisation, page_url, sequence, method = json.loads(key)
+    text = _session_ics(
+        session,
+        organisation,
+        page_url,
+        uid=_UID[4:-2],
+        sequence=sequence,
+        stamp=dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+        method=method,
+    )
+    assert _UID in text and _STAMP in text
+    return text
+
+
+def _session_ics(
+    session: dict[str, Any],
+    organisation: dict[str, Any],
+    page_url: str,
+    *,
+    uid: str,
+    sequence: int = 0,
+    stamp: dt.datetime | None = None,
+    method: str = "PUBLISH",
+) -> str:
+    """One session as an iCalendar file; ``organisation`` is content.site["organisation"].
+
+    DTSTART is the arrival time (``welkom_vanaf``): the time to be there, which is what a
+    calendar's alarm should count from; the DESCRIPTION says when the talk itself begins.
+    ``uid`` names the appointment: the same one in every message about it, with a higher
+    ``sequence`` for each change, so a calendar replaces the old entry; ``method`` CANCEL (with
+    STATUS:CANCELLED) takes it out. DTSTAMP is when this object was made (``stamp``, UTC)."""
     import icalendar  # here, not at the top: the endpoint formats dates without it
 
     zone = ZoneInfo(TZID)
-    day: dt.date = session["date"]
+    day = session["date"]
+    if not isinstance(day, dt.date):
+        day = dt.date.fromisoformat(str(day))
 
     def at(hhmm: str) -> dt.datetime:
         hour, minute = (int(x) for x in hhmm.split(":"))
         return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
 
+    cancelled = method == "CANCEL" or session.get("status") == "geannuleerd"
+    arrival = session.get("welkom_vanaf") or session["start"]
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//{organisation['name']}//Spiegel//NL")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     cal.add_component(_amsterdam())
     event = icalendar.Event()
-    event.add("uid", f"{session['id']}@spiegel")
-    event.add("dtstamp", dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
-    event.add("dtstart", at(session["start"]))
+    event.add("uid", uid)
+    event.add("sequence", sequence)
+    event.add(
+        "dtstamp", (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    )
+    event.add("dtstart", at(arrival))
     event.add("dtend", at(session["end"]))
-    event.add("summary", "Spiegelbijeenkomst " + session["department"])
+    event.add(
+        "summary",
+        SUMMARY.get(session.get("programme") or "", "Spiegelbijeenkomst")
+        + " "
+        + session["department"],
+    )
     event.add("location", session["location"])
+    event.add("url", page_url)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    when = (
+        f"Welkom vanaf {arrival} uur. Het gesprek begint om {session['start']} uur en duurt tot"
+        f" {session['end']} uur."
+        if arrival != session["start"]
+        else f"Van {session['start']} tot {session['end']} uur."
+    )
+    if cancelled:
+        reason = session.get("reden") or ""
+        when = "Gaat niet door." + (f" {reason}" if reason else "")
     event.add(
         "description",
-        f"{session['audience']}. Aanmelden: {page_url}\n"
+        f"{when}\nMeer informatie: {page_url}\n"
         f"Vragen of afmelden? Bel {organisation['phone']} ({organisation['phone_hours']}) "
         f"of mail naar {organisation['email']}.",
     )

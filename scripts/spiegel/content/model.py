@@ -30,12 +30,12 @@ from spiegel.content.schema import (
     Opt,
     Slug,
     Str,
-    Time,
     Validator,
     load_yaml,
     unique,
     validate,
 )
+from spiegel.content.sessions import SESSION_FILES, SessionList, arrival_defaults, session_schema
 
 PROGRAMMES = ("spiegelbijeenkomst", "vvg", "groepsevaluatie", "collegiale-ondersteuning", "gluren")
 THEMES = ("samenwerking", "communicatie", "organisatie")
@@ -184,52 +184,7 @@ def session_access(session: dict[str, Any], leaflet: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ sessions.yaml
 
 
-def _check_session(s: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> None:
-    if s["end"].zfill(5) <= s["start"].zfill(5):
-        ctx.error(
-            (*path, "end"),
-            f'de eindtijd "{s["end"]}" ligt niet na de begintijd "{s["start"]}". '
-            'Schrijf de tijd als uren:minuten op een 24-uursklok, bijvoorbeeld: end: "15:30"',
-        )
-    if s["signup_deadline"] is None:
-        s["signup_deadline"] = s["date"] - dt.timedelta(days=7)
-    elif s["signup_deadline"] > s["date"]:
-        ctx.error(
-            (*path, "signup_deadline"),
-            f"de laatste aanmelddag {s['signup_deadline']} ligt na de bijeenkomst zelf "
-            f"({s['date']}). Kies een dag ervoor, of haal de regel weg (dan is het 7 dagen "
-            "ervoor).",
-        )
-    s["start"], s["end"] = s["start"].zfill(5), s["end"].zfill(5)
-
-
-SESSION = Obj(
-    {
-        "id": Slug(),
-        "date": Date(),
-        "start": Time(),
-        "end": Time(),
-        "location": Str(1, 200),
-        "department": Title,
-        "audience": Str(1, 200),
-        "capacity": Opt(Int(1, 20, example=7), 7),
-        "signup_deadline": Opt(Date()),
-        **SESSION_PRACTICAL,
-    },
-    check=_check_session,
-    docs={
-        **SESSION_PRACTICAL_DOCS,
-        "id": "Een unieke naam voor deze bijeenkomst, bijvoorbeeld jaar-maand-afdeling.",
-        "date": "De dag van de bijeenkomst. Na deze dag verdwijnt hij vanzelf van de site.",
-        "start": "Begintijd.",
-        "end": "Eindtijd; na de begintijd.",
-        "location": "Waar de bijeenkomst is, zo dat een patiënt de weg vindt.",
-        "department": "De afdeling die in de spiegel kijkt.",
-        "audience": "Wie er worden uitgenodigd.",
-        "capacity": "Aantal plaatsen.",
-        "signup_deadline": "Laatste dag om zich aan te melden.",
-    },
-)
+SESSION = session_schema(SESSION_PRACTICAL, SESSION_PRACTICAL_DOCS)
 
 
 def _check_sessions(doc: dict[str, Any], path: tuple[Any, ...], ctx: Context) -> None:
@@ -237,7 +192,7 @@ def _check_sessions(doc: dict[str, Any], path: tuple[Any, ...], ctx: Context) ->
 
 
 SESSIONS = Obj(
-    {"sessions": List(SESSION, 0, 500, noun="de bijeenkomst")},
+    {"sessions": SessionList(SESSION)},
     check=_check_sessions,
     docs={"sessions": "De agenda: elke bijeenkomst begint met '- id:'."},
     title="Agenda van de spiegelbijeenkomsten",
@@ -300,7 +255,13 @@ VVG = Obj(
         "follow_up": Section(),
         "follow_up_months": Int(1, 24),
         "reply_days": Int(1, 60),
-    }
+        "sessions": Opt(SessionList(SESSION, "het gesprek"), []),
+    },
+    check=lambda doc, path, ctx: unique(doc["sessions"], "id", ("sessions",), ctx),
+    docs={
+        "sessions": "De data van de gesprekken, met plaats en aantal plaatsen: net als de"
+        " bijeenkomsten in sessions.yaml. Elk gesprek begint met '- id:'.",
+    },
 )
 
 # ------------------------------------------------------------------ groepsevaluatie.yaml
@@ -585,6 +546,7 @@ class Content:
     gluren: dict[str, Any]
     actions: dict[str, Any]
     examples: list[Example] = field(default_factory=list)
+    lines: dict[str, Lines] = field(default_factory=dict)  # per FILES key: field path -> line
 
     def review_months(self, programme: str) -> int:
         """How many months after its start an action is checked again, per programme."""
@@ -594,9 +556,19 @@ class Content:
             "groepsevaluatie": self.groepsevaluatie["check_months"],
         }[programme]
 
-    def upcoming_sessions(self, today: dt.date) -> list[dict[str, Any]]:
+    def sessions_of(self, programme: str) -> list[dict[str, Any]]:
+        """The dated sessions of a programme (spiegelbijeenkomst: sessions.yaml, vvg: vvg.yaml)."""
+        doc = {"spiegelbijeenkomst": self.sessions, "vvg": self.vvg}.get(programme)
+        return list(doc["sessions"]) if doc else []
+
+    def all_sessions(self) -> list[dict[str, Any]]:
+        return [s for p, _ in SESSION_FILES for s in self.sessions_of(p)]
+
+    def upcoming_sessions(
+        self, today: dt.date, programme: str = "spiegelbijeenkomst"
+    ) -> list[dict[str, Any]]:
         return sorted(
-            (s for s in self.sessions["sessions"] if s["date"] >= today),
+            (s for s in self.sessions_of(programme) if s["date"] >= today),
             key=lambda s: (s["date"], s["start"]),
         )
 
@@ -638,20 +610,22 @@ def load_parts(
 
 def load_content(content_dir: Path, label_root: str = "content") -> Content:
     parts, lines = _load_all(content_dir, tuple(FILES), label_root)
-    content = Content(root=content_dir, **parts)
+    content = Content(root=content_dir, **parts, lines=lines)
     check_references(content, label_root, lines)
     mark_examples(content, label_root)
     return content
 
 
 def mark_examples(content: Content, label_root: str) -> None:
-    """Collect the ``# VOORBEELD`` values; sessions, evaluations and actions get ``voorbeeld``."""
+    """Collect the ``# VOORBEELD`` values; sessions (also VVG dates), evaluations and actions get
+    ``voorbeeld``."""
     found: dict[str, list[Example]] = {}
     for key, (filename, schema) in FILES.items():
         found[key] = examples_in(content.root / filename, f"{label_root}/{filename}", schema)
         content.examples += found[key]
     for key, doc, items in (
         ("sessions", content.sessions, "sessions"),
+        ("vvg", content.vvg, "sessions"),
         ("groepsevaluatie", content.groepsevaluatie, "evaluations"),
         ("actions", content.actions, "actions"),
     ):
@@ -669,6 +643,20 @@ def check_references(content: Content, label_root: str, lines: dict[str, Lines])
     # the leaflet promises "ongeveer 5 tot 7 andere (oud-)patiënten": seats = others + yourself
     low, high = size["min"] + 1, size["max"] + 1
     sctx = Context(f"{label_root}/{FILES['sessions'][0]}", lines["sessions"], schema=SESSIONS)
+    arrival_defaults(content.sessions["sessions"], content.leaflet["practical"]["before_minutes"])
+    arrival_defaults(content.vvg["sessions"], 0)  # no welcome before a VVG unless it says so
+    for programme, _ in SESSION_FILES:
+        for s in content.sessions_of(programme):
+            s["programme"] = programme
+    vctx = Context(f"{label_root}/{FILES['vvg'][0]}", lines["vvg"], schema=VVG)
+    vctx.issues = sctx.issues
+    for i, s in enumerate(content.vvg["sessions"]):
+        if s["id"] in sessions:  # one id, one session: e-mails and seats find it by its id
+            vctx.error(
+                ("sessions", i, "id"),
+                f"{s['id']!r} is al de id van een bijeenkomst in sessions.yaml. Geef dit gesprek"
+                " een eigen id, bijvoorbeeld: id: vvg-" + s["id"],
+            )
     for i, s in enumerate(content.sessions["sessions"]):
         if not low <= s["capacity"] <= high:
             sctx.error(

@@ -32,6 +32,8 @@ NOTICE = "notice"  # to a coordinator: a new request came in (no personal data)
 # to the address of an earlier sign-up, when the same person signs up for it again: only they
 # learn that it was a repeat (the web answer looks like a new sign-up's, issue 20 #1)
 REPEAT = "repeat"
+# issue 21: the session was called off, or moved (date, time, place): to everyone told before
+SESSION_CANCELLED, SESSION_CHANGED = "session_cancelled", "session_changed"
 ONCE_KINDS = (REMINDER, LETTER)  # at most one per sign-up, however often the command runs
 # A groepsevaluatie invitation (its code by e-mail) and the reminder to a group (issue 19): the
 # address and code are sealed in the row's data until the relay took the message, then wiped.
@@ -105,6 +107,20 @@ class StoredRow(NamedTuple):
     status: str
     payload: dict[str, str]
     capacity_key: str | None = None
+    told_seq: int | None = None  # the version of its session the person was last told
+
+
+class Version(NamedTuple):
+    seq: int
+    fingerprint: str
+    facts: dict[str, str]  # sealed when a key is set: open with the cipher
+    content_at: dt.datetime
+
+
+class Advance(NamedTuple):
+    seq: int  # the version now latest
+    queued: int = 0  # messages queued for people told an older version
+    stale: bool = False  # this instance's content is older than the latest version's
 
 
 class Store(Protocol):
@@ -118,12 +134,19 @@ class Store(Protocol):
     def rows(self, form_id: str, shuffled: bool = False) -> Iterator[StoredRow]: ...
     def ballots_waiting(self) -> int: ...
     def move_ballots(
-        self, at_least: int = 1, reseal: Callable[[dict[str, str]], dict[str, str]] | None = None
+        self,
+        at_least: int = 1,
+        reseal: Callable[[dict[str, str]], dict[str, str]] | None = None,
+        closed: Callable[[dict[str, str]], bool] | None = None,
     ) -> int: ...
     def count(
         self, form_id: str, capacity_key: str | None = None, status: str | None = None
     ) -> int: ...
-    def purge(self, cutoffs: dict[str, dt.datetime]) -> dict[str, int]: ...
+    def purge(
+        self,
+        cutoffs: dict[str, dt.datetime],
+        sessions: dict[str, tuple[list[str], list[str]]] | None = None,
+    ) -> dict[str, int]: ...
     def replace_payload(
         self, row_id: str, payload: dict[str, str], capacity_key: str | None
     ) -> None:
@@ -154,15 +177,32 @@ class Store(Protocol):
         sign-up, or another message with the same ``once`` key, e.g. ``digest:2026-11-23``)."""
 
     def claim_outbox(self, limit: int, lease: dt.timedelta) -> list[OutboxRow]: ...
-    def mark_sent(self, mid: str) -> None: ...
+    def mark_sent(self, mid: str, told: tuple[str, int] | None = None) -> None: ...
     def mark_failed(
-        self, mid: str, error: str, retry_at: dt.datetime | None, status: str
+        self,
+        mid: str,
+        error: str,
+        retry_at: dt.datetime | None,
+        status: str,
+        told: tuple[str, int] | None = None,
     ) -> None: ...
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]: ...
     def secret(self, name: str) -> str: ...
     def wipe_freed(self, changed: int) -> None:
         """Overwrite what deleted or blanked rows left behind (as after a purge)."""
 
+    # sessions that change (db/versions.py)
+    def latest_versions(self, form_id: str) -> dict[str, Version]: ...
+    def session_version(self, key: str, seq: int | None = None) -> Version | None: ...
+    def advance(
+        self,
+        form_id: str,
+        key: str,
+        fingerprint: str,
+        facts: dict[str, str],
+        content_at: dt.datetime,
+        kind: str | None,
+    ) -> Advance: ...
     def close(self) -> None: ...
 
 

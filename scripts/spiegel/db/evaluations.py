@@ -317,6 +317,40 @@ class EvaluationDB:
                 ),
             )
 
+    # ------------------------------------------------------------------ what was shown
+
+    def seen(self, ev: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
+        """The figures of the last preview (or publication) of ``ev`` and n per group shown in
+        it or in the debrief; (None, {}) when nothing was shown yet."""
+        rows = self._all("SELECT figures, group_n FROM evaluation_seen WHERE evaluation = ?", (ev,))
+        if not rows:
+            return None, {}
+        figures, groups = rows[0]
+        return (json.loads(figures) if figures else None), {
+            str(g): int(n) for g, n in json.loads(groups).items()
+        }
+
+    def record_seen(self, ev: str, figures: dict[str, Any] | None, groups: dict[str, int]) -> None:
+        """What was just shown: ``figures`` (None: keep the earlier ones) and n of the groups
+        shown (added to those shown before)."""
+        with self._tx() as conn:
+            row = conn.execute(
+                self._sql("SELECT figures, group_n FROM evaluation_seen WHERE evaluation = ?"),
+                (ev,),
+            ).fetchone()
+            kept = (row[0], json.loads(row[1])) if row else ("", {})
+            text = json.dumps(figures, sort_keys=True) if figures is not None else kept[0]
+            merged = json.dumps(kept[1] | groups, sort_keys=True)
+            conn.execute(
+                self._sql(
+                    "INSERT INTO evaluation_seen (evaluation, figures, group_n, seen_at)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (evaluation) DO UPDATE SET"
+                    " figures = excluded.figures, group_n = excluded.group_n,"
+                    " seen_at = excluded.seen_at"
+                ),
+                (ev, text, merged, now().isoformat()),
+            )
+
     # ------------------------------------------------------------------ the debrief
 
     def debrief(self, ev: str) -> dict[tuple[str, str], tuple[str, str, str]]:

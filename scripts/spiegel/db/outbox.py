@@ -76,8 +76,10 @@ class Outbox:
             )
         return [self._row(r) for r in rows]
 
-    def mark_sent(self, mid: str) -> None:
-        """Sent; an invitation's sealed address and code are wiped in the same commit."""
+    def mark_sent(self, mid: str, told: tuple[str, int] | None = None) -> None:
+        """Sent; an invitation's sealed address and code are wiped in the same commit.
+        ``told``: (sign-up, version) the message described; kept with the sign-up in the same
+        commit too (what the person now knows, db/versions.py)."""
         p = self.dialect.mark
         forget = ", ".join([p] * len(FORGET_ON_DELIVERY))
         with self.dialect.transaction() as conn:
@@ -87,8 +89,26 @@ class Outbox:
                 f" THEN '' ELSE data END WHERE id = {p}",
                 (SENT, self.dialect.time(now()), *FORGET_ON_DELIVERY, mid),
             )
+            self._told(conn, told)
 
-    def mark_failed(self, mid: str, error: str, retry_at: dt.datetime | None, status: str) -> None:
+    def _told(self, conn: Any, told: tuple[str, int] | None) -> None:
+        if told is not None:
+            p = self.dialect.mark
+            conn.execute(
+                f"UPDATE submissions SET told_seq = {p} WHERE id = {p}"  # noqa: S608
+                f" AND (told_seq IS NULL OR told_seq < {p})",
+                (told[1], told[0], told[1]),
+            )
+
+    def mark_failed(
+        self,
+        mid: str,
+        error: str,
+        retry_at: dt.datetime | None,
+        status: str,
+        told: tuple[str, int] | None = None,
+    ) -> None:
+        """``told``: as for ``mark_sent``, for a message handed to staff to phone (MANUAL)."""
         p = self.dialect.mark
         retry = self.dialect.time(retry_at) if retry_at else None
         with self.dialect.transaction() as conn:
@@ -98,6 +118,7 @@ class Outbox:
                 f" WHERE id = {p}",
                 (status, error[:500], retry, mid),
             )
+            self._told(conn, told)
 
     def outbox(self, statuses: tuple[str, ...]) -> list[OutboxRow]:
         marks = ", ".join([self.dialect.mark] * len(statuses))

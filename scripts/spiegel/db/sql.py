@@ -36,12 +36,13 @@ from spiegel.db.base import (
 )
 from spiegel.db.dialects import Dialect
 from spiegel.db.outbox import Outbox
+from spiegel.db.versions import SessionVersions
 
-ROW = "id, form_id, created_at, status, payload, capacity_key"
+ROW = "id, form_id, created_at, status, payload, capacity_key, told_seq"
 OPEN = "('confirmed', 'waitlist', 'received')"  # a sign-up that holds or awaits a seat
 
 
-class SQLStore(Outbox):
+class SQLStore(Outbox, SessionVersions):
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self.kind = dialect.kind
@@ -139,21 +140,29 @@ class SQLStore(Outbox):
             return int(conn.execute("SELECT count(*) FROM ballot_box").fetchone()[0])
 
     def move_ballots(
-        self, at_least: int = 1, reseal: Callable[[dict[str, str]], dict[str, str]] | None = None
+        self,
+        at_least: int = 1,
+        reseal: Callable[[dict[str, str]], dict[str, str]] | None = None,
+        closed: Callable[[dict[str, str]], bool] | None = None,
     ) -> int:
         """Move every waiting answer into ``submissions`` when at least ``at_least`` wait: in
         one transaction of its own, in shuffled order, each with a new id, its day as time
-        (midnight) and the next seq in that shuffled order. ``reseal`` (the cipher's open and
-        seal) gives each payload a new ciphertext, so a copy of the ballot box taken earlier does
-        not match a row by its bytes. Then the freed pages are wiped (SQLite: secure_delete and
-        a checkpoint; PostgreSQL: VACUUM FULL), as after a purge. Returns how many moved."""
+        (midnight) and the next seq in that shuffled order. Fewer waiting: only the answers that
+        ``closed`` accepts (those of evaluations that no longer take answers, so no batch will
+        hide them better), however few. ``reseal`` (the cipher's open and seal) gives each
+        payload a new ciphertext, so a copy of the ballot box taken earlier does not match a row
+        by its bytes. Then the freed pages are wiped (SQLite: secure_delete and a checkpoint;
+        PostgreSQL: VACUUM FULL), as after a purge, and a wipe a reader blocked before is done.
+        Returns how many moved."""
         d, p = self.dialect, self.dialect.mark
         with d.transaction() as conn:
-            found = conn.execute("SELECT form_id, day, status, payload FROM ballot_box").fetchall()
-            if not found or len(found) < at_least:
-                return 0
+            found = conn.execute(
+                "SELECT id, form_id, day, status, payload FROM ballot_box"
+            ).fetchall()
+            if len(found) < at_least:
+                found = [r for r in found if closed is not None and closed(d.read_json(r[4]))]
             random.SystemRandom().shuffle(found)
-            for form_id, day, status, payload in found:
+            for _, form_id, day, status, payload in found:
                 body = d.read_json(payload)
                 conn.execute(
                     "INSERT INTO submissions (id, form_id, created_at, status, capacity_key,"  # noqa: S608
@@ -168,7 +177,10 @@ class SQLStore(Outbox):
                         False,
                     ),
                 )
-            conn.execute("DELETE FROM ballot_box")
+            conn.cursor().executemany(
+                f"DELETE FROM ballot_box WHERE id = {p}",  # noqa: S608
+                [(r[0],) for r in found],
+            )
         d.after_purge(len(found))
         return len(found)
 
@@ -234,7 +246,8 @@ class SQLStore(Outbox):
                 f"UPDATE submissions SET status = {p}, cancelled_at = {p} WHERE id = {p}",  # noqa: S608
                 (CANCELLED, d.time(now()), sid),
             )
-            self._enqueue(conn, CANCELLATION, sid, None, "")
+            # the status before, as data: who held a place gets the calendar entry taken out
+            self._enqueue(conn, CANCELLATION, sid, None, before)
             promoted: list[str] = []
             if capacity is not None and key is not None:
                 promoted = self._promote(conn, form_id, key, capacity)
@@ -259,7 +272,8 @@ class SQLStore(Outbox):
 
     def _stored(self, r: tuple[Any, ...]) -> StoredRow:
         d = self.dialect
-        return StoredRow(r[0], r[1], d.read_time(r[2]), r[3], d.read_json(r[4]), r[5])
+        told = int(r[6]) if r[6] is not None else None
+        return StoredRow(r[0], r[1], d.read_time(r[2]), r[3], d.read_json(r[4]), r[5], told)
 
     def submission(self, sid: str) -> StoredRow | None:
         with self.dialect.read() as conn:
@@ -301,16 +315,38 @@ class SQLStore(Outbox):
         with self.dialect.read() as conn:
             return int(conn.execute(sql, args).fetchone()[0])
 
-    def purge(self, cutoffs: dict[str, dt.datetime]) -> dict[str, int]:
+    def purge(
+        self,
+        cutoffs: dict[str, dt.datetime],
+        sessions: dict[str, tuple[list[str], list[str]]] | None = None,
+    ) -> dict[str, int]:
+        """Delete what is past its retention. ``cutoffs``: per form, rows signed up before this
+        moment. ``sessions``: per session-bound form, (seat keys whose retention, counted from
+        the session, has ended; seat keys of every session with a known date): those rows go
+        by their session, the cutoff applies only to rows of sessions without a known date."""
         d, p = self.dialect, self.dialect.mark
         out: dict[str, int] = {}
+        sessions = sessions or {}
         with d.transaction() as conn:  # the serve process purges while it takes sign-ups
             for form_id, cutoff in cutoffs.items():
+                expired, known = sessions.get(form_id, ([], []))
+                n = 0
+                for key in expired:
+                    cur = conn.execute(
+                        f"DELETE FROM submissions WHERE form_id = {p} AND capacity_key = {p}",  # noqa: S608
+                        (form_id, key),
+                    )
+                    n += cur.rowcount
+                dated = ""
+                if known:
+                    marks = ", ".join([p] * len(known))
+                    dated = f" AND (capacity_key IS NULL OR capacity_key NOT IN ({marks}))"
                 cur = conn.execute(
-                    f"DELETE FROM submissions WHERE form_id = {p} AND created_at < {p}",  # noqa: S608
-                    (form_id, d.time(cutoff)),
+                    f"DELETE FROM submissions WHERE form_id = {p} AND created_at < {p}{dated}",  # noqa: S608
+                    (form_id, d.time(cutoff), *known),
                 )
-                out[form_id] = cur.rowcount
+                out[form_id] = n + cur.rowcount
+                self.forget_sessions(conn, expired)
             # sign-up counts of days before yesterday are no longer needed
             stale = (now() - dt.timedelta(days=2)).date().isoformat()
             conn.execute(f"DELETE FROM signup_counts WHERE day < {p}", (stale,))  # noqa: S608

@@ -245,4 +245,35 @@ SQLITE_MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX submissions_seq ON submissions (seq)
     """,
+    # 11: what the back office showed of a closed evaluation (issue 19, the hidden check): the
+    # figures of its last preview and n per group of the debrief. A later look, download or
+    # publication that differs from them by fewer than k answers (reopened, one late answer)
+    # is refused, as a second publication would be.
+    """
+    CREATE TABLE evaluation_seen (
+        evaluation TEXT PRIMARY KEY,
+        figures TEXT NOT NULL,
+        group_n TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    )
+    """,
+    # 12 (issue 21): sessions that change. Each version of a session as the endpoint saw it in
+    # the content (keyed by its seat key, never its id): a keyed fingerprint of what
+    # participants are told, those facts (sealed with the key when one is set), the age of the
+    # content it came from (an instance with older content never overrides newer), and per
+    # sign-up the version it was last told (its SEQUENCE in the calendar file).
+    """
+    CREATE TABLE session_versions (
+        form_id TEXT NOT NULL,
+        capacity_key TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        facts TEXT NOT NULL,
+        content_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (capacity_key, seq)
+    );
+    CREATE INDEX session_versions_form ON session_versions (form_id);
+    ALTER TABLE submissions ADD COLUMN told_seq INTEGER
+    """,
 )

@@ -70,6 +70,21 @@ def body_schema(
                 },
             }
         )
+    role = form.role_field
+    if role and form.capacity_field:  # each session takes only its own roles (issue 21)
+        every = form.by_name[role].choices
+        for c in form.open_choices(form.by_name[form.capacity_field], today):
+            allowed = form.session_roles(c)
+            if allowed != every:
+                rules.append(
+                    {
+                        "if": {
+                            "required": [form.capacity_field],
+                            "properties": {form.capacity_field: {"const": c.value}},
+                        },
+                        "then": {"properties": {role: {"enum": [r.value for r in allowed]}}},
+                    }
+                )
     if rules:
         schema["allOf"] = rules
     return schema

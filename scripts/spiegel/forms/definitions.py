@@ -65,7 +65,18 @@ FIELD = Obj(
         "widget": Opt(Enum("radio", "select")),
         "choices": Opt(
             List(
-                Obj({"value": Slug("een waarde van a-z, 0-9 en -"), "label": Str(1, 120)}),
+                Obj(
+                    {
+                        "value": Slug("een waarde van a-z, 0-9 en -"),
+                        "label": Str(1, 120),
+                        "per_session": Opt(Bool(), False),
+                    },
+                    docs={
+                        "per_session": "true: deze rol staat alleen bij de bijeenkomsten die hem"
+                        " noemen (rollen: in sessions.yaml), bijvoorbeeld ouder bij de"
+                        " kinderafdeling.",
+                    },
+                ),
                 1,
                 30,
                 noun="de keuze",
@@ -114,27 +125,30 @@ FORM = Obj(
 )
 
 
-def _choices_from(source: str, parts: Mapping[str, Any]) -> tuple[Choice, ...]:
+MONTHS = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def session_label(s: Mapping[str, Any]) -> str:
+    d = s["date"]
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}, {s['start']}-{s['end']} uur, {s['department']}"
+
+
+def _choices_from(source: str, parts: Mapping[str, Any], programme: str) -> tuple[Choice, ...]:
     if source == "sessions":
-        months = (
-            "jan",
-            "feb",
-            "mrt",
-            "apr",
-            "mei",
-            "jun",
-            "jul",
-            "aug",
-            "sep",
-            "okt",
-            "nov",
-            "dec",
-        )
+        doc = parts.get("vvg" if programme == "vvg" else "sessions") or {"sessions": []}
         out = []
-        for s in sorted(parts["sessions"]["sessions"], key=lambda s: (s["date"], s["start"])):
-            d = s["date"]
-            label = f"{d.day} {months[d.month - 1]} {d.year}, {s['start']}-{s['end']} uur, {s['department']}"
-            out.append(Choice(s["id"], label, s["capacity"], s["signup_deadline"]))
+        for s in sorted(doc.get("sessions") or [], key=lambda s: (s["date"], s["start"])):
+            out.append(
+                Choice(
+                    s["id"],
+                    session_label(s),
+                    s["capacity"],
+                    s["signup_deadline"],
+                    roles=tuple(s["rollen"]) if s.get("rollen") else None,
+                    seat_roles=tuple(s["plaats_voor"]) if s.get("plaats_voor") else None,
+                    cancelled=s.get("status") == "geannuleerd",
+                )
+            )
         return tuple(out)
     ge = parts["groepsevaluatie"]
     if source == "evaluations":
@@ -172,9 +186,12 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
                 )
                 continue
             choices = (
-                tuple(Choice(c["value"], c["label"]) for c in f["choices"])
+                tuple(
+                    Choice(c["value"], c["label"], per_session=c["per_session"])
+                    for c in f["choices"]
+                )
                 if f["choices"]
-                else _choices_from(f["choices_from"], parts)
+                else _choices_from(f["choices_from"], parts, raw["programme"])
             )
         elif f["choices"] or f["choices_from"] or f["widget"]:
             ctx.error(

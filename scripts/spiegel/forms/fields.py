@@ -43,6 +43,16 @@ class Choice(NamedTuple):
     label: str
     capacity: int | None = None
     closes: dt.date | None = None  # last day on which this choice can be chosen
+    # a session's own roles (values of the form's role field) and those that take a seat;
+    # None: the form's (``capacity_counts``); a role choice with ``per_session`` is only offered
+    # by the sessions that name it
+    roles: tuple[str, ...] | None = None
+    seat_roles: tuple[str, ...] | None = None
+    cancelled: bool = False  # a session called off: kept for its sign-ups, never offered
+    per_session: bool = False  # a role offered only by the sessions that name it
+
+    def offered(self, today: dt.date) -> bool:
+        return not self.cancelled and (self.closes is None or self.closes >= today)
 
 
 class Field(NamedTuple):
@@ -63,7 +73,7 @@ class Field(NamedTuple):
         return REGISTRY[self.type]
 
     def open_choices(self, today: dt.date) -> tuple[Choice, ...]:
-        return tuple(c for c in self.choices if c.closes is None or c.closes >= today)
+        return tuple(c for c in self.choices if c.offered(today))
 
 
 class FieldType:
@@ -76,6 +86,9 @@ class FieldType:
     stored: ClassVar[bool] = True  # False: checked, never kept (one-time codes)
     has_choices: ClassVar[bool] = False  # may have choices:/choices_from:/widget: in YAML
     free_text: ClassVar[bool] = True  # typed, not chosen: max_length limits it
+    # chosen, not typed: the value must be exactly one the form offers (no white space around
+    # it, no other case), as the JSON Schema's enum says; a browser never sends anything else
+    exact: ClassVar[bool] = False
     default_max: ClassVar[int | None] = 120
     missing: ClassVar[str] = "required"  # the message when a required field is left empty
     # in the privacy statement: None names the field by its label, "" leaves it out (a tick is
@@ -250,6 +263,7 @@ class ChoiceType(FieldType):
     name = yaml_type = "choice"
     has_choices = True
     free_text = False
+    exact = True
     default_max = None
     missing = "choose"
 
@@ -257,6 +271,8 @@ class ChoiceType(FieldType):
         match = next((c for c in f.choices if c.value == text), None)
         if match is None:
             return None, MSG["choice"]
+        if match.cancelled:
+            return None, MSG["called_off"]
         if match.closes is not None and match.closes < today:
             return None, MSG["closed"]
         return match.value, None
@@ -307,6 +323,7 @@ class ConsentType(FieldType):
 
     name = yaml_type = "consent"
     free_text = False
+    exact = True
     default_max = None
     privacy_text = ""
     refuses_max_length = "een toestemmingsveld (consent) heeft geen max_length. Haal die regel weg."
@@ -315,11 +332,11 @@ class ConsentType(FieldType):
         return str(value).lower() if isinstance(value, bool) else super().as_text(value)
 
     def check(self, f: Field, text: str, today: dt.date) -> Checked:
-        if text.lower() in TRUE_WORDS:
+        if text in TRUE_WORDS:
             return "ja", None
         if f.required:
             return None, MSG["consent"]
-        if text and text.lower() not in FALSE_WORDS:
+        if text and text not in FALSE_WORDS:
             return None, MSG["type"]
         return None, None
 
@@ -331,7 +348,7 @@ class ConsentType(FieldType):
     ) -> dict[str, Any]:
         yes = sorted(TRUE_WORDS)
         p = {**self._titled(f), "type": "string"}
-        p["enum"] = yes if f.required else [*yes, "", "nee", "false", "0"]
+        p["enum"] = yes if f.required else [*yes, "", *FALSE_WORDS]
         if form_encoded:
             return p
         boolean = {"type": "boolean", "const": True} if f.required else {"type": "boolean"}
@@ -359,6 +376,7 @@ class ScaleType(FieldType):
     name = "scale"
     yaml_type = "statements"
     free_text = False
+    exact = True
     default_max = None
     privacy_text = "uw antwoorden op de stellingen"
     ANSWERS = ("1", "2", "3", "4", "5")
@@ -371,7 +389,7 @@ class ScaleType(FieldType):
         return super().as_text(value)
 
     def check(self, f: Field, text: str, today: dt.date) -> Checked:
-        if text.lower() in ("", NOT_APPLICABLE, "none"):
+        if text in ("", NOT_APPLICABLE):
             if text == "" and f.required:
                 return None, MSG["choose"]
             return NOT_APPLICABLE, None

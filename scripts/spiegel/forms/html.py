@@ -46,6 +46,19 @@ def closed_notice(form: Form, today: dt.date) -> str | None:
     return None
 
 
+def role_note(form: Form, today: dt.date) -> str:
+    """Under the role question: the sessions open today that take other roles than usual (the
+    server refuses another role for them with the same words)."""
+    parts = []
+    for session, roles in form.role_notes(today):
+        names = [r.label.lower() for r in roles]
+        listed = (
+            names[0] if len(names) == 1 else ", als ".join(names[:-1]) + ", of als " + names[-1]
+        )
+        parts.append(f"Bij de bijeenkomst van {session.label} meldt u zich aan als {listed}.")
+    return " ".join(parts)
+
+
 def render_form(
     form: Form,
     *,
@@ -68,7 +81,10 @@ def render_form(
         ' accept-charset="utf-8">'
     )
     theme = None
+    notes = role_note(form, today)
     for f in form.fields:
+        if notes and f.name == form.role_field:
+            f = f._replace(hint=f"{f.hint} {notes}" if f.hint else notes)
         if f.theme and f.theme != theme:
             if theme:
                 parts.append("</section>")

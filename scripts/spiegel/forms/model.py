@@ -73,6 +73,52 @@ class Form(_FormValues):
     def open_choices(self, f: Field, today: dt.date) -> tuple[Choice, ...]:
         return f.open_choices(today)
 
+    # ---------------------------------------------------------------- roles per session
+
+    @property
+    def role_field(self) -> str | None:
+        """The field whose answer decides whether a sign-up takes a seat (``rol``)."""
+        name = self.capacity_counts.get("field") if self.capacity_field else None
+        return name if name in self.by_name else None
+
+    def session_choice(self, value: str) -> Choice | None:
+        if not self.capacity_field:
+            return None
+        return next(
+            (c for c in self.by_name[self.capacity_field].choices if c.value == value), None
+        )
+
+    def session_roles(self, session: Choice) -> tuple[Choice, ...]:
+        """The roles one can sign up in for this session, in the form's order."""
+        if not self.role_field:
+            return ()
+        roles = self.by_name[self.role_field].choices
+        if session.roles is not None:
+            found = [c for c in roles if c.value in session.roles]
+        else:
+            found = [c for c in roles if not c.per_session]
+        # those who take a seat first: "als ouder of verzorger van het kind, of als partner"
+        return tuple(sorted(found, key=lambda c: not self.takes_seat(session, c.value)))
+
+    def takes_seat(self, session: Choice | None, role: str | None) -> bool:
+        """Whether a sign-up in ``role`` counts against the session's seats."""
+        if not self.capacity_counts:
+            return True
+        seats = session.seat_roles if session and session.seat_roles is not None else None
+        return role in (seats if seats is not None else self.capacity_counts["values"])
+
+    def role_notes(self, today: dt.date) -> list[tuple[Choice, tuple[Choice, ...]]]:
+        """Open sessions whose roles differ from the usual ones, with their roles (the form says
+        so under the role question; the server refuses another role with the same words)."""
+        if not self.role_field or not self.capacity_field:
+            return []
+        usual = self.session_roles(Choice("", ""))
+        return [
+            (c, self.session_roles(c))
+            for c in self.by_name[self.capacity_field].open_choices(today)
+            if c.roles is not None and self.session_roles(c) != usual
+        ]
+
 
 def validate_submission(
     form: Form, data: Mapping[str, Any], today: dt.date
@@ -102,6 +148,9 @@ def validate_submission(
         if raw is not None and text is None:
             err(f.name, "type")
             continue
+        if kind.exact and text and text != text.strip():
+            err(f.name, "type")  # " ja", "2 ": nothing a browser sends (the schema's enum)
+            continue
         text = clean_text(text or "")
         if text is None:
             err(f.name, "control")
@@ -115,7 +164,20 @@ def validate_submission(
         if not any(n in clean for n in group) and not any(n in errors for n in group):
             labels = " of ".join(form.by_name[n].label.lower() for n in group)
             err(group[0], "required", f"Vul ten minste één in: {labels}.")
+    role = form.role_field
+    session = form.session_choice(clean.get(form.capacity_field or "", ""))
+    if role and session and role in clean:
+        allowed = form.session_roles(session)
+        if clean[role] not in {c.value for c in allowed}:
+            err(role, "", roles_message(allowed))
     return clean, errors
+
+
+def roles_message(allowed: tuple[Choice, ...]) -> str:
+    """The error when a role does not fit the chosen session (and the form's note says the same)."""
+    names = [c.label.lower() for c in allowed]
+    listed = names[0] if len(names) == 1 else ", als ".join(names[:-1]) + ", of als " + names[-1]
+    return f"Bij deze bijeenkomst kunt u zich alleen aanmelden als {listed}."
 
 
 # ------------------------------------------------------------------ schemas for export and API
@@ -163,6 +225,10 @@ def form_from_dict(d: Mapping[str, Any]) -> Form:
                         **{
                             **c,
                             "closes": dt.date.fromisoformat(c["closes"]) if c["closes"] else None,
+                            "roles": tuple(c["roles"]) if c.get("roles") is not None else None,
+                            "seat_roles": tuple(c["seat_roles"])
+                            if c.get("seat_roles") is not None
+                            else None,
                         }
                     )
                     for c in f["choices"]

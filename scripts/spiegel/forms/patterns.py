@@ -213,6 +213,7 @@ MSG = {
     "type": "Deze waarde kunnen we niet gebruiken.",
     "unknown": "Dit veld kennen we niet.",
     "closed": "Aanmelden voor deze bijeenkomst kan niet meer.",
+    "called_off": "Deze bijeenkomst gaat niet door. Kies een andere bijeenkomst.",
     "control": "Deze tekst bevat onzichtbare of speciale tekens die wij niet kunnen bewaren."
     " Typ de tekst zelf opnieuw in, zonder te kopiëren en te plakken.",
     "one_line": "Gebruik één regel.",

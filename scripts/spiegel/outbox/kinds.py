@@ -23,6 +23,8 @@ from spiegel.db.base import (
     PROMOTION,
     REMINDER,
     REPEAT,
+    SESSION_CANCELLED,
+    SESSION_CHANGED,
     WAITLIST_MSG,
 )
 
@@ -69,6 +71,19 @@ KINDS: dict[str, Kind] = {
             REPEAT,
             "Een bericht als u nog een keer wordt aangemeld voor dezelfde bijeenkomst.",
             "repeat",
+        ),
+        Kind(
+            SESSION_CHANGED,
+            "Een bericht als de dag, de tijd of de plaats van de bijeenkomst verandert: wat u eerder"
+            " hoorde en wat het nu is, met de nieuwe afspraak voor uw agenda.",
+            "session_changed",
+            ics=True,
+        ),
+        Kind(
+            SESSION_CANCELLED,
+            "Een bericht als de bijeenkomst niet doorgaat, met de reden. Heeft u een plek, dan"
+            " haalt de bijlage de afspraak uit uw agenda.",
+            "session_cancelled",
         ),
         Kind(
             INVITATION,

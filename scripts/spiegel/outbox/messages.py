@@ -10,8 +10,6 @@ and Jinja2 load here.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import json
 import re
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -32,21 +30,24 @@ class Letter:
     ics: str | None = None
 
 
-def _ics(session: dict[str, str], org: dict[str, Any], agenda_url: str) -> str:
-    """The same session gives the same .ics (deterministic): built once per session."""
-    return _cached_ics(json.dumps([session, org, agenda_url], sort_keys=True, default=str))
+@dataclass(frozen=True)
+class Calendar:
+    """The appointment in a message: its UID (one per sign-up), SEQUENCE (the session's version)
+    and METHOD: PUBLISH adds or updates it in the person's calendar, CANCEL takes it out."""
 
-
-@functools.lru_cache(maxsize=64)
-def _cached_ics(key: str) -> str:
-    session, org, agenda_url = json.loads(key)
-    return session_ics({**session, "date": dt.date.fromisoformat(session["date"])}, org, agenda_url)
+    uid: str
+    sequence: int
+    method: str = "PUBLISH"
 
 
 # The template of each session kind (outbox/templates/<name>.txt.j2), from the one table of
 # kinds; the groepsevaluatie's invitations have their own letter (invitation_letter).
 TEMPLATES = {k.name: k.template for k in KINDS.values() if k.template and not k.respondent}
 WITH_ICS = tuple(k.name for k in KINDS.values() if k.ics)  # about an appointment one keeps
+NOUNS = {  # how a message names the session, per programme
+    "spiegelbijeenkomst": ("de spiegelbijeenkomst", "bijeenkomst"),
+    "vvg": ("het verwonder- en verbetergesprek", "gesprek"),
+}
 
 
 # A web or e-mail address, or a word that looks like a domain ("evil.example"): mail programs
@@ -69,24 +70,40 @@ def session_letter(
     org: dict[str, Any],
     cancel_link: str,
     agenda_url: str,
+    calendar: Calendar | None = None,
+    previous: dict[str, str] | None = None,
+    seat: bool = True,
     signup: dict[str, str] | None = None,
     practical: dict[str, str] | None = None,
 ) -> Letter:
     """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``).
 
-    ``signup`` holds what the person filled in (opened at send time): the e-mail says what is
-    true for them (whether they asked to move up from the waiting list, the need they wrote).
-    ``practical`` is the leaflet's practical information (content/spiegelbijeenkomst.yaml)."""
+    ``calendar``: the appointment to attach (None: no .ics); ``previous``: what the person was
+    told before (a change message says what changed); ``seat``: they hold a place (not only the
+    waiting list). ``signup`` holds what the person filled in (opened at send time): the e-mail
+    says what is true for them (whether they asked to move up from the waiting list, the need
+    they wrote). ``practical`` is the leaflet's practical information."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown message kind {kind!r}")
     who = org.get("name") or org.get("site_name") or "Spiegel"
     values = signup or {}
     need = values.get("toegankelijkheid", "")
+    noun, word = NOUNS.get(
+        session.get("programme") or "spiegelbijeenkomst", NOUNS["spiegelbijeenkomst"]
+    )
+    details = {
+        **session,
+        "noun": noun,
+        "word": word,
+        "welkom_vanaf": session.get("welkom_vanaf") or session["start"],
+    }
     text = render_text(
         "spiegel.outbox",
         f"{TEMPLATES[kind]}.txt.j2",
         name=name,
-        session=session,
+        session=details,
+        previous=previous,
+        seat=seat,
         org=org,
         cancel_link=cancel_link,
         who=who,
@@ -95,7 +112,16 @@ def session_letter(
         need_text=quotable(need),
         practical=practical or {},
     )
-    ics = _ics(session, org, agenda_url) if kind in WITH_ICS else None
+    ics = None
+    if calendar is not None:
+        ics = session_ics(
+            details,
+            org,
+            agenda_url,
+            uid=calendar.uid,
+            sequence=calendar.sequence,
+            method=calendar.method,
+        )
     return Letter(text.subject, text.paragraphs, ics)
 
 
@@ -135,11 +161,12 @@ def build_message(
     msg.set_content("\n\n".join(letter.paragraphs) + "\n", cte="quoted-printable")
     msg.add_alternative(_html(letter.paragraphs), subtype="html", cte="quoted-printable")
     if letter.ics:
+        method = "CANCEL" if "\r\nMETHOD:CANCEL\r\n" in letter.ics else "PUBLISH"
         msg.add_attachment(
             letter.ics,
             subtype="calendar",
             filename="afspraak.ics",
-            params={"method": "PUBLISH"},
+            params={"method": method},
             cte="quoted-printable",
         )
     return msg

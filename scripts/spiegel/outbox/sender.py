@@ -23,13 +23,18 @@ import logging
 import smtplib
 import ssl
 import threading
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from spiegel import clock
+from spiegel.content.sessions import CANCELLED
 from spiegel.db.base import (
+    CANCELLATION,
+    CONFIRMED,
     DIGEST,
     FAILED,
     FORGET_ON_DELIVERY,
@@ -37,22 +42,45 @@ from spiegel.db.base import (
     MANUAL,
     MAX_ATTEMPTS,
     NOTICE,
+    RECEIVED,
     REPEAT,
+    SESSION_CANCELLED,
+    SESSION_CHANGED,
     OutboxRow,
     Store,
     backoff,
     now,
 )
 from spiegel.mailsettings import MailSettings
-from spiegel.outbox.messages import Letter, build_message, invitation_letter, session_letter
+from spiegel.outbox.messages import (
+    WITH_ICS,
+    Calendar,
+    Letter,
+    build_message,
+    invitation_letter,
+    session_letter,
+)
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.files import private_dir, write_private
+from spiegel.signups import changes
 from spiegel.signups.letters import LetterText, greeting
-from spiegel.signups.prepare import cancel_url, email_field
+from spiegel.signups.prepare import calendar_uid, cancel_url, email_field
 from spiegel.signups.registry import Registry
 
 log = logging.getLogger("spiegel.sender")
 NO_ADDRESS = "geen e-mailadres: bel deze persoon"  # why a row waits on the call list
+NO_RELAY = (
+    "no relay (SPIEGEL_SMTP_URL): an invitation is never written to a file; send it again once"
+    " a relay is set"
+)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    letter: Letter | None  # None: nothing to send (an earlier message said it already)
+    to: str | None
+    told: tuple[str, int] | None = None  # (sign-up, version of its session it describes)
+    skip: bool = False
 
 
 class Permanent(Exception):
@@ -65,7 +93,11 @@ class Transport(Protocol):
 
 
 class EmlFolder:
-    """No relay (development): each message becomes ``<row id>.eml``, written atomically."""
+    """No relay (development): each message becomes ``<row id>.eml``, written atomically. It
+    keeps a copy of everything it "sends", so invitations never come here (``keeps_copies``):
+    a folder of them would be the code list nobody may hold (issue 19)."""
+
+    keeps_copies = True
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -86,6 +118,8 @@ def _loopback(host: str) -> bool:
 
 class SmtpRelay:
     """smtp:// (STARTTLS when the relay offers it) or smtps:// (TLS from the start), with AUTH."""
+
+    keeps_copies = False
 
     def __init__(self, url: str, timeout: float = 30) -> None:
         self.url = urlsplit(url)
@@ -203,16 +237,21 @@ class Sender:
         self.transport = transport or transport_for(mail)
         self.lease = lease
 
-    def compose(self, row: OutboxRow) -> tuple[Letter, str | None]:
+    def compose(self, row: OutboxRow) -> tuple[Letter | None, str | None]:
         """(what to say, to whom); the address comes from the sign-up, opened only here."""
+        ready = self.prepare(row)
+        return ready.letter, ready.to
+
+    def prepare(self, row: OutboxRow) -> Prepared:
+        """The message of a row, its address, and which version of the session it tells."""
         if row.kind in FORGET_ON_DELIVERY:
-            return self._invitation(row)
+            return Prepared(*self._invitation(row))
         if row.submission_id is None:
             if (
                 row.kind in (DIGEST, NOTICE) and row.recipient
             ):  # no personal data, configured address
                 text = LetterText.from_json(row.data)
-                return Letter(text.subject, text.paragraphs), row.recipient
+                return Prepared(Letter(text.subject, text.paragraphs), row.recipient)
             raise Permanent(f"message kind {row.kind} without a sign-up is not supported")
         sub = self.store.submission(row.submission_id)
         if sub is None or sub.capacity_key is None:
@@ -225,26 +264,59 @@ class Sender:
         to = values.get(field) if field else None
         if row.kind == LETTER:  # the text was fixed by `spiegel letter`; only the name is added
             text = LetterText.from_json(row.data)
-            return Letter(text.subject, (greeting(values.get("naam", "")), *text.paragraphs)), (
-                to or None
+            return Prepared(
+                Letter(text.subject, (greeting(values.get("naam", "")), *text.paragraphs)),
+                to or None,
             )
-        seat = self.registry.seat(sub.form_id, sub.capacity_key)
-        if seat is None:
+        today = clock.today(self.registry.settings.today)
+        now = changes.current(
+            self.store, self.registry, self.cipher, sub.form_id, sub.capacity_key, today
+        )
+        if now is None:
             raise Permanent("the session no longer exists")
-        session = seat[1]
+        session, seq = now.session, now.seq
+        kind = row.kind
+        called_off = session.get("status") == CANCELLED
+        if kind in (SESSION_CHANGED, SESSION_CANCELLED) or (called_off and kind != CANCELLATION):
+            # what the person hears is what the session is now: called off, or changed
+            kind = SESSION_CANCELLED if called_off else SESSION_CHANGED
+            told_already = sub.told_seq is not None and sub.told_seq >= seq
+            if row.kind in (SESSION_CHANGED, SESSION_CANCELLED) and told_already:
+                return Prepared(None, to or None, skip=True)  # an earlier message told them
+        previous = None
+        if kind == SESSION_CHANGED and sub.told_seq is not None:
+            before = self.store.session_version(sub.capacity_key, sub.told_seq)
+            previous = changes.opened(before, self.cipher) if before else None
+        held = row.data if kind == CANCELLATION else sub.status  # the own cancel: before it
+        seat = held in (CONFIRMED, RECEIVED)
         public = self.mail.public_address()  # ConfigError rather than a link to nowhere
         site = self.registry.settings.site_url or public
+        page = site + (
+            "/vvg/" if session.get("programme") == "vvg" else "/spiegelbijeenkomst/agenda/"
+        )
+        uid = calendar_uid(self.link_key, sub.id, session["id"], site)
+        calendar = None
+        if kind in WITH_ICS and seat:
+            calendar = Calendar(uid, seq)
+        elif kind == SESSION_CANCELLED and seat:
+            calendar = Calendar(uid, seq, "CANCEL")
+        elif kind == CANCELLATION and seat:
+            calendar = Calendar(uid, seq + 1, "CANCEL")  # their own: one step past the session's
         letter = session_letter(
-            row.kind,
+            kind,
             name=values.get("naam", ""),
             session=session,
             org=self.registry.organisation(),
             cancel_link=cancel_url(public, self.link_key, sub.id),
-            agenda_url=site + "/spiegelbijeenkomst/agenda/",
+            agenda_url=page + "#" + session["id"],
+            calendar=calendar,
+            previous=previous,
+            seat=seat,
             signup=values,
             practical=self.registry.practical(),
         )
-        return letter, to or None
+        told = (sub.id, seq) if kind != CANCELLATION else None
+        return Prepared(letter, to or None, told)
 
     def _invitation(self, row: OutboxRow) -> tuple[Letter, str | None]:
         """A groepsevaluatie invitation or reminder: address and code sealed in the row."""
@@ -280,14 +352,20 @@ class Sender:
     def _deliver(self, rows: list[OutboxRow]) -> int:
         for i, row in enumerate(rows):
             try:
-                letter, to = self.compose(row)
-                if to is None and row.kind == REPEAT:
-                    # a repeat by phone needs no call: the first sign-up is on the call list
+                ready = self.prepare(row)
+                letter, to = ready.letter, ready.to
+                if letter is None or (to is None and row.kind == REPEAT):
+                    # nothing new to say (an earlier message told them), or a repeat by phone
+                    # (the first sign-up is on the call list already)
                     self.store.mark_sent(row.id)
                     continue
                 if to is None:
-                    self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL)
+                    self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL, ready.told)
                     continue
+                if row.kind in FORGET_ON_DELIVERY and getattr(
+                    self.transport, "keeps_copies", False
+                ):
+                    raise Permanent(NO_RELAY)
                 to = one_address(to)
                 msg = build_message(letter, to=to, sender=self.mail.mail_from, message_id=row.id)
                 self.transport.send(msg, row.id, to)
@@ -307,7 +385,9 @@ class Sender:
                 log.error("outbox %s %s failed: %s", row.id, row.kind, reason)
                 self.store.mark_failed(row.id, reason, None, FAILED)
                 continue
-            self.store.mark_sent(row.id)  # right after the relay said 250: the window is one commit
+            self.store.mark_sent(
+                row.id, ready.told
+            )  # right after the 250: the window is one commit
         return len(rows)
 
     def _retry(self, row: OutboxRow, error: str) -> None:
@@ -318,9 +398,24 @@ class Sender:
         wait = backoff(attempts) * (self.mail.retry_seconds / 30)
         self.store.mark_failed(row.id, error, now() + wait, "pending")
 
+    def sync_sessions(self) -> int:
+        """Look for sessions that changed in the content and queue their messages."""
+        today = clock.today(self.registry.settings.today)
+        return changes.sync(self.store, self.registry, self.cipher, today)
+
     def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float = 2.0) -> None:
-        """The serve process's sender thread: delivers, then sleeps until woken or ``poll`` passes."""
+        """The serve process's sender thread: delivers, then sleeps until woken or ``poll`` passes.
+        After each reload of the content it first looks for sessions that changed."""
+        seen = -1
         while not stop.is_set():
+            try:
+                self.registry.forms()  # reloads when the files changed (at most every 2 s)
+                if self.registry.generation != seen:
+                    seen = self.registry.generation
+                    self.sync_sessions()
+            except Exception:
+                log.exception("looking for changed sessions failed; trying again later")
+                seen = -1
             try:
                 handled = self.run_once()
             except Exception:

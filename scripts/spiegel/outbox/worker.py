@@ -1,6 +1,6 @@
 """Wiring of the sign-up loop for the commands and the serve process: a ready Sender, the
 reminder that enqueues a message N days before each session (idempotent: once per sign-up), and
-the serve process's housekeeping (retention purge, reminders, digest)."""
+the serve process's housekeeping (retention purge, changed sessions, reminders, digest)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from spiegel.security.cipher import FieldCipher
 from spiegel.security.files import open_private, private_dir
 from spiegel.signups import ballots, retention
 from spiegel.signups.digest import queue_digest
+from spiegel.signups.invitations import open_evaluations
 from spiegel.signups.letters import LetterText, printable
 from spiegel.signups.notices import queue_notices
 from spiegel.signups.prepare import email_field
@@ -46,6 +47,30 @@ def make_sender(services: Services, require_address: bool = True, **kw: Any) -> 
     )
 
 
+def send_due(services: Services, once: bool = False) -> tuple[int, int]:
+    """What ``spiegel outbox send`` and a scheduled Lambda event do: queue the coordinator's
+    notices of new requests, look for sessions called off or moved (their messages), then
+    deliver what is due. Returns (session messages queued, messages handled)."""
+    from spiegel.signups.notices import queue_notices
+
+    sender = make_sender(services)
+    mail = services.mail
+    link = beheer_url(mail.public_url)
+    queue_notices(
+        services.store, sender.registry, mail.coordinator, mail.notify, services.clock.now(), link
+    )
+    changed = sender.sync_sessions()
+    total = 0
+    try:
+        while handled := sender.run_once():
+            total += handled
+            if once:
+                break
+    finally:
+        sender.transport.close()
+    return changed, total
+
+
 def beheer_url(public_url: str) -> str:
     """Where the digest points staff: the back office on the endpoint's public address."""
     return public_url.rstrip("/") + "/beheer/" if public_url else ""
@@ -60,7 +85,7 @@ def remind(store: Store, registry: Registry, days: int, today: dt.date) -> int:
             continue
         for row in store.rows(form.id):
             seat = registry.seat(form.id, row.capacity_key)
-            if row.status not in (CONFIRMED, RECEIVED) or seat is None:
+            if row.status not in (CONFIRMED, RECEIVED) or seat is None or seat[0].cancelled:
                 continue
             day = dt.date.fromisoformat(seat[1]["date"])
             if today <= day <= today + dt.timedelta(days=days):
@@ -89,14 +114,23 @@ def start_in_process(
             day = today()
             if not purged_on or purged_on[-1] != day:
                 try:
-                    retention.purge(store, sender.registry.forms(), retention.SERVE_ACTOR, clock())
+                    registry = sender.registry
+                    retention.purge(
+                        store, registry.forms(), retention.SERVE_ACTOR, clock(), registry
+                    )
                     purged_on[:] = [day]
                 except Exception:
                     log.exception("purge failed; trying again at the next tick")
             try:  # answers with codes leave the ballot box once a batch is full (issue 19)
-                ballots.move(store, services.cipher)
+                # a full batch; and the last answers of an evaluation that closed
+                ballots.move(store, services.cipher, open_evaluations(sender.registry.forms()))
             except Exception:
                 log.exception("moving the ballot box failed; trying again at the next tick")
+            try:  # sessions called off or moved: tell who signed up (also after each reload)
+                if sender.sync_sessions():
+                    wake.set()
+            except Exception:
+                log.exception("looking for changed sessions failed; trying again at the next tick")
             try:
                 woke = remind(store, sender.registry, mail.remind_days, day)
                 if mail.coordinator and services.clock.local().hour >= mail.digest_hour:

@@ -181,7 +181,8 @@ def aggregate(
     for g in groups:
         if 0 < respondents.get(g, 0) < k:
             suppressed.append(
-                Suppression(evaluation, g, "*", f"{respondents[g]} respondenten, minder dan k={k}")
+                # not how many: for a group of one invitee that would say whether they answered
+                Suppression(evaluation, g, "*", f"minder dan k={k} respondenten")
             )
     others = [g for g in shown if g != SELF]
     n_others = sum(respondents[g] for g in others)

@@ -6,7 +6,10 @@ and the build, with the commit that still holds what was removed.
 
 The earlier versions come from git (``content/baseline.py``). Outside git there is nothing to
 compare with; a ``SPIEGEL_BASE_REF`` that names nothing (a pipeline that did not fetch the
-default branch) fails closed.
+default branch, or a folder that is no git work tree) fails closed, and so does a shallow clone
+(its history stops: a ledger entry dropped in its one commit would pass). What git cannot show
+is a rewritten default branch (a force-push): the database's ledger catches that at the next
+``spiegel results`` (README).
 """
 
 from __future__ import annotations
@@ -70,9 +73,23 @@ def ledger_history(base: Baseline, current: str | None, label: str) -> list[Issu
                 where,
                 0,
                 "",
-                f"SPIEGEL_BASE_REF={base.asked}: die tak is hier niet te vinden, dus kan ik niet"
-                " controleren of het grootboek alleen groeit. Haal de standaardtak en haar"
-                " geschiedenis op (git fetch origin; in de pipeline: fetch-depth: 0).",
+                f"SPIEGEL_BASE_REF={base.asked}: die tak is hier niet te vinden"
+                + ("" if base.in_git else " (deze map is geen git-werkmap)")
+                + ", dus kan ik niet controleren of het grootboek alleen groeit. Haal de"
+                " standaardtak en haar geschiedenis op (git fetch origin; in de pipeline:"
+                " fetch-depth: 0).",
+            )
+        ]
+    if base.shallow:
+        return [
+            Issue(
+                where,
+                0,
+                "",
+                "de geschiedenis van git is hier ingekort (een shallow clone), dus kan ik niet"
+                " controleren of het grootboek alleen groeit: wat uit de ingekorte commits is"
+                " verwijderd, zie ik niet. Haal de hele geschiedenis op (git fetch --unshallow;"
+                " in de pipeline: fetch-depth: 0, of GIT_DEPTH: 0 bij GitLab).",
             )
         ]
     now = _chains(current) or {}

@@ -57,7 +57,10 @@ def same_figures(a: Version, b: Version) -> bool:
 
 
 def growth_problems(prev: Version, new: Version) -> list[str]:
-    """Why ``new`` may not follow ``prev`` (Dutch, for staff); empty means it may."""
+    """Why ``new`` may not follow ``prev`` (Dutch, for staff); empty means it may. When a group
+    changed by fewer than k answers, that is the reason given, and its cells are not listed:
+    which cells changed would show which statements those few answered and which they left
+    on "weet niet"."""
     k = prev["k"]
     out: list[str] = []
     if new["k"] != k:
@@ -70,6 +73,8 @@ def growth_problems(prev: Version, new: Version) -> list[str]:
         b = (new["groepen"].get(g) or {}).get("n") or 0
         if a != b and b - a < k:
             out.append(f"groep {g}: n van {a} naar {b}; een verandering moet minstens {k} zijn")
+    if out:
+        return out
     for c in sorted(set(prev["cellen"]) | set(new["cellen"])):
         pa, pb = prev["cellen"].get(c), new["cellen"].get(c)
         a = pa["n_antwoorden"] if pa else 0
@@ -80,6 +85,26 @@ def growth_problems(prev: Version, new: Version) -> list[str]:
                 f"cel {c}: n_antwoorden van {a} naar {b}; een verandering moet minstens {need} zijn"
             )
     return out
+
+
+def since_seen(seen: Version | None, groups: dict[str, int], new: Version) -> list[str]:
+    """Why ``new`` may not be shown to someone who saw ``seen`` (figures in the back office's
+    preview, or published) and ``groups`` (n per group, from the debrief): the rule of a second
+    publication, every changed group and cell grown by at least k (issue 19: close, look,
+    reopen, one late answer, look again). Empty means it may."""
+    out = growth_problems(seen, new) if seen is not None and not same_figures(seen, new) else []
+    k = new["k"]
+    for g, before in sorted(groups.items()):
+        now = (new["groepen"].get(g) or {}).get("n") or 0
+        line = f"groep {g}: n van {before} naar {now}; een verandering moet minstens {k} zijn"
+        if now != before and now - before < k and line not in out:
+            out.append(line)
+    return out
+
+
+def shown_groups(v: Version) -> dict[str, int]:
+    """n per group that ``v`` shows (groups left out have none)."""
+    return {g: int(x["n"]) for g, x in v["groepen"].items() if x.get("n")}
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -71,11 +71,14 @@ class FieldCipher:
         except UnicodeDecodeError as exc:
             raise KeyMismatch("no configured key decrypts this value") from exc
 
-    def seal(self, payload: dict[str, str]) -> dict[str, str]:
+    def seal(self, payload: dict[str, str], at: int | None = None) -> dict[str, str]:
         """Every value in one padded token. A value someone typed that looks like ciphertext
-        (``enc:v1:...``) is inside it, so it is never mistaken for it."""
+        (``enc:v1:...``) is inside it, so it is never mistaken for it. A Fernet token carries
+        its creation time in clear (no key needed to read it): ``at`` (seconds since the epoch)
+        replaces the moment of sealing, for answers that must show no time finer than the day."""
         data = padded(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
-        return {SEALED: SEALED_PREFIX + self._fernet.encrypt(data).decode()}
+        token = self._fernet.encrypt(data) if at is None else self._fernet.encrypt_at_time(data, at)
+        return {SEALED: SEALED_PREFIX + token.decode()}
 
     def open(self, payload: dict[str, str]) -> dict[str, str]:
         """The plain values of a stored payload (sealed, in the old per-value form, or plain).

@@ -65,6 +65,11 @@ class Keys:
         """The key of "one response per code": the code itself is never stored."""
         return self._hash(f"{form_id}\x00{scope}\x00{value.strip().upper()}")
 
+    def version(self, form_id: str, facts: str) -> str:
+        """The fingerprint of what participants are told about a session: keyed, because the
+        facts are public (the agenda) and a plain hash would name the session of a seat key."""
+        return self._hash(f"{form_id}\x00version\x00{facts}")
+
     def invitation(self, code: str) -> str:
         """The stored hash of a normalised invitation code."""
         return self._hash(f"spiegel-invite\x00{code}")

@@ -19,6 +19,7 @@ from typing import Any
 from spiegel.db.base import Store
 from spiegel.db.evaluations import EvaluationDB
 from spiegel.forms.patterns import clean_text
+from spiegel.results import ledger
 from spiegel.security.cipher import FieldCipher
 from spiegel.signups import ballots
 from spiegel.signups.export import Unreadable, open_payload
@@ -61,8 +62,11 @@ def groups(
     store: Store, cipher: FieldCipher | None, ge: dict[str, Any], evaluation: str
 ) -> tuple[list[Group], int]:
     """The groups with at least k answers, their comments per theme (shuffled) and the edited
-    versions; and how many groups were left out for having fewer than k answers."""
-    ballots.move(store, cipher, everything=True)  # closed: every answer is in
+    versions; and how many invited groups were left out: fewer than k answers, or fewer than k
+    more or less than when the group's comments or figures were shown before. The groups shown
+    are recorded (``EvaluationDB.record_seen``)."""
+    still_open = [e["id"] for e in ge["evaluations"] if e["open"]]
+    ballots.move(store, cipher, still_open)  # closed: every answer of it is in
     names = {g["id"]: g["name"] for g in ge["respondent_groups"]}
     themes = dict(ge["themes"])
     counts: dict[str, int] = {}
@@ -81,12 +85,22 @@ def groups(
             if text:
                 found.setdefault((group, theme), []).append(text)
     k = k_of(store, ge, evaluation)
-    edited = EvaluationDB(store).debrief(evaluation)
-    out, left_out = [], 0
+    db = EvaluationDB(store)
+    edited = db.debrief(evaluation)
+    before = _shown_before(db, evaluation)
+    invited = store.invited_counts().get(evaluation, {})
+    used = store.used_counts().get(evaluation, {})
+    out, left_out, shown = [], 0, {}
     for gid, name in names.items():
-        if counts.get(gid, 0) < k:
-            left_out += 1 if counts.get(gid) else 0
+        n = counts.get(gid, 0)
+        earlier = [b for b in before.get(gid, []) if n != b and n - b < k]
+        if n < k or earlier or n > used.get(gid, 0):  # more rows than codes: padded
+            # every invited group alike, whether none, one or k-1 answered (who answered?);
+            # and a group whose answers changed by fewer than k since its comments or figures
+            # were shown (reopened for a late answer) shows nothing new
+            left_out += 1 if (invited.get(gid) or n) else 0
             continue
+        shown[gid] = n
         parts = []
         for tid, tname in themes.items():
             comments = found.get((gid, tid), [])
@@ -98,7 +112,20 @@ def groups(
                 theme.edited_by, theme.edited_at = by, dt.datetime.fromisoformat(at)
             parts.append(theme)
         out.append(Group(gid, name, counts[gid], parts))
+    if shown:
+        db.record_seen(evaluation, None, shown)
     return out, left_out
+
+
+def _shown_before(db: EvaluationDB, evaluation: str) -> dict[str, list[int]]:
+    """n per group as shown before: in the debrief, a preview or a publication."""
+    figures, groups = db.seen(evaluation)
+    chain = db.publications().get(evaluation, [])
+    out: dict[str, list[int]] = {g: [n] for g, n in groups.items()}
+    for v in [figures, chain[-1][0] if chain else None]:
+        for g, n in ledger.shown_groups(v).items() if v else ():
+            out.setdefault(g, []).append(n)
+    return out
 
 
 def draft(theme: Theme) -> str:

@@ -63,6 +63,11 @@ def digest_text(
                 continue
             c = tally[key]
             taken = c.get(CONFIRMED, 0)
+            if choice.cancelled:  # everyone signed up hears it from the outbox (issue 21)
+                lines.append(
+                    f"{choice.label}: gaat niet door; {taken} bevestigd, die bericht krijgen."
+                )
+                continue
             line = f"{choice.label}: {taken} van de {choice.capacity} plaatsen bezet"
             if choice.capacity is not None:
                 line += f", {max(choice.capacity - taken, 0)} vrij"

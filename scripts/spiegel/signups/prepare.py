@@ -46,6 +46,16 @@ def cancel_url(public_url: str, key: bytes, sid: str) -> str:
     return public_url + CANCEL_PATH + cancel_token(key, sid)
 
 
+def calendar_uid(key: bytes, sid: str, session_id: str, site: str) -> str:
+    """One appointment per sign-up: the same UID in every message about it (so a change or a
+    cancel replaces it in the person's calendar), unguessable, never the sign-up's id."""
+    from urllib.parse import urlsplit
+
+    tag = _mac(key, "calendar\x00" + sid).hex()[:20]
+    host = urlsplit(site).hostname or "spiegel.invalid"
+    return f"{session_id}-{tag}@{host}"
+
+
 def contact_keys(key: bytes, form: Form, session: str, clean: dict[str, str]) -> tuple[str, ...]:
     """Keyed hashes of the e-mail address and phone number, per session: never the clear value.
     The address normalised (plus tags, provider dots), so one person is one person."""

@@ -8,6 +8,7 @@ definitions (and is logged) instead of taking sign-ups down.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spiegel import snapshot
+from spiegel.clock import start_of, today
 from spiegel.config import Settings
 from spiegel.db.base import Submission
 from spiegel.forms.model import Choice, Form
@@ -43,7 +45,9 @@ class Registry:
         self.keys = keys  # the seat keys of the sessions are keyed hashes
         self._lock = threading.Lock()
         self._stamp: tuple[Any, ...] = ()
+        self._defs_stamp: tuple[Any, ...] = ()  # the files the loaded definitions came from
         self._checked = 0.0
+        self.generation = 0
         self._defs: snapshot.Definitions
         self._load(initial=True)
 
@@ -52,7 +56,13 @@ class Registry:
             return [self.settings.snapshot]
         return sorted(self.settings.forms_dir.glob("*.yaml")) + [
             self.settings.content_dir / n
-            for n in ("site.yaml", "sessions.yaml", "groepsevaluatie.yaml")
+            for n in (
+                "site.yaml",
+                "sessions.yaml",
+                "spiegelbijeenkomst.yaml",
+                "vvg.yaml",
+                "groepsevaluatie.yaml",
+            )
         ]
 
     def _current_stamp(self) -> tuple[Any, ...]:
@@ -82,7 +92,15 @@ class Registry:
             )
             self._stamp = stamp
             return
-        self._defs, self._stamp = defs, stamp
+        self._defs, self._stamp, self._defs_stamp = defs, stamp, stamp
+        self.generation += 1  # the sender looks for changed sessions when this moves
+
+    def content_time(self) -> dt.datetime:
+        """How old the loaded definitions are: the newest of their files (the snapshot, or the
+        YAML). An instance with older content than a recorded version never overrides it."""
+        stamps = [mtime for (_, mtime, _) in self._defs_stamp if mtime]
+        newest = max(stamps) / 1e9 if stamps else 0.0
+        return dt.datetime.fromtimestamp(newest, dt.UTC).replace(microsecond=0)
 
     def forms(self) -> dict[str, Form]:
         now = time.monotonic()
@@ -111,6 +129,11 @@ class Registry:
         session = self._defs.sessions.get(choice.value) if choice else None
         return (choice, session) if choice and session else None
 
+    def session(self, session_id: str) -> dict[str, str] | None:
+        """A session's details as the content says them now (date as ISO text)."""
+        self.forms()  # reload first when the files changed
+        return self._defs.sessions.get(session_id)
+
     def codes_required(self) -> frozenset[str]:
         return self._defs.codes_required
 
@@ -132,15 +155,15 @@ class Registry:
         errors: dict[str, list[str]] = {}
         payload = dict(clean)
         seat_key = capacity = None
-        counts = form.capacity_counts
-        takes_seat = not counts or clean.get(counts["field"]) in counts["values"]
         if form.capacity_field:
             # everyone belongs to the session (mail, cancel link, reminder, letter); only those
-            # who take a seat are counted against its capacity (partners and carers come extra)
+            # who take a seat are counted against its capacity (partners and carers come extra);
+            # which roles take one is the session's (``plaats_voor``) or else the form's
             value = clean[form.capacity_field]
-            choice = next(c for c in form.by_name[form.capacity_field].choices if c.value == value)
+            choice = form.session_choice(value)
             seat_key = self.keys.seat(form.id, value)
-            capacity = choice.capacity if takes_seat else None
+            role = clean.get(form.role_field or "")
+            capacity = choice.capacity if choice and form.takes_seat(choice, role) else None
         ukey = invitation = None
         if form.unique_field:
             code = payload.pop(form.unique_field, None)  # the code itself is never stored
@@ -159,7 +182,9 @@ class Registry:
             elif code:
                 ukey = self.keys.one_response(form.id, scope, code)
         if cipher:  # every value: free text and choices say as much as a name does
-            payload = cipher.seal(payload)
+            # an answer with a code waits in the ballot box with its day only: its token too
+            # (a Fernet token shows when it was made, without the key)
+            payload = cipher.seal(payload, start_of(today()) if invitation else None)
         if errors:
             return None, errors
         return Submission(form.id, payload, seat_key, capacity, ukey, invitation=invitation), {}

@@ -34,6 +34,9 @@ CALL_KINDS = {  # the call list: what to tell someone without an e-mail address,
     "promotion": "heeft alsnog een plek",
     "cancellation": "afmelding bevestigen",
     "reminder": "herinneren aan de bijeenkomst",
+    "repeat": "was al aangemeld (niets veranderd)",
+    "session_changed": "de bijeenkomst is veranderd: vertel de nieuwe dag, tijd en plaats",
+    "session_cancelled": "de bijeenkomst gaat niet door: vertel de reden",
 }
 STATUS_NL = {
     CONFIRMED: "bevestigd",

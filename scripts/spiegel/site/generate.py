@@ -14,6 +14,7 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -206,7 +207,13 @@ def generate(inp: SiteInput) -> dict[str, str]:
             actions=by_programme["spiegelbijeenkomst"],
             has_own_access=any(s["access"] for s in c.sessions["sessions"]),
         ),
-        "vvg/index.md": render("vvg.md.j2", vvg=c.vvg, actions=by_programme["vvg"]),
+        "vvg/index.md": render(
+            "vvg.md.j2",
+            vvg=c.vvg,
+            actions=by_programme["vvg"],
+            dates=c.upcoming_sessions(today, "vvg"),
+            roles=lambda s: seat_roles(s, forms.get("vvg")),
+        ),
         "groepsevaluatie/index.md": render("groepsevaluatie.md.j2", ge=c.groepsevaluatie),
         "collegiale-ondersteuning/index.md": render("collegiale.md.j2", co=c.collegiale),
         "gluren-bij-de-buren/index.md": render("gluren.md.j2", gl=c.gluren),
@@ -222,15 +229,18 @@ def generate(inp: SiteInput) -> dict[str, str]:
     upcoming = c.upcoming_sessions(today)
     signup = forms.get("spiegelbijeenkomst")
     pages["spiegelbijeenkomst/agenda/index.md"] = render(
-        "agenda.md.j2", sessions=upcoming, form_path=signup.path if signup else "spiegelbijeenkomst"
+        "agenda.md.j2",
+        sessions=upcoming,
+        form_path=signup.path if signup else "spiegelbijeenkomst",
+        roles=lambda s: seat_roles(s, signup),
     )
-    for s in upcoming:
-        pages[f"spiegelbijeenkomst/agenda/{s['id']}.ics"] = _ics(
-            s,
-            site["organisation"],
-            (site.get("site_url") or "/") + "spiegelbijeenkomst/agenda/",
-            inp.cache_dir,
-        )
+    for folder, programme in (("spiegelbijeenkomst/agenda", "spiegelbijeenkomst"), ("vvg", "vvg")):
+        page = (site.get("site_url") or "/") + folder + "/"
+        for s in c.upcoming_sessions(today, programme):
+            if s["status"] != "geannuleerd":  # a cancelled one is shown, not offered to keep
+                pages[f"{folder}/{s['id']}.ics"] = _ics(
+                    s, site["organisation"], page + "#" + s["id"], inp.cache_dir
+                )
 
     for form in forms.values():
         # what happens next, in the form just before its button (issue 21)
@@ -271,13 +281,35 @@ def generate(inp: SiteInput) -> dict[str, str]:
     return pages
 
 
+def seat_roles(session: dict[str, Any], form: Form | None) -> dict[str, list[str]]:
+    """Who the seats are for, from the session's roles: the roles that take a seat ("seat")
+    and those that come in addition ("extra"), as the form labels them, in lower case."""
+    choice = form.session_choice(session["id"]) if form else None
+    if form is None or choice is None or not form.role_field:
+        return {"seat": [], "extra": []}
+    roles = form.session_roles(choice)
+    return {
+        "seat": [c.label.lower() for c in roles if form.takes_seat(choice, c.value)],
+        "extra": [c.label.lower() for c in roles if not form.takes_seat(choice, c.value)],
+    }
+
+
+def public_uid(session: dict[str, Any], site_url: str | None) -> str:
+    """The UID of the agenda's own .ics (a sign-up's e-mails have one per person)."""
+    host = urlsplit(site_url or "").hostname or "spiegel.invalid"
+    return f"{session['id']}@{host}"
+
+
 def _ics(
     session: dict[str, Any], org: dict[str, Any], page_url: str, cache_dir: Path | None
 ) -> str:
-    """A session's .ics; kept in the build cache by what it is made from (the file is
-    deterministic, and importing ``icalendar`` is a tenth of a second most builds can skip)."""
+    """A session's .ics for the agenda (METHOD:PUBLISH, SEQUENCE 0: a file on a page cannot be
+    updated in anyone's calendar; DTSTAMP is when this version of the file was first made, so a
+    re-downloaded newer version wins). Kept in the build cache by what it is made from
+    (importing ``icalendar`` is a tenth of a second most builds can skip)."""
+    uid = public_uid(session, page_url if page_url.startswith("http") else None)
     if cache_dir is None:
-        return session_ics(session, org, page_url)
+        return session_ics(session, org, page_url, uid=uid)
     code = Path(calendar.__file__).read_bytes()  # a change to the code makes new files
     made_from = json.dumps([session, org, page_url], sort_keys=True, default=str).encode()
     path = cache_dir / "ics" / (hashlib.sha256(code + made_from).hexdigest()[:32] + ".ics")
@@ -285,7 +317,7 @@ def _ics(
         return path.read_bytes().decode("utf-8")  # bytes: the CRLF line ends stay as they are
     except (OSError, UnicodeDecodeError):
         pass
-    text = session_ics(session, org, page_url)
+    text = session_ics(session, org, page_url, uid=uid)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8"))

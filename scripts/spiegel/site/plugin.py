@@ -118,7 +118,8 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             self.sheets = SheetStore(cache)
         load_words(cache)
         try:
-            project = load_project(docs, root / "forms", base_ref=build_settings().base_ref)
+            base_ref = build_settings().base_ref
+            project = load_project(docs, root / "forms", base_ref=base_ref, today=today)
         except ContentError as exc:
             raise PluginError(str(exc)) from None
         label = project.content_label

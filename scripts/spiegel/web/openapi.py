@@ -100,14 +100,19 @@ def _operation(form: Form, today: dt.date, codes_required: Collection[str]) -> d
 
 SESSION = {
     "type": "object",
-    "required": ["id", "form", "capacity", "available", "waitlist", "full"],
+    "required": ["id", "form", "date", "capacity", "available", "waitlist", "full", "cancelled"],
     "properties": {
         "id": {"type": "string", "description": "the session's id in content/sessions.yaml"},
         "form": {"type": "string"},
+        "date": {"type": "string", "format": "date", "description": "today or later"},
         "capacity": {"type": ["integer", "null"], "minimum": 0},
         "available": {"type": ["integer", "null"], "minimum": 0, "description": "free seats"},
         "waitlist": {"type": "integer", "minimum": 0},
         "full": {"type": "boolean"},
+        "cancelled": {
+            "type": "boolean",
+            "description": "called off (status: geannuleerd); listed until its date, no seats",
+        },
     },
     "additionalProperties": False,
 }
@@ -122,7 +127,7 @@ def _sessions() -> dict[str, Any]:
     }
     return {
         "operationId": "sessions",
-        "summary": "Seats per session: free, taken, waiting list (counts only, no names)",
+        "summary": "Seats per session to come: free, taken, waiting list (counts only, no names)",
         "responses": {
             "200": {
                 "description": "Every session of every form with seats",

@@ -20,6 +20,7 @@ class Dialect(Protocol):
     claim_lock: str  # appended to the outbox claim: "" or " FOR UPDATE SKIP LOCKED"
     row_lock: str  # appended to a select of the row to change: "" or " FOR UPDATE"
     next_seq: str  # the value of submissions.seq in an INSERT (sign-up order)
+    wipe_owed: bool  # after_purge could not overwrite what was freed; the next call tries
 
     def time(self, when: dt.datetime) -> Any:
         """A time as this database stores it."""

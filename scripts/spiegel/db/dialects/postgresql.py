@@ -47,6 +47,7 @@ class PostgreSQL:
     claim_lock = " FOR UPDATE SKIP LOCKED"  # several senders share the work
     row_lock = " FOR UPDATE"
     next_seq = "DEFAULT"  # a BIGSERIAL
+    wipe_owed = False  # a VACUUM FULL that could not run (after_purge)
 
     def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
@@ -162,15 +163,17 @@ class PostgreSQL:
         bytes stay until overwritten (measured here). ``VACUUM FULL`` writes the live rows into a
         new file. It locks the table briefly (small tables: milliseconds); when a sign-up holds
         the lock longer than ``lock_timeout`` it gives way and the next purge tries again."""
-        if not deleted:
+        if not deleted and not self.wipe_owed:
             return
         try:
             with self.pool.connection(timeout=WAIT_SECONDS) as conn:
                 conn.autocommit = True  # VACUUM cannot run inside a transaction
                 conn.execute("SET statement_timeout = '120s'")
                 conn.execute(f"VACUUM (FULL) {', '.join(PURGED_TABLES)}")
+            self.wipe_owed = False
         except (PoolTimeout, psycopg.Error) as exc:
-            log.warning("VACUUM FULL after the purge did not run (next purge tries again): %s", exc)
+            self.wipe_owed = True  # the next purge, batch or delivery tries again
+            log.warning("VACUUM FULL after a wipe did not run (tried again next time): %s", exc)
 
     def close(self) -> None:
         self.pool.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -26,6 +27,7 @@ from spiegel.db.sqlite_migrations import SQLITE_MIGRATIONS
 
 MIN_FREE_BYTES = 16 * 1024 * 1024  # below this, health says the database cannot take writes
 UNIQUE = ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
+log = logging.getLogger("spiegel.db")
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -64,6 +66,7 @@ class _Held:
 class SQLite:
     kind = "sqlite"
     mark = "?"
+    wipe_owed = False  # a wipe whose checkpoint a reader blocked (after_purge)
     claim_lock = ""  # one writer at a time: nothing to skip
     row_lock = ""  # BEGIN IMMEDIATE holds the whole database
     next_seq = "(SELECT coalesce(max(seq), 0) + 1 FROM submissions)"
@@ -215,9 +218,22 @@ class SQLite:
             raise StoreUnavailable(f"SQLite {self.path}: last write failed: {failed[1]}")
 
     def after_purge(self, deleted: int) -> None:
-        if deleted:  # deleted rows leave the WAL file too
-            with self.read() as conn:
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        """Deleted rows leave the WAL file too: a checkpoint copies their overwritten pages
+        into the database and empties the WAL. SQLite waits for readers for the busy timeout;
+        one that holds on longer (a backup tool, a slow export) makes it give up, and then the
+        old pages stay in the WAL: that is said, and the wipe is owed until a later call (the
+        next move of the ballot box, purge or delivery) gets it done."""
+        if not deleted and not self.wipe_owed:
+            return
+        with self.read() as conn:
+            busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        self.wipe_owed = bool(busy)
+        if busy:
+            log.warning(
+                "SQLite %s: the WAL could not be emptied after a wipe (a reader held the"
+                " database); the old pages stay in it until the next try",
+                self.path,
+            )
 
     def close(self) -> None:
         with self._all_lock:

@@ -34,7 +34,7 @@ def _preview(request: Request) -> dict[str, Any] | None:
     context: dict[str, Any] = {"ev": ev, "errors": [], "result": None}
     if ev["open"]:
         return context
-    result, errors = publication.gather(state.store, state.cipher, content, [ev["id"]], today())
+    result, errors = publication.preview(state.store, state.cipher, content, ev["id"], today())
     context["errors"] = errors
     if result is not None:
         rows = [r for r in result.statements if r["evaluatie"] == ev["id"]]
@@ -45,7 +45,7 @@ def _preview(request: Request) -> dict[str, Any] | None:
             cells={(r["stelling"], r["respondentgroep"]): r for r in rows},
             themes=[r for r in result.themes if r["evaluatie"] == ev["id"]],
             theme_names=ge["themes"],
-            left_out=[s for s in result.suppressed if s.evaluation == ev["id"] and s.item == "*"],
+            left_out=publication.left_out(state.store, result, ev["id"]),
             group_names={g["id"]: g["name"] for g in ge["respondent_groups"]}
             | {"anderen": "Anderen"},
         )

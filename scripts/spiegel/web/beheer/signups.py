@@ -60,6 +60,11 @@ def sessions_of(request: Request, form: Form) -> list[dict[str, Any]]:
                 "date": dt.date.fromisoformat(seat[1]["date"]),
                 "start": seat[1].get("start", ""),
                 "end": seat[1].get("end", ""),
+                "welkom_vanaf": seat[1].get("welkom_vanaf", "") or seat[1].get("start", ""),
+                "location": seat[1].get("location", ""),
+                "cancelled": choice.cancelled,
+                "reden": seat[1].get("reden", ""),
+                "over": cap is not None and taken > cap,
                 "taken": taken,
                 "free": None if cap is None else max(cap - taken, 0),
                 "capacity": cap,
@@ -196,7 +201,8 @@ async def cancel_for(request: Request, staff: StaffSession) -> Response:
         return refused(request, staff)
     row = await run_in_threadpool(state.store.submission, sid)
     seat = state.registry.seat(form.id, row.capacity_key if row else None)
-    capacity = seat[0].capacity if seat else None
+    # no one moves up into a session that was called off
+    capacity = seat[0].capacity if seat and not seat[0].cancelled else None
     result = await run_in_threadpool(state.store.cancel, sid, capacity)
     if state.outbox_wake is not None:
         state.outbox_wake.set()

@@ -44,9 +44,10 @@ def _what(request: Request, row: StoredRow) -> str:
         return ""
     session = seat[1]
     day = datum(dt.date.fromisoformat(session["date"]))
+    noun = "het verwonder- en verbetergesprek" if session.get("programme") == "vvg" else ""
     return (
-        f"<p>Het gaat om de spiegelbijeenkomst van {escape(day)}, van {escape(session['start'])}"
-        f" tot {escape(session['end'])} uur.</p>"
+        f"<p>Het gaat om {noun or 'de spiegelbijeenkomst'} van {escape(day)}, van"
+        f" {escape(session['start'])} tot {escape(session['end'])} uur.</p>"
     )
 
 
@@ -129,7 +130,8 @@ async def cancel(request: Request) -> Response:
         if sid is None or row is None:
             return _not_found(request)
         seat = state.registry.seat(row.form_id, row.capacity_key)
-        capacity = seat[0].capacity if seat else None
+        # no one moves up into a session that was called off
+        capacity = seat[0].capacity if seat and not seat[0].cancelled else None
         result = await state.write_slots.run(state.store.cancel, sid, capacity)
     except StoreUnavailable:
         return _unavailable(request)
