@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 SHY = "\u00ad"
 MIN_WORD = 11  # shorter words fit any line at 320 px
 
-# Words already hyphenated; the site build fills it from the previous build (loading the Dutch
-# dictionary is a fifth of a second, and most builds meet no new long word).
+# Words already hyphenated; the site build fills it from the previous build (most builds meet no
+# new long word, and then never open the dictionary).
 KNOWN: dict[str, str] = {}
 KNOWN_MAX = 20_000  # the endpoint's pages show visitors' words too: the memo stays bounded
 

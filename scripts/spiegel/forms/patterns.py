@@ -1,6 +1,7 @@
 """What a typed answer may look like, written once: the server's checks, the OpenAPI body schema
 and the HTML ``pattern`` attributes are all made from these. Standard library only: the endpoint
-imports this on its request path.
+imports this on its request path, and a serverless cold start compiles only what its first
+request uses (the rest is compiled on first use).
 
 A pattern here is written so that Python's ``re``, ECMA-262 (JSON Schema, with and without the
 ``v`` flag of HTML ``pattern``) read it the same way: no Python-only syntax, and the characters
@@ -29,12 +30,12 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=^_`{|}~-]+"
 EMAIL = rf"{_ATOM}(\.{_ATOM})*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{{2,}}"
 # a web address in a name or a short text: a scheme, or www.
 LINK = r"(://|[Ww][Ww][Ww]\.)"
-LINK_RE = re.compile(LINK)
+LINK_RE = re.compile(LINK)  # names and short texts: most sign-ups
 CODE = r"[A-Za-z0-9\-]{4,40}"
 # the hidden field the page's script fills with the milliseconds it took to fill in the form
 ELAPSED = r"[0-9]{0,15}"
 
-ELAPSED_RE = re.compile(ELAPSED)  # every submission: compiled now; the others on first use
+ELAPSED_RE = re.compile(ELAPSED)  # every submission
 
 
 @functools.cache
