@@ -128,8 +128,9 @@ TEMPLATE_SENTENCES: list[tuple[str, str]] = [
     (r"Dan bellen wij u binnen ⟨⟩\.", "spiegelbijeenkomst.yaml confirmation_days"),
     (r"Wij bewaren uw gegevens ⟨⟩\.", "forms/*.yaml privacy.retention_days"),
     (
-        r"Wij bewaren uw gegevens ⟨⟩ na de bijeenkomst\.",
-        "forms/*.yaml privacy.retention_days; counted from the session: signups/retention.py",
+        r"Wij bewaren uw gegevens ⟨⟩ na (de bijeenkomst|het gesprek)\.",
+        "forms/*.yaml privacy.retention_days; counted from the session (a VVG date is a"
+        " 'gesprek'): signups/retention.py",
     ),
     (r"Wie ziet uw gegevens: ⟨⟩", "forms/*.yaml privacy.recipients"),
     (r"Wie ziet dat u zich aanmeldt\?", "followed by forms/vvg.yaml privacy.recipients"),
