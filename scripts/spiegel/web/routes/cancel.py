@@ -63,11 +63,10 @@ def _over(request: Request, row: StoredRow) -> Response | None:
     if choice.cancelled:
         reason = session.get("reden") or ""
         title = f"{word.capitalize()} gaat niet door"
-        text = f"{word.capitalize()} gaat niet door.{' ' + reason if reason else ''}"
-        body = f"<p>{escape(text)} U hoeft zich niet af te melden.</p>"
+        body = f"<p>{escape(reason + ' ' if reason else '')}U hoeft zich niet af te melden.</p>"
     elif dt.date.fromisoformat(session["date"]) < state.clock.today():
         title = f"{word.capitalize()} is al geweest"
-        body = f"<p>{word.capitalize()} is al geweest. U hoeft zich niet meer af te melden.</p>"
+        body = "<p>U hoeft zich niet meer af te melden.</p>"
     else:
         return None
     return _reply(request, 200, title, f"{_what(request, row)}{body}")
