@@ -700,7 +700,6 @@ def test_a_quoted_need_ends_with_one_full_stop(need: str) -> None:
 def test_a_calendar_title_names_no_department(built_site: Project) -> None:
     """A calendar shows its title on a lock screen and in a shared calendar, like a subject."""
     import icalendar
-
     from spiegel.outbox.messages import Calendar
 
     files = [p.read_text(encoding="utf-8") for p in built_site.site.rglob("*.ics")]
