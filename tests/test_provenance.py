@@ -349,6 +349,7 @@ TRACED: list[Traced] = [
     Traced("content/spiegelbijeenkomst.yaml", ("sections", "report"), "leidinggevenden bespreken", "000:34", "leidinggevenden bespreken"),
     Traced("content/spiegelbijeenkomst.yaml", ("sections", "report"), "verslag zonder namen", "000:30", "bevat geen namen"),
     Traced("content/spiegelbijeenkomst.yaml", ("sections", "confidentiality", "heading"), "Uw privacy", "000:27", "om uw privacy te waarborgen"),
+    Traced("content/spiegelbijeenkomst.yaml", ("sections", "confidentiality"), "Om uw privacy te beschermen", "000:27", "om uw privacy te waarborgen"),
     Traced("forms/spiegelbijeenkomst.yaml", ("fields",), "Ik houd geheim", "000:29", "is vertrouwelijk"),
     # vvg (001)
     Traced("content/vvg.yaml", ("purpose",), "sinds 2021", "001:7", "voeren we sinds 2021"),
