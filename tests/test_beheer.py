@@ -657,6 +657,11 @@ def test_a_called_off_session_and_its_call_list(site: dict[str, Any], tmp_path: 
         "    department: Oncologie\n",
         "    department: Oncologie\n    status: geannuleerd\n    reden: De zaal wordt verbouwd.\n",
     ).replace("    department: Cardiologie\n", "    department: Cardiologie\n    capacity: 6\n")
+    # a past session that was called off (it has an action): nobody was there, so no letter
+    text = text.replace(
+        "    department: Orthopedie\n",
+        "    department: Orthopedie\n    status: geannuleerd\n    reden: Ziekte.\n",
+    )
     sessions.write_text(text, encoding="utf-8")
     mail = MailSettings(outbox_dir=tmp_path / "eml", public_url="http://127.0.0.1:1")
     services = services_for(
@@ -695,5 +700,8 @@ def test_a_called_off_session_and_its_call_list(site: dict[str, Any], tmp_path: 
         full = client.get(base + "/beheer/aanmeldingen/spiegelbijeenkomst/2027-01-cardiologie")
         assert "Er zijn meer plaatsen bezet (7) dan er nu zijn (6)" in full.text
         assert "Niemand verliest zijn plek" in full.text
+        past = "/beheer/aanmeldingen/spiegelbijeenkomst/2026-10-orthopedie/brief"
+        assert client.get(base + past).status_code == 403
+        assert "Wat wij doen met uw feedback" not in client.get(base + past).text
     finally:
         servers.stop(proc)

@@ -216,6 +216,10 @@ def test_agenda_shows_live_seats_and_preselects_the_session(
         arg=expected,
     )
     assert cell.inner_text().startswith(expected)
+    # the live count replaces one sentence; who takes a place stays the session's own (issue 21)
+    seats = page.locator("dd", has=cell).inner_text()
+    assert seats.startswith("6 plaatsen voor wie komt als ouder of verzorger van het kind.")
+    assert "patiënten" not in seats
     page.locator('a[href$="#f-sessie-2027-03-kinderafdeling"]').click()
     page.wait_for_url(re.compile(r"/aanmelden/#f-sessie-2027-03-kinderafdeling$"))
     # our scripts load after the first paint (site/critical.py): wait for them, up to 10 s

@@ -219,3 +219,106 @@ def test_signup_move_cancel_journey(database_url: str, project: Path, tmp_path: 
         servers.stop(proc)
         relay.stop()
         store.close()
+
+
+VVG_FORM = "/api/forms/vvg"
+VVG_DATE = "2027-02-04"
+
+
+def vvg_person(name: str, **kw: str) -> dict[str, str]:
+    return {
+        "gesprek": "2027-02-vvg-interne",
+        "rol": "coassistent",
+        "naam": name,
+        "afdeling": "Interne",
+        "email": f"{name.lower()}@example.nl",
+        **kw,
+    }
+
+
+def test_a_trainer_a_partner_and_a_waiting_intern_hear_what_is_true(
+    database_url: str, project: Path, tmp_path: Path
+) -> None:
+    """The review of issue 21, run by hand, as a test: a VVG date with one place for an intern,
+    a trainer who comes along, an intern on the waiting list who did not tick "doorschuiven",
+    a partner at a mirror meeting. Each message says what is true for that person; the VVG
+    mail holds nothing of the mirror meeting; signing up again takes the place that came free;
+    after the call-off the cancel link changes nothing."""
+    vvg = project / "content" / "vvg.yaml"
+    edit(vvg, "    capacity: 8\n", "    capacity: 1\n")
+    relay = Relay().start()
+    env = {
+        "SPIEGEL_SMTP_URL": relay.url,
+        "SPIEGEL_MAIL_FROM": "Spiegel <spiegel@zorggroep.example>",
+        "SPIEGEL_MAIL_RETRY_SECONDS": "0.2",
+        "SPIEGEL_CONTENT_DIR": str(project / "content"),
+        "SPIEGEL_FORMS_DIR": str(project / "forms"),
+        "SPIEGEL_TODAY": "2026-11-22",
+    }
+    site = tmp_path / "site"
+    site.mkdir()
+    proc, base = servers.start(database_url, site=site, extra=env)
+    try:
+        lotte = httpx.post(base + VVG_FORM, json=vvg_person("Lotte")).json()
+        assert lotte["status"] == "confirmed"
+        assert httpx.post(base + VVG_FORM, json=vvg_person("Maarten", rol="opleider")).json()[
+            "status"
+        ] in ("received", "confirmed")
+        assert httpx.post(base + VVG_FORM, json=vvg_person("Zus")).json()["status"] == "waitlist"
+        greet = person("Greet", rol="partner")
+        assert httpx.post(base + FORM, json=greet).status_code == 201
+        by_to = {m["To"]: m for m in wait_for(relay, 4)}
+        seat, other = "Dan kan iemand anders uw plek krijgen.", "Wilt u toch een plek?"
+        lotte_text = text_of(by_to["lotte@example.nl"])
+        assert seat in lotte_text
+        for absent in ("Reiskosten", "Wie luistert mee", "De zaal:", "Welkom vanaf"):
+            assert absent not in lotte_text, absent  # a VVG is not a mirror meeting
+        assert seat not in text_of(by_to["maarten@example.nl"])  # along, without a place
+        assert other in text_of(by_to["zus@example.nl"])  # how to get a place after all
+        greet_text = text_of(by_to["greet@example.nl"])
+        assert "- Reiskosten: " in greet_text and seat not in greet_text
+        for m in by_to.values():
+            for ics in calendars.attached(m):
+                [c] = calendars.read([ics])
+                assert c.description and "Interne" not in ics and "Cardiologie" not in ics
+
+        # Lotte cancels: Zus did not tick the box, so the place stays free
+        link = LINK.search(lotte_text).group(1)  # type: ignore[union-attr]
+        done = httpx.post(link)
+        assert "Uw plek is weer vrij." in done.text and "wachtlijst" not in done.text
+        # Zus signs up again: the answer says she has a place, and so she has
+        again = httpx.post(base + VVG_FORM, json=vvg_person("Zus"))
+        assert again.json()["status"] == "confirmed"
+        got = {m["To"]: m for m in wait_for(relay, 6)[4:]}
+        assert got["zus@example.nl"]["Subject"] == "Er is een plek voor u vrijgekomen"
+        [zus_cal] = calendars.read(calendars.attached(got["zus@example.nl"]))
+        assert zus_cal.method == "PUBLISH"
+        [own] = calendars.read(calendars.attached(got["lotte@example.nl"]))
+        assert own.method == "CANCEL" and "U heeft zich afgemeld." in own.description
+
+        # staff move the room: the message names what changed
+        edit(vvg, "    location: Hoofdgebouw, vergaderzaal 3.02\n", "    location: Zaal 1.01\n")
+        moved = {m["To"]: m for m in wait_for(relay, 8)[6:]}
+        assert set(moved) == {"maarten@example.nl", "zus@example.nl"}
+        for m in moved.values():
+            assert "waarvoor u bent aangemeld: de plaats." in text_of(m)
+            [c] = calendars.read(calendars.attached(m))
+            assert (c.method, c.sequence, c.location) == ("PUBLISH", 1, "Zaal 1.01")
+        assert seat not in text_of(moved["maarten@example.nl"])
+
+        # and call it off: then the cancel link changes nothing
+        edit(
+            vvg,
+            "    capacity: 1\n",
+            "    capacity: 1\n    status: geannuleerd\n    reden: De zaal is niet beschikbaar.\n",
+        )
+        off = wait_for(relay, 10)[8:]
+        assert {m["To"] for m in off} == set(moved)
+        maarten = LINK.search(text_of(by_to["maarten@example.nl"])).group(1)  # type: ignore[union-attr]
+        for r in (httpx.get(maarten), httpx.post(maarten)):
+            assert "Dit gesprek gaat niet door" in r.text and "<form" not in r.text
+        time.sleep(3)
+        assert len(relay.messages) == 10  # no "u bent afgemeld" for a call-off
+    finally:
+        servers.stop(proc)
+        relay.stop()

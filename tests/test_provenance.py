@@ -128,8 +128,9 @@ TEMPLATE_SENTENCES: list[tuple[str, str]] = [
     (r"Dan bellen wij u binnen ⟨⟩\.", "spiegelbijeenkomst.yaml confirmation_days"),
     (r"Wij bewaren uw gegevens ⟨⟩\.", "forms/*.yaml privacy.retention_days"),
     (
-        r"Wij bewaren uw gegevens ⟨⟩ na de bijeenkomst\.",
-        "forms/*.yaml privacy.retention_days; counted from the session: signups/retention.py",
+        r"Wij bewaren uw gegevens ⟨⟩ na (de bijeenkomst|het gesprek)\.",
+        "forms/*.yaml privacy.retention_days; counted from the session (a VVG date is a"
+        " 'gesprek'): signups/retention.py",
     ),
     (r"Wie ziet uw gegevens: ⟨⟩", "forms/*.yaml privacy.recipients"),
     (r"Wie ziet dat u zich aanmeldt\?", "followed by forms/vvg.yaml privacy.recipients"),
@@ -348,6 +349,7 @@ TRACED: list[Traced] = [
     Traced("content/spiegelbijeenkomst.yaml", ("sections", "report"), "leidinggevenden bespreken", "000:34", "leidinggevenden bespreken"),
     Traced("content/spiegelbijeenkomst.yaml", ("sections", "report"), "verslag zonder namen", "000:30", "bevat geen namen"),
     Traced("content/spiegelbijeenkomst.yaml", ("sections", "confidentiality", "heading"), "Uw privacy", "000:27", "om uw privacy te waarborgen"),
+    Traced("content/spiegelbijeenkomst.yaml", ("sections", "confidentiality"), "Om uw privacy te beschermen", "000:27", "om uw privacy te waarborgen"),
     Traced("forms/spiegelbijeenkomst.yaml", ("fields",), "Ik houd geheim", "000:29", "is vertrouwelijk"),
     # vvg (001)
     Traced("content/vvg.yaml", ("purpose",), "sinds 2021", "001:7", "voeren we sinds 2021"),

@@ -72,6 +72,31 @@ def test_a_repeat_on_a_full_session_answers_waitlist_like_anyone(make: Any) -> N
     assert new["status"] == again["status"] == WAITLIST
 
 
+def test_a_waiting_person_who_signs_up_again_takes_a_free_place(make: Any) -> None:
+    """Issue 21: the answer to a repeat is a new sign-up's; with a place free that is "U heeft
+    een plek", which must then be true: the waiting sign-up moves up (a PROMOTION message, no
+    REPEAT), once; nobody is added, and the answer still names nothing."""
+    from spiegel.db.base import PROMOTION
+
+    c = make(min_fill_seconds=0, mail=mail(0))
+    store = c.app.state.store
+    seats = [c.post(FORM, json=person(i)).json()["id"] for i in range(7)]  # full
+    waiting = c.post(FORM, json=VICTIM).json()  # did not tick "doorschuiven"
+    assert waiting["status"] == WAITLIST
+    result = store.cancel(seats[0], 7)  # a place is free; nobody agreed to move up
+    assert result.promoted == ()
+    again = c.post(FORM, json={**VICTIM, "naam": "Iemand"}).json()
+    assert again["status"] == CONFIRMED and again["id"] != waiting["id"]
+    assert store.submission(again["id"]) is None
+    assert store.submission(waiting["id"]).status == CONFIRMED
+    assert store.count("spiegelbijeenkomst") == 8
+    kinds = [(r.kind, r.submission_id) for r in store.outbox((PENDING,))]
+    assert (PROMOTION, waiting["id"]) in kinds and (REPEAT, waiting["id"]) not in kinds
+    # the session is full again: a further repeat changes nothing and answers as anyone's
+    assert c.post(FORM, json=VICTIM).json()["status"] == WAITLIST
+    assert store.submission(waiting["id"]).status == CONFIRMED
+
+
 def test_the_daily_cap_counts_repeats_before_any_lookup(make: Any) -> None:
     """Once: ten throw-away sign-ups, then every probe was free (201 for the victim's session,
     429 for the others). Now the eleventh request is refused whatever it is."""

@@ -7,6 +7,7 @@ makes them) and asserts a sentence is there exactly once, or not at all.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import email
 import email.policy
 import html
@@ -259,6 +260,73 @@ def test_cancel_page_says_what_happened_to_the_seat(sqlite_client: TestClient) -
         "U staat op de wachtlijst." in asked and "Uw naam staat niet meer op de wachtlijst." in done
     )
     assert "Uw plek" not in asked + done
+
+
+def test_a_partner_frees_no_place(sqlite_client: TestClient) -> None:
+    """A partner comes along without a place: nothing is "vrij", nobody gets it."""
+    c = sqlite_client
+    sid = c.post(FORM, json=person(40, rol="partner")).json()["id"]
+    asked, done = cancel(c, sid).split(" || ")
+    assert "U bent aangemeld. Wilt u zich afmelden?" in asked
+    assert "plek" not in asked + done and "wachtlijst" not in done
+    assert "U bent afgemeld." in done
+
+
+def _app_on(tmp_path: Path, content: Path, **kw: Any) -> TestClient:
+    app = app_for(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        content_dir=content,
+        min_fill_seconds=0,
+        mail=MailSettings(signups_per_day=0, public_url="https://s.example"),
+        **kw,
+    )
+    return TestClient(app)
+
+
+@pytest.mark.parametrize(
+    ("later", "title"),
+    [("called-off", "Deze bijeenkomst gaat niet door"), ("past", "Deze bijeenkomst is al geweest")],
+)
+def test_a_cancel_link_for_a_session_that_will_not_be_held_changes_nothing(
+    tmp_path: Path, later: str, title: str
+) -> None:
+    """After a call-off or the date, "Dan komt uw plek vrij voor iemand anders" is not true:
+    the page says what is, and the button is gone (a POST changes nothing either)."""
+    import shutil
+
+    from spiegel.db.base import CONFIRMED
+    from spiegel.signups.prepare import cancel_token
+
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    first = _app_on(tmp_path, content)
+    sid = first.post(FORM, json=person(41)).json()["id"]
+    first.app.state.store.close()  # type: ignore[attr-defined]
+    kw: dict[str, Any] = {}
+    if later == "called-off":
+        path = content / "sessions.yaml"
+        text = path.read_text(encoding="utf-8")
+        old = "    department: Cardiologie\n"
+        path.write_text(
+            text.replace(old, old + "    status: geannuleerd\n    reden: De zaal is bezet.\n", 1),
+            encoding="utf-8",
+        )
+    else:
+        kw["today"] = dt.date(2027, 1, 15)
+    c = _app_on(tmp_path, content, **kw)
+    try:
+        token = cancel_token(c.app.state.link_key(), sid)  # type: ignore[attr-defined]
+        for r in (c.get(f"/api/afmelden/{token}"), c.post(f"/api/afmelden/{token}")):
+            assert r.status_code == 200
+            text = text_of(r.text)
+            assert title in text and "komt uw plek vrij" not in text and "<form" not in r.text
+            assert ("De zaal is bezet." in text) == (later == "called-off")
+        row = c.app.state.store.submission(sid)  # type: ignore[attr-defined]
+        assert row.status == CONFIRMED  # nothing changed, no cancellation mail
+        kinds = [m.kind for m in c.app.state.store.outbox(("pending",))]  # type: ignore[attr-defined]
+        assert "cancellation" not in kinds
+    finally:
+        c.app.state.store.close()  # type: ignore[attr-defined]
 
 
 # ------------------------------------------------------------------ the e-mails
@@ -515,3 +583,215 @@ def test_leaflet_and_agenda_give_the_practical_information(built_site: Project) 
     agenda = text_of(built_site.page("spiegelbijeenkomst/agenda"))
     own = [s for s in CONTENT["sessions"]["sessions"] if s.get("access")]
     assert own and all(s["access"] in agenda for s in own)
+
+
+# ------------------------------------------------------------------ the review of issue 21
+# Each rule below was broken when the journey was run by hand through the running server (a
+# partner, a trainer, a waiting person, a VVG date, a moved and a called-off session).
+
+WITH_CANCEL_LINK = [
+    db_base.CONFIRMATION,
+    db_base.PROMOTION,
+    db_base.REMINDER,
+    db_base.REPEAT,
+    db_base.SESSION_CHANGED,
+]
+
+
+def told(kind: str, *, session: dict[str, str] | None = None, **kw: Any) -> str:
+    """The plain text of a message, as one string."""
+    signup = kw.pop("signup", {})
+    made = session_letter(
+        kind,
+        name="Anna",
+        session=session or SESSION,
+        org=ORG,
+        cancel_link="https://s.example/api/afmelden/abc.def",
+        agenda_url="https://s.example/spiegelbijeenkomst/agenda/",
+        signup=signup,
+        practical=kw.pop("practical", PRACTICAL),
+        **kw,
+    )
+    return "\n\n".join(made.paragraphs)
+
+
+@pytest.mark.parametrize("standing", ["seat", "extra", "waiting"])
+@pytest.mark.parametrize("kind", WITH_CANCEL_LINK)
+def test_only_a_place_that_counts_goes_to_someone_else(kind: str, standing: str) -> None:
+    """A partner, carer or trainer takes no place, so nobody gets theirs; a waiting person has
+    none: their link takes them off the waiting list."""
+    seat = standing != "waiting"
+    text = told(kind, seat=seat, standing=standing)
+    assert ("Dan kan iemand anders uw plek krijgen." in text) == (standing == "seat")
+    assert ("Wilt u niet meer op de wachtlijst staan?" in text) == (standing == "waiting")
+    assert ("Kunt u niet komen?" in text) == (standing != "waiting")
+
+
+def test_a_repeat_says_whether_the_person_waits() -> None:
+    assert "U stond al op de wachtlijst." in told(db_base.REPEAT, seat=False)
+    assert "U was al aangemeld." in told(db_base.REPEAT)
+
+
+@pytest.mark.parametrize(("ticked", "says"), [(True, "krijgt u die vanzelf"), (False, "niet")])
+def test_a_waiting_person_hears_of_a_change_as_they_chose(ticked: bool, says: str) -> None:
+    """The system knows whether the box was ticked: no "wilde u die?"."""
+    previous = {**SESSION, "date": "2027-01-07"}
+    signup = {"doorschuiven": "ja"} if ticked else {}
+    text = told(db_base.SESSION_CHANGED, seat=False, previous=previous, signup=signup)
+    assert "wilde u" not in text
+    line = next(p for p in text.split("\n\n") if p.startswith("U staat nog op de wachtlijst."))
+    assert says in line and ("niet vanzelf" in line) != ticked
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"date": "2027-01-21"}, "de datum"),
+        ({"start": "15:00", "end": "16:30"}, "de tijd"),
+        ({"welkom_vanaf": "13:00"}, "de tijd"),
+        ({"location": "Poliklinisch gebouw, zaal 0.12"}, "de plaats"),
+        ({"date": "2027-01-21", "start": "15:00"}, "de datum en de tijd"),
+        (
+            {"date": "2027-01-21", "start": "15:00", "location": "Zaal 1"},
+            "de datum, de tijd en de plaats",
+        ),
+    ],
+)
+def test_a_change_names_what_changed(change: dict[str, str], named: str) -> None:
+    now = {**SESSION, "welkom_vanaf": "13:30", **change}
+    before = {**SESSION, "welkom_vanaf": "13:30"}
+    text = told(db_base.SESSION_CHANGED, session=now, previous=before)
+    assert f"waarvoor u bent aangemeld: {named}." in text
+
+
+def test_a_vvg_mail_holds_nothing_of_the_mirror_meeting() -> None:
+    """Travel costs paid back, one's own doctor listening, the leaflet's room: none of it is
+    true of a VVG; a VVG date says only what its own block says."""
+    from spiegel.snapshot import from_sources
+
+    sessions = from_sources(ROOT / "content", ROOT / "forms").sessions
+    vvg = sessions["2027-02-vvg-interne"]
+    assert "access" not in vvg
+    assert sessions["2027-01-cardiologie"]["access"]  # a mirror meeting: the leaflet's room
+    own = next(s for s in CONTENT["sessions"]["sessions"] if s.get("access"))
+    assert sessions[own["id"]]["access"] == " ".join(own["access"].split())
+    text = told(db_base.CONFIRMATION, session={**vvg, "programme": "vvg"})
+    for absent in ("Goed om te weten", "Reiskosten", "Wie luistert mee", "De zaal", "arts"):
+        assert absent not in text, absent
+
+
+def test_a_practical_text_is_not_cut_in_the_middle() -> None:
+    """A text from a YAML block keeps its line breaks; a mail must not break a sentence."""
+    raw = {k: CONTENT["spiegelbijeenkomst"]["practical"][k] for k in PRACTICAL}
+    assert any("\n" in v.strip() for v in raw.values())  # the shipped texts are blocks
+    text = told(db_base.CONFIRMATION, practical=raw)
+    for value in raw.values():
+        assert " ".join(value.split()) in text
+
+
+@pytest.mark.parametrize("need", ["Ik zit in een rolstoel.", "Een tolk!", "Een ringleiding"])
+def test_a_quoted_need_ends_with_one_full_stop(need: str) -> None:
+    text = told(db_base.CONFIRMATION, signup={"toegankelijkheid": need})
+    end = "" if need[-1] in ".!?" else "."
+    assert f'"{need}"{end} Dat hebben wij genoteerd.' in text
+    assert '.".' not in text and '!".' not in text
+
+
+def test_a_calendar_title_names_no_department(built_site: Project) -> None:
+    """A calendar shows its title on a lock screen and in a shared calendar, like a subject."""
+    import icalendar
+    from spiegel.outbox.messages import Calendar
+
+    files = [p.read_text(encoding="utf-8") for p in built_site.site.rglob("*.ics")]
+    made = session_letter(
+        db_base.CONFIRMATION,
+        name="Anna",
+        session=SESSION,
+        org=ORG,
+        cancel_link="https://s.example/api/afmelden/abc.def",
+        agenda_url="https://s.example/",
+        calendar=Calendar("uid-1", 0),
+    )
+    assert files and made.ics
+    departments = {s["department"] for s in CONTENT["sessions"]["sessions"]} | {
+        s["department"] for s in CONTENT["vvg"]["sessions"]
+    }
+    for text in [*files, made.ics]:
+        [event] = icalendar.Calendar.from_ical(text).walk("VEVENT")
+        title = str(event["summary"])
+        assert not any(d.lower() in title.lower() for d in departments), title
+
+
+def test_ones_own_cancellation_is_not_called_off_in_the_calendar() -> None:
+    from spiegel.outbox.messages import Calendar
+
+    made = session_letter(
+        db_base.CANCELLATION,
+        name="Anna",
+        session=SESSION,
+        org=ORG,
+        cancel_link="https://s.example/api/afmelden/abc.def",
+        agenda_url="https://s.example/",
+        calendar=Calendar("uid-1", 1, "CANCEL"),
+    )
+    assert made.ics and "U heeft zich afgemeld." in made.ics and "Gaat niet door" not in made.ics
+
+
+def test_the_privacy_statement_is_true_for_partners_and_parents(built_site: Project) -> None:
+    text = text_of(built_site.page("privacy"))
+    assert "blijkt dat u patiënt bent" not in text
+    assert "over uw gezondheid, of over die van uw naaste of uw kind" in text
+
+
+def test_a_vvg_date_is_a_gesprek_where_its_term_is_counted(built_site: Project) -> None:
+    for url in ("vvg/aanmelden", "privacy"):
+        text = text_of(built_site.page(url))
+        assert "1 jaar na het gesprek" in text, url
+    assert "na de bijeenkomst" in text_of(built_site.page("spiegelbijeenkomst/aanmelden"))
+
+
+def test_a_term_from_configuration_is_not_said_again_in_words(built_site: Project) -> None:
+    """VVG: "na een paar maanden" beside "na ongeveer 3 maanden"; the leaflet: where the room is
+    said under "Adres" and again under "Route"."""
+    vvg = text_of(built_site.page("vvg"))
+    follow = vvg[vvg.index(CONTENT["vvg"]["follow_up"]["heading"]) :]
+    follow = follow[: follow.index("Wat we met uw feedback doen")]
+    assert follow.count("maanden") == 1 and "paar maanden" not in follow
+    leaflet = text_of(built_site.page("spiegelbijeenkomst"))
+    assert leaflet.count("in de agenda en in uw") == 1
+
+
+def test_the_leaflet_names_the_message_the_system_sends(built_site: Project) -> None:
+    """People get a confirmation ("Bevestiging: u heeft een plek"), not an invitation."""
+    leaflet = text_of(built_site.page("spiegelbijeenkomst"))
+    assert "uitnodiging" not in leaflet
+    assert "bevestiging met de datum, de tijd en de plek" in leaflet
+
+
+def test_the_waiting_list_page_allows_for_a_repeated_sign_up(built_site: Project) -> None:
+    """The answer to a repeat is a new sign-up's (issue 20): on a full session, this page, also
+    for someone who has a place. The page says that a repeat changes nothing."""
+    for url in ("spiegelbijeenkomst/aanmelden/wachtlijst", "vvg/aanmelden/wachtlijst"):
+        assert (
+            text_of(built_site.page(url)).count("Dan verandert er niets aan die aanmelding.") == 1
+        )
+
+
+def test_the_agenda_keeps_who_takes_a_place_when_the_seats_are_live(built_site: Project) -> None:
+    """The script replaces only the sentence about a full session (spiegel-forms.js): who takes
+    a place is the page's own text, from the session's roles (the parents at the children's
+    ward), never a fixed "voor (oud-)patiënten"."""
+    page = built_site.page("spiegelbijeenkomst/agenda")
+    live = re.findall(r"<span data-spiegel-seats=\"([^\"]+)\"[^>]*>(.*?)</span>", page, re.S)
+    coming = {
+        s["id"]
+        for s in CONTENT["sessions"]["sessions"]
+        if s["date"] >= dt.date(2026, 11, 22) and s.get("status") != "geannuleerd"
+    }
+    assert coming and {sid for sid, _ in live} == coming
+    for _, inner in live:
+        assert "komt als" not in inner and "patiënt" not in inner
+    kids = page[page.index('id="2027-03-kinderafdeling"') :]
+    assert "voor wie komt als ouder of verzorger van het kind" in kids[: kids.index("</dl>")]
+    script = (ROOT / "overrides/assets/javascripts/spiegel-forms.js").read_text(encoding="utf-8")
+    assert "patiënten" not in script and "mantelzorger" not in script

@@ -54,7 +54,11 @@ def sessions_of(
         from spiegel.content.model import session_access  # YAML side only: not at cold start
 
         for s in sessions:
-            out[str(s["id"])]["access"] = session_access(s, leaflet)
+            # the leaflet's room is a mirror meeting's; a VVG date says only what it says itself
+            mirror = (s.get("programme") or "spiegelbijeenkomst") == "spiegelbijeenkomst"
+            text = session_access(s, leaflet) if mirror else str(s.get("access") or "")
+            if text:
+                out[str(s["id"])]["access"] = " ".join(text.split())
     return out
 
 

@@ -8,8 +8,10 @@
   }, true);
 })();
 
-// Agenda: live seats from the endpoint ("nog 3 plaatsen", "vol: wachtlijst"). Without JavaScript
-// the page says how many seats there are in total, and the answer to the form tells the truth.
+// Agenda: live seats from the endpoint ("nog 3 plaatsen vrij", "vol: wachtlijst"). Only the
+// sentence about a full session is replaced: who takes a place (patients, or parents at the
+// children's ward) is the page's own text, from the session's roles. Without JavaScript the page
+// says how many seats there are in total, and the answer to the form tells the truth.
 (function () {
   var cells = document.querySelectorAll("[data-spiegel-seats]");
   if (!cells.length || !window.fetch) return;
@@ -23,10 +25,10 @@
       cells.forEach(function (cell) {
         var s = byId[cell.getAttribute("data-spiegel-seats")];
         if (!s || s.available === null) return;
+        if (s.cancelled) return;
         cell.textContent = s.full
-          ? "Vol. U kunt zich nog aanmelden voor de wachtlijst."
-          : "Nog " + s.available + (s.available === 1 ? " plaats" : " plaatsen") + " vrij (van de " + s.capacity + ")"
-            + " voor (oud-)patiënten. Uw partner of mantelzorger komt daar nog bij.";
+          ? "Vol. Meldt u zich nu aan, dan komt u op de wachtlijst."
+          : "Nog " + s.available + (s.available === 1 ? " plaats" : " plaatsen") + " vrij.";
       });
     })
     .catch(function () { /* keep the text from the build */ });

@@ -53,6 +53,9 @@ def _amsterdam() -> icalendar.Timezone:
     return tz
 
 
+# The title a calendar shows, also on a lock screen, in a shared calendar and in a reminder: like
+# an e-mail's subject, it names no department (the department of a mirror meeting says where
+# someone was a patient); the description and the location say the rest.
 SUMMARY = {"spiegelbijeenkomst": "Spiegelbijeenkomst", "vvg": "Verwonder- en verbetergesprek"}
 
 
@@ -149,12 +152,7 @@ def _session_ics(
     )
     event.add("dtstart", at(arrival))
     event.add("dtend", at(session["end"]))
-    event.add(
-        "summary",
-        SUMMARY.get(session.get("programme") or "", "Spiegelbijeenkomst")
-        + " "
-        + session["department"],
-    )
+    event.add("summary", SUMMARY.get(session.get("programme") or "", "Spiegelbijeenkomst"))
     event.add("location", session["location"])
     event.add("url", page_url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
@@ -164,9 +162,11 @@ def _session_ics(
         if arrival != session["start"]
         else f"Van {session['start']} tot {session['end']} uur."
     )
-    if cancelled:
+    if session.get("status") == "geannuleerd":
         reason = session.get("reden") or ""
         when = "Gaat niet door." + (f" {reason}" if reason else "")
+    elif cancelled:  # the person's own cancellation: the session itself goes on
+        when = "U heeft zich afgemeld."
     event.add(
         "description",
         f"{when}\nMeer informatie: {page_url}\n"

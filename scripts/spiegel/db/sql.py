@@ -91,6 +91,16 @@ class SQLStore(Outbox, SessionVersions):
                 taken = self._confirmed(conn, sub.form_id, sub.capacity_key)
                 status = CONFIRMED if taken < sub.capacity else WAITLIST
             earlier = self._earlier(conn, sub) if sub.contact_keys else None
+            if earlier and earlier[1] == WAITLIST and status == CONFIRMED:
+                # the same person again, waiting while a place is free: the place a new sign-up
+                # would get now (so the answer "U heeft een plek" is true), as a move up the
+                # waiting list; the answer is a new sign-up's, as below (issue 21)
+                conn.execute(
+                    f"UPDATE submissions SET status = {p} WHERE id = {p}",  # noqa: S608
+                    (CONFIRMED, earlier[0]),
+                )
+                self._enqueue(conn, PROMOTION, earlier[0], None, "")
+                return Receipt(new_id(), status, repeat=True)
             if earlier:
                 # the same person again: nothing is added; the answer is the one a new
                 # sign-up gets now, with an id that names nothing; the person is told by

@@ -100,7 +100,8 @@ KINDS: dict[str, Kind] = {
         ),
         Kind(
             LETTER,
-            "Na de bijeenkomst een brief met een korte terugkoppeling: wat wij hoorden en waar wij aan werken.",
+            "Na een spiegelbijeenkomst een brief met een korte terugkoppeling: wat wij hoorden en"
+            " waar wij aan werken.",
             None,
         ),
         Kind(

@@ -44,6 +44,10 @@ class Calendar:
 # kinds; the groepsevaluatie's invitations have their own letter (invitation_letter).
 TEMPLATES = {k.name: k.template for k in KINDS.values() if k.template and not k.respondent}
 WITH_ICS = tuple(k.name for k in KINDS.values() if k.ics)  # about an appointment one keeps
+# Where a person stands for a session, as a message says it: a place that counts for the seats
+# ("seat": someone else can get it when they cancel), along without a place ("extra": a partner,
+# carer or trainer) or on the waiting list ("waiting").
+STANDINGS = ("seat", "extra", "waiting")
 NOUNS = {  # how a message names the session, per programme
     "spiegelbijeenkomst": ("de spiegelbijeenkomst", "bijeenkomst"),
     "vvg": ("het verwonder- en verbetergesprek", "gesprek"),
@@ -75,6 +79,7 @@ def session_letter(
     seat: bool = True,
     signup: dict[str, str] | None = None,
     practical: dict[str, str] | None = None,
+    standing: str | None = None,
 ) -> Letter:
     """The message of ``kind`` for one sign-up (wording: ``outbox/templates/<kind>.txt.j2``).
 
@@ -82,15 +87,21 @@ def session_letter(
     told before (a change message says what changed); ``seat``: they hold a place (not only the
     waiting list). ``signup`` holds what the person filled in (opened at send time): the e-mail
     says what is true for them (whether they asked to move up from the waiting list, the need
-    they wrote). ``practical`` is the leaflet's practical information."""
+    they wrote). ``practical`` is the leaflet's practical information: a mirror meeting's only
+    (travel costs, one's own doctor listening: nothing of it is true of a VVG). ``standing``:
+    ``STANDINGS``; by default a place when ``seat``, else the waiting list."""
     if kind not in TEMPLATES:
         raise ValueError(f"unknown message kind {kind!r}")
     who = org.get("name") or org.get("site_name") or "Spiegel"
     values = signup or {}
     need = values.get("toegankelijkheid", "")
-    noun, word = NOUNS.get(
-        session.get("programme") or "spiegelbijeenkomst", NOUNS["spiegelbijeenkomst"]
-    )
+    programme = session.get("programme") or "spiegelbijeenkomst"
+    noun, word = NOUNS.get(programme, NOUNS["spiegelbijeenkomst"])
+    standing = standing or ("seat" if seat else "waiting")
+    if standing not in STANDINGS:
+        raise ValueError(f"unknown standing {standing!r}")
+    # a text from a YAML block keeps its line breaks; in an e-mail they would cut a sentence
+    facts = {k: " ".join(v.split()) for k, v in (practical or {}).items() if v and v.strip()}
     details = {
         **session,
         "noun": noun,
@@ -110,7 +121,8 @@ def session_letter(
         may_promote=values.get("doorschuiven") == "ja",
         need=bool(need.strip()),
         need_text=quotable(need),
-        practical=practical or {},
+        practical=facts if programme == "spiegelbijeenkomst" else {},
+        standing=standing,
     )
     ics = None
     if calendar is not None:

@@ -288,7 +288,8 @@ class Sender:
             before = self.store.session_version(sub.capacity_key, sub.told_seq)
             previous = changes.opened(before, self.cipher) if before else None
         held = row.data if kind == CANCELLATION else sub.status  # the own cancel: before it
-        seat = held in (CONFIRMED, RECEIVED)
+        seat = held in (CONFIRMED, RECEIVED)  # an appointment in their calendar
+        standing = {CONFIRMED: "seat", RECEIVED: "extra"}.get(held, "waiting")
         public = self.mail.public_address()  # ConfigError rather than a link to nowhere
         site = self.registry.settings.site_url or public
         page = site + (
@@ -314,6 +315,7 @@ class Sender:
             seat=seat,
             signup=values,
             practical=self.registry.practical(),
+            standing=standing,
         )
         told = (sub.id, seq) if kind != CANCELLATION else None
         return Prepared(letter, to or None, told)

@@ -67,7 +67,8 @@ async def _context(request: Request, form: Form, session: dict[str, Any]) -> dic
 def _allowed(request: Request) -> tuple[Form | None, dict[str, Any] | None]:
     form = session_form(request)
     session = find_session(request, form) if form else None
-    if session is not None and session["date"] > today():
+    # no letter before the session, and none for a session that was called off: nobody was there
+    if session is not None and (session["date"] > today() or session["cancelled"]):
         return form, None
     return form, session
 

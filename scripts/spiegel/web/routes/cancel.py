@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from spiegel.content.calendar import datum
-from spiegel.db.base import CANCELLED, WAITLIST, StoredRow, StoreUnavailable
+from spiegel.db.base import CANCELLED, RECEIVED, WAITLIST, StoredRow, StoreUnavailable
 from spiegel.signups.prepare import check_token
 from spiegel.web.pages import page
 from spiegel.web.replies import SECURITY_HEADERS
@@ -49,6 +49,27 @@ def _what(request: Request, row: StoredRow) -> str:
         f"<p>Het gaat om {noun or 'de spiegelbijeenkomst'} van {escape(day)}, van"
         f" {escape(session['start'])} tot {escape(session['end'])} uur.</p>"
     )
+
+
+def _over(request: Request, row: StoredRow) -> Response | None:
+    """The session was called off, or is over: nothing to cancel, and the page says so (no
+    "uw plek komt vrij" for a place in a session that will not be held)."""
+    state = request.app.state
+    seat = state.registry.seat(row.form_id, row.capacity_key)
+    if seat is None:
+        return None
+    choice, session = seat
+    word = "dit gesprek" if session.get("programme") == "vvg" else "deze bijeenkomst"
+    if choice.cancelled:
+        reason = session.get("reden") or ""
+        title = f"{word.capitalize()} gaat niet door"
+        body = f"<p>{escape(reason + ' ' if reason else '')}U hoeft zich niet af te melden.</p>"
+    elif dt.date.fromisoformat(session["date"]) < state.clock.today():
+        title = f"{word.capitalize()} is al geweest"
+        body = "<p>U hoeft zich niet meer af te melden.</p>"
+    else:
+        return None
+    return _reply(request, 200, title, f"{_what(request, row)}{body}")
 
 
 async def _find(request: Request) -> tuple[str | None, StoredRow | None]:
@@ -106,6 +127,9 @@ async def confirm_page(request: Request) -> Response:
         return _not_found(request)
     if row.status == CANCELLED:
         return _already(request, row)
+    over = _over(request, row)
+    if over is not None:
+        return over
     body = (
         f"{_what(request, row)}<p>{_standing(row.status)}</p>"
         f'<form method="post" action="{escape(request.url.path)}">'
@@ -129,6 +153,8 @@ async def cancel(request: Request) -> Response:
         sid, row = await _find(request)
         if sid is None or row is None:
             return _not_found(request)
+        if row.status != CANCELLED and (over := _over(request, row)) is not None:
+            return over  # nothing changes: the page says why
         seat = state.registry.seat(row.form_id, row.capacity_key)
         # no one moves up into a session that was called off
         capacity = seat[0].capacity if seat and not seat[0].cancelled else None
@@ -157,6 +183,8 @@ def _standing(status: str) -> str:
         return (
             "U staat op de wachtlijst. Wilt u zich afmelden? Dan haalt u uw naam van de wachtlijst."
         )
+    if status == RECEIVED:  # a partner, carer or trainer: along, without taking a place
+        return "U bent aangemeld. Wilt u zich afmelden?"
     return "U heeft een plek. Wilt u zich afmelden? Dan komt uw plek vrij voor iemand anders."
 
 
@@ -164,6 +192,8 @@ def _cancelled(before: str, promoted: bool) -> str:
     """What happened, and only that: a seat goes to someone only when someone got it."""
     if before == WAITLIST:
         seat = "Uw naam staat niet meer op de wachtlijst."
+    elif before == RECEIVED:  # no place that counts: nobody gets one, nothing is free
+        return "U bent afgemeld. U krijgt hierover nog een e-mail."
     elif promoted:
         seat = "Iemand van de wachtlijst krijgt nu uw plek."
     else:
