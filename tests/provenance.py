@@ -233,13 +233,11 @@ def tag_form(
         elif (form.id, f.name) in from_content:
             choice_src = frozenset({from_content[(form.id, f.name)]})
         fields.append(
-            dataclasses.replace(
-                f,
+            f._replace(
                 label=ledger.mark(f.label, src) if f.label else f.label,
                 hint=ledger.mark(f.hint, src) if f.hint else f.hint,
                 choices=tuple(
-                    dataclasses.replace(c, label=ledger.mark(c.label, choice_src))
-                    for c in f.choices
+                    c._replace(label=ledger.mark(c.label, choice_src)) for c in f.choices
                 ),
             )
         )
@@ -247,8 +245,7 @@ def tag_form(
     if scale and (form.id, "statements") in from_content:
         cfile, _ = from_content[(form.id, "statements")]
         scale = tuple(ledger.mark(s, frozenset({(cfile, ("scale",))})) for s in scale)
-    return dataclasses.replace(
-        form,
+    return form._replace(
         scale=scale,
         title=t(form.title, "title"),
         intro=t(form.intro, "intro"),
@@ -258,7 +255,6 @@ def tag_form(
         thanks=t(dict(form.thanks), "thanks"),
         waitlist=t(dict(form.waitlist), "waitlist") if form.waitlist else None,
         fields=tuple(fields),
-        by_name={},
     )
 
 

@@ -7,8 +7,10 @@ browser (tests/test_browser.py, test_critical_css_draws_the_page_as_the_full_css
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
+from spiegel.site import critical, cssrules
 from spiegel.site.critical import critical_css, inline_critical, page_tokens
 
 from .conftest import Project
@@ -118,3 +120,69 @@ def test_critical_css_is_inline_and_trimmed(built_site: Project, url: str) -> No
     for absent in (".md-tabs{", "[dir=rtl] .md-typeset dd{"):  # not on these pages
         assert absent not in css, absent
     assert len(css) < full / 3, (len(css), full)
+
+
+# ---------------------------------------------------------------- the rules found by cssrules
+
+
+def _dump(items: tuple[Any, ...]) -> list[Any]:
+    """Everything the critical CSS reads of a compiled stylesheet."""
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, critical._Rule):
+            out.append(("r", item.alternatives, item.whole, item.prelude, item.declarations))
+        elif isinstance(item, critical._Group):
+            out.append(("g", item.prelude, _dump(item.rules)))
+        else:
+            out.append(("o", item.whole))
+    return out
+
+
+def _split_compiled(css: str) -> tuple[Any, ...] | None:
+    pieces = cssrules.split(css)
+    return None if pieces is None else critical._compile_pieces(css, pieces)
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "a{color:red}b,c>d{margin:0}",
+        '@charset "utf-8";a{b:c}',
+        "/* {} */a{b:c/* } */}/**/ <!-- b{c:d} -->",
+        'a[title="}{"]{content:"}"}b{content:\'{;\'}',
+        'a{background:url(x}y;z{.png)}b{c:url( a.png )}c{d:url("}")}',
+        "a{b:c\\}d}e{f:g}",  # an escaped brace is part of a name
+        "a\\{b{c:d}",
+        "@media print{a{b:c}@supports (display:grid){d{e:f}}}g{h:i}",
+        "@font-face{font-family:x;src:url(x.woff2)}@keyframes k{0%{a:b}to{a:c}}",
+        "@import url(x.css) screen;@page{size:A4}a{b:c}",
+        "a{b:(}c){d:e}}",  # a } inside ( ) closes nothing
+        "a:is(.x,.y) ) ]{b:c}d{e:f}",  # closers that close nothing are plain tokens
+        'a{content:"x\ny;}b{c:d}',  # a newline ends a bad string
+        "  \n\t a { b : c ; } \n",
+        ".md-typeset .admonition{--x:url('data:image/svg+xml;charset=utf-8,<svg>{}</svg>')}",
+    ],
+)
+def test_split_finds_the_rules_tinycss2_finds(css: str) -> None:
+    compiled = _split_compiled(css)
+    assert compiled is not None
+    assert _dump(compiled) == _dump(critical._parsed_stylesheet(css))
+
+
+@pytest.mark.parametrize(
+    "css", ["a{color:red", "@media print{a{b:c}", 'a{b:"c}', "@import x", 'a{b:"x\ny"}c{d:e}']
+)
+def test_an_unfinished_rule_is_parsed_whole(css: str) -> None:
+    assert _split_compiled(css) is None
+    assert _dump(critical._stylesheet(css)) == _dump(critical._parsed_stylesheet(css))
+
+
+def test_split_reads_the_site_stylesheets_as_tinycss2(built_site: Project) -> None:
+    """The theme's stylesheets and ours: every rule, selector and declaration the same."""
+    sheets = sorted((built_site.site / "assets" / "stylesheets").glob("*.css"))
+    assert len(sheets) == 4
+    for path in sheets:
+        css = path.read_text(encoding="utf-8")
+        compiled = _split_compiled(css)
+        assert compiled is not None, path.name
+        assert _dump(compiled) == _dump(critical._parsed_stylesheet(css)), path.name

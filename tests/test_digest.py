@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +115,7 @@ def test_spiegel_digest_for_cron_and_delivery(
         mail_from="Spiegel <spiegel@zorggroep.example>",
         public_url="https://spiegel.example",
     )
-    sender = make_sender(replace(services, config=replace(settings, mail=mail)))
+    sender = make_sender(services._replace(config=settings._replace(mail=mail)))
     try:
         sender.run_once()
         [digest] = [m for m in relay.wait_for(1) if m["To"] == COORDINATOR]

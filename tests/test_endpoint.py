@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -34,7 +33,7 @@ def settings_for(database_url: str, **kw: Any) -> Settings:
         forms_dir=ROOT / "forms",
         rate_limit=0,
     )
-    return replace(base, **kw)
+    return base._replace(**kw)
 
 
 def services_for(
@@ -47,7 +46,7 @@ def services_for(
     """What an entry point builds, from ``settings_for``'s configuration (``mail`` replaces
     its mail group; ``store``: one already open)."""
     config = settings_for(database_url, **kw)
-    return Services.build(replace(config, mail=mail) if mail else config, store, migrate)
+    return Services.build(config._replace(mail=mail) if mail else config, store, migrate)
 
 
 def app_for(database_url: str, **kw: Any) -> Starlette:

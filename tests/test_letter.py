@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +106,7 @@ def test_letters_by_mail_and_print_name_only_their_reader(session: dict[str, Any
         public_url="https://spiegel.example",
     )
     sender = make_sender(
-        replace(session["services"], config=replace(session["services"].config, mail=mail))
+        session["services"]._replace(config=session["services"].config._replace(mail=mail))
     )
     try:
         sender.run_once()  # the sign-ups' own messages first (confirmation, cancellation)

@@ -6,6 +6,7 @@ import datetime as dt
 import importlib.metadata
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from spiegel import snapshot
@@ -117,6 +118,42 @@ def test_page_tokens_read_html_as_the_html_parser_does() -> None:
     assert {"div", "input", "a", "script"} <= t.tags and "p" not in t.tags
     assert ("data-x", "1>2") in t.values and ("hidden", "") in t.values
     assert ("href", "?a=1&b=2") in t.values and ("checked", "") in t.values
+
+
+def _positions(hd: Any, words: list[str]) -> list[list[tuple[int, Any]]]:
+    return [[(int(p), p.data) for p in hd.positions(w)] for w in words]
+
+
+def test_the_lazy_dictionary_hyphenates_as_pyphen_does() -> None:
+    """Every pattern of the Dutch dictionary (as a word, and doubled) gets the same positions
+    from the lazily parsed table as from pyphen's own full parse."""
+    import pyphen
+
+    path = pyphen.LANGUAGES["nl_NL"]
+    full, lazy = pyphen.HyphDict(path), hyphen.lazy_hyphdict(Path(str(path)))
+    assert isinstance(lazy.patterns.lines, dict) and len(lazy.patterns.lines) > 16_000
+    words = [k.strip(".") for k in full.patterns] + ["spiegelbijeenkomsten", "ëëëëëëëëëëëë"]
+    words += [a + b for a, b in zip(words[::7], words[3::7], strict=False)]
+    assert _positions(lazy, words) == _positions(full, words)
+    assert lazy.maxlen == full.maxlen
+
+
+def test_the_lazy_dictionary_reads_every_kind_of_line(tmp_path: Path) -> None:
+    """Comments, spaces, escapes, nonstandard hyphenations, lines of zeros and repeated letters:
+    the general path reads them as pyphen does."""
+    import pyphen
+
+    dic = tmp_path / "hyph_xx.dic"
+    dic.write_text(
+        "UTF-8\nLEFTHYPHENMIN 2\n% a comment\n  a1b  \nb1c\nb0c\nc^^e9d1e\n"
+        "1ff/f=f,1,2\nab2c\nab0c\n\nx1y\nx3y\n",
+        encoding="utf-8",
+    )
+    full, lazy = pyphen.HyphDict(dic), hyphen.lazy_hyphdict(dic)
+    assert isinstance(lazy.patterns.lines["ab"], list)  # not the plain path
+    words = ["abcabc", "bcbcbc", "cédé", "offff", "affe", "abcxy", "xyxyxy", "zzz"]
+    assert _positions(lazy, words) == _positions(full, words)
+    assert lazy.maxlen == full.maxlen
 
 
 def test_hyphenated_words_from_an_earlier_build_are_checked() -> None:

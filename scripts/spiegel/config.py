@@ -6,22 +6,28 @@ README's "Configuration" table lists the variables. Nothing else in the package 
 ``os.environ`` (tests/test_architecture.py checks); the few tools that must run while the rest
 of the configuration may be wrong (the site build, the command line's defaults) use
 ``build_settings`` and ``command_defaults``, which read only what they need.
+
+The settings are NamedTuples (immutable; ``config._replace(...)`` for a changed copy), not
+dataclasses: a frozen dataclass of 16 fields took 1 ms to define, at every serverless cold start.
+A secret (key, SMTP password, OpenID client secret) is left out of their repr.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 Env = Mapping[str, str]
 LOCAL = ("http://127.0.0.1", "http://localhost")
+DATABASE_URL = "sqlite:///.spiegel/spiegel.sqlite3"
+MAIL_FROM = "Spiegel <spiegel@localhost>"
+OUTBOX_DIR = Path(".spiegel/outbox")
 
 
 class ConfigError(Exception):
@@ -30,11 +36,17 @@ class ConfigError(Exception):
         super().__init__("Invalid configuration:\n" + "\n".join(f"  {p}" for p in problems))
 
 
-@dataclass(frozen=True)
-class MailSettings:
-    smtp_url: str | None = field(default=None, repr=False)
-    mail_from: str = "Spiegel <spiegel@localhost>"
-    outbox_dir: Path = Path(".spiegel/outbox")
+def _without_secret(settings: tuple[object, ...], secret: str) -> str:
+    """The repr of a settings tuple, its secret left out (a repr may end up in a log)."""
+    values = zip(type(settings)._fields, settings, strict=True)  # type: ignore[attr-defined]
+    shown = ", ".join(f"{k}={v!r}" for k, v in values if k != secret)
+    return f"{type(settings).__name__}({shown})"
+
+
+class MailSettings(NamedTuple):
+    smtp_url: str | None = None  # may hold a password: not in the repr
+    mail_from: str = MAIL_FROM
+    outbox_dir: Path = OUTBOX_DIR
     # the absolute address of the endpoint in links (cancel link); serve fills in its own
     public_url: str = ""
     retry_seconds: float = 30.0
@@ -45,7 +57,11 @@ class MailSettings:
     signups_per_day: int = 10
     # sign-ups that mail one (normalised) address per day, from any client, across forms
     mails_per_address: int = 3
-    notify: dict[str, str] = field(default_factory=dict)  # form id -> address for its notices
+    # form id -> address for its notices (read only: the default is one shared empty dict)
+    notify: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return _without_secret(self, "smtp_url")
 
     def public_address(self) -> str:
         """The absolute address links in messages start with; ConfigError without one, so no
@@ -69,9 +85,8 @@ class MailSettings:
         return mail
 
 
-@dataclass(frozen=True)
-class Config:
-    database_url: str = "sqlite:///.spiegel/spiegel.sqlite3"
+class Config(NamedTuple):
+    database_url: str = DATABASE_URL
     content_dir: Path = Path("content")
     forms_dir: Path = Path("forms")
     snapshot: Path | None = None  # JSON from `spiegel snapshot`; replaces content_dir/forms_dir
@@ -83,10 +98,13 @@ class Config:
     min_fill_seconds: float = 3.0
     trust_proxy: int = 0  # how many reverse proxies of our own add to X-Forwarded-For
     log_clients: bool = False  # keep client addresses in uvicorn's access log
-    encryption_key: str | None = field(default=None, repr=False)
+    encryption_key: str | None = None  # not in the repr
     production: bool = False
     today: dt.date | None = None  # SPIEGEL_TODAY: a fixed "today" (tests, previews)
-    mail: MailSettings = field(default_factory=MailSettings)
+    mail: MailSettings = MailSettings()
+
+    def __repr__(self) -> str:
+        return _without_secret(self, "encryption_key")
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> Config:
@@ -112,7 +130,7 @@ class Config:
         """The serve process's own address in links, unless one is configured."""
         if self.mail.public_url:
             return self
-        return dataclasses.replace(self, mail=dataclasses.replace(self.mail, public_url=url))
+        return self._replace(mail=self.mail._replace(public_url=url))
 
 
 Settings = Config  # the name the endpoint used before the configuration became one object
@@ -180,7 +198,7 @@ def _definitions(r: _Reader) -> dict[str, object]:
 
 
 def _database(r: _Reader) -> dict[str, object]:
-    url = r.get("SPIEGEL_DATABASE_URL", Config.database_url)
+    url = r.get("SPIEGEL_DATABASE_URL", DATABASE_URL)
     if url.startswith("sqlite:///"):
         db_path = Path(url.removeprefix("sqlite:///"))
         if Path("build").resolve() in db_path.resolve().parents:
@@ -288,7 +306,7 @@ def _mail(r: _Reader) -> MailSettings:
                 "SPIEGEL_SMTP_URL: expected smtp://user:password@host:587 or smtps://host:465, "
                 f"got a value starting with {smtp.split(':')[0]!r}"
             )
-    mail_from = r.get("SPIEGEL_MAIL_FROM", MailSettings.mail_from)
+    mail_from = r.get("SPIEGEL_MAIL_FROM", MAIL_FROM)
     if "@" not in mail_from:
         r.problem(f"SPIEGEL_MAIL_FROM: expected an e-mail address, got {mail_from!r}")
     elif smtp and not r.get("SPIEGEL_MAIL_FROM"):
@@ -314,7 +332,7 @@ def _mail(r: _Reader) -> MailSettings:
     return MailSettings(
         smtp_url=smtp,
         mail_from=mail_from,
-        outbox_dir=Path(r.get("SPIEGEL_OUTBOX_DIR", str(MailSettings.outbox_dir))),
+        outbox_dir=Path(r.get("SPIEGEL_OUTBOX_DIR", str(OUTBOX_DIR))),
         public_url=public.rstrip("/"),
         retry_seconds=r.number("SPIEGEL_MAIL_RETRY_SECONDS", 30.0, 0.05, 3600, whole=False),
         lease_seconds=r.number("SPIEGEL_MAIL_LEASE_SECONDS", 120.0, 0.5, 86400, whole=False),
@@ -327,8 +345,7 @@ def _mail(r: _Reader) -> MailSettings:
     )
 
 
-@dataclass(frozen=True)
-class BuildSettings:
+class BuildSettings(NamedTuple):
     """What the site build reads: it runs in CI without a database or keys."""
 
     today: dt.date | None
@@ -355,13 +372,12 @@ def command_defaults(env: Env | None = None) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class BeheerSettings:
+class BeheerSettings(NamedTuple):
     """The back office (/beheer/): the organisation's OpenID provider and the role mapping."""
 
     issuer: str = ""  # SPIEGEL_OIDC_ISSUER; empty: development login on loopback only
     client_id: str = ""
-    client_secret: str = field(default="", repr=False)
+    client_secret: str = ""  # not in the repr
     roles_claim: str = "roles"
     roles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # claim value -> Spiegel roles
     public_url: str = ""  # SPIEGEL_BEHEER_URL: this server's public address (redirect URI)
@@ -371,6 +387,9 @@ class BeheerSettings:
     def enabled(self) -> bool:
         """Production runs the back office only behind the organisation's own login."""
         return bool(self.issuer) or not self.production
+
+    def __repr__(self) -> str:
+        return _without_secret(self, "client_secret")
 
 
 def beheer_from_env(env: Mapping[str, str] | None = None) -> BeheerSettings:

@@ -8,8 +8,7 @@ store (migrated once), one registry of form definitions, one ``Keys``, one ciphe
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from spiegel.clock import Clock
 from spiegel.config import Config, Env, MailSettings
@@ -24,8 +23,7 @@ if TYPE_CHECKING:  # typing only: the cryptography package is imported when a ke
 log = logging.getLogger("spiegel.endpoint")
 
 
-@dataclass(frozen=True)
-class Services:
+class Services(NamedTuple):  # immutable; a NamedTuple is cheaper to define at a cold start
     config: Config
     store: Store
     registry: Registry

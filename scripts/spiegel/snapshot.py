@@ -8,9 +8,8 @@ standard library and ``formmodel``.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from spiegel.forms.model import Form, form_from_dict, form_to_dict
 
@@ -30,16 +29,15 @@ SESSION_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class Definitions:
+class Definitions(NamedTuple):  # not a dataclass: cheaper to define at a cold start
     forms: dict[str, Form]
     site_name: str
     codes_required: frozenset[str]  # evaluations whose questionnaire needs an invitation code
     # what the e-mails need: session details (date as ISO text), of every programme with dates
-    sessions: dict[str, dict[str, str]] = field(default_factory=dict)
-    organisation: dict[str, Any] = field(default_factory=dict)  # site.yaml organisation
+    sessions: dict[str, dict[str, str]]
+    organisation: dict[str, Any]  # site.yaml organisation
     # the leaflet's practical texts the confirmation repeats (room access, travel costs...)
-    practical: dict[str, str] = field(default_factory=dict)
+    practical: dict[str, str]
 
 
 def _text(value: Any) -> str:

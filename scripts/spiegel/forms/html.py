@@ -7,7 +7,6 @@ the error summary that takes focus. No template engine: the endpoint stays light
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from html import escape
@@ -85,7 +84,7 @@ def render_form(
     notes = role_note(form, today)
     for f in form.fields:
         if notes and f.name == form.role_field:
-            f = dataclasses.replace(f, hint=f"{f.hint} {notes}" if f.hint else notes)
+            f = f._replace(hint=f"{f.hint} {notes}" if f.hint else notes)
         if f.theme and f.theme != theme:
             if theme:
                 parts.append("</section>")

@@ -34,7 +34,7 @@ from spiegel.db.base import (
     Store,
 )
 from spiegel.db.evaluations import EvaluationDB
-from spiegel.forms.patterns import EMAIL_RE, normalise_email
+from spiegel.forms.patterns import email_re, normalise_email
 from spiegel.security.cipher import FieldCipher, is_sealed
 from spiegel.security.invites import code_key, new_code, normalise
 from spiegel.security.keys import Keys
@@ -92,7 +92,7 @@ def parse_addresses(text: str) -> tuple[list[str], list[str]]:
         value = line.strip()
         if not value or value.startswith("#"):
             continue
-        if len(value) > 254 or not EMAIL_RE.fullmatch(value):
+        if len(value) > 254 or not email_re().fullmatch(value):
             errors.append(f"regel {number}: {value[:80]!r} is geen e-mailadres")
             continue
         person = normalise_email(value)

@@ -7,7 +7,6 @@ Standard library only (hmac, hashlib): this runs on the request path.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import hashlib
 import hmac
@@ -85,8 +84,7 @@ def enrich(sub: Submission, form: Form, clean: dict[str, str], key: bytes) -> Su
     """Add contact keys, the waiting-list consent and the wish for a message to a sign-up."""
     if sub.capacity_key is None:
         return sub
-    return dataclasses.replace(
-        sub,
+    return sub._replace(
         contact_keys=contact_keys(key, form, sub.capacity_key, clean),
         may_promote=clean.get(PROMOTE_FIELD) == "ja",
         # without an e-mail address the outbox lists the message for staff to phone (MANUAL)

@@ -20,7 +20,6 @@ from spiegel.clock import start_of, today
 from spiegel.config import Settings
 from spiegel.db.base import Submission
 from spiegel.forms.model import Choice, Form
-from spiegel.security.invites import normalise
 from spiegel.security.keys import Keys
 
 if TYPE_CHECKING:
@@ -170,6 +169,8 @@ class Registry:
             code = payload.pop(form.unique_field, None)  # the code itself is never stored
             scope = clean.get("evaluatie", "")
             if scope in self._defs.codes_required:
+                from spiegel.security.invites import normalise  # the questionnaire's only
+
                 canonical = normalise(code or "")
                 if not code:
                     errors[form.unique_field] = ["Vul de code uit uw uitnodiging in."]

@@ -22,13 +22,12 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment
 from mkdocs.config import base
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import Abort, BuildError, PluginError
-from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
@@ -50,6 +49,9 @@ from spiegel.site.polish import polish
 from spiegel.site.preview import Preview
 from spiegel.site.publish import discard, publish
 from spiegel.site.sources import DutchWarnings, Sources
+
+if TYPE_CHECKING:  # `mkdocs serve` only: its server (http.server, watchdog) is no build's import
+    from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.spiegel")
 review_log = logging.getLogger("spiegel.review")

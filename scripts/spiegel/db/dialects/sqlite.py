@@ -177,7 +177,19 @@ class SQLite:
     def lock_session(self, conn: Any, form_id: str, key: str) -> None:
         """Nothing to add: BEGIN IMMEDIATE holds the database's write lock already."""
 
+    def applied(self) -> set[int]:
+        """The migrations applied, found with one read and no lock (none: a new database)."""
+        try:
+            with self.read() as conn:
+                return {r[0] for r in conn.execute("SELECT version FROM schema_migrations")}
+        except StoreUnavailable as exc:
+            if "no such table" in str(exc.__cause__):
+                return set()
+            raise
+
     def migrate(self) -> int:
+        if self.applied().issuperset(range(1, len(SQLITE_MIGRATIONS) + 1)):
+            return 0  # current: no write lock taken (a cold start only reads)
         with self.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations"

@@ -6,7 +6,6 @@ Form contents are never logged.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from typing import Any
@@ -114,12 +113,12 @@ async def _capped(
         sub = enrich(sub, form, clean, key)
     if state.mail.signups_per_day:
         cap = signup_cap(key, client_id(request), day, state.mail.signups_per_day, form.id)
-        sub = dataclasses.replace(sub, signup_cap=cap)
+        sub = sub._replace(signup_cap=cap)
     if sub.notify and state.mail.mails_per_address:
         address = clean.get(email_field(form) or "", "")
         if address:
             cap = recipient_cap(key, address, day, state.mail.mails_per_address)
-            sub = dataclasses.replace(sub, recipient_cap=cap)
+            sub = sub._replace(recipient_cap=cap)
     return sub
 
 
