@@ -149,3 +149,46 @@ def test_serve_sends_the_digest_once_with_two_instances(database_url: str, tmp_p
         for proc in procs:
             servers.stop(proc)
         relay.stop()
+
+
+@pytest.mark.parametrize(
+    ("today", "reminded"),
+    [
+        (dt.date(2026, 10, 8), False),  # the day itself: not yet
+        (dt.date(2026, 10, 9), True),  # from the day after
+        (dt.date(2026, 11, 19), True),  # the promised date (6 weeks, letter_weeks)
+        (dt.date(2026, 12, 3), True),  # two weeks late: still asked, "te laat"
+        (dt.date(2026, 12, 4), False),  # then the digest stops asking
+    ],
+)
+def test_digest_reminds_of_a_promised_letter_until_it_is_sent(
+    database_url: str, today: dt.date, reminded: bool
+) -> None:
+    """The leaflet promises the letter within letter_weeks: the digest names a past session
+    whose letter nobody sent, with counts and the date only, until it is queued (issue 21)."""
+    from spiegel.db.base import LETTER
+    from spiegel.signups.digest import digest_text
+
+    services = services_for(database_url)
+    store, registry, cipher = services.store, services.registry, services.cipher
+    form = registry.forms()["spiegelbijeenkomst"]
+    ids = []
+    for i in range(2):
+        body = {**_people(i), "sessie": "2026-10-orthopedie"}
+        sub, errors = registry.prepare(form, body, cipher)
+        assert sub is not None and not errors
+        ids.append(store.submit(enrich(sub, form, body, services.keys.link())).id)
+
+    def digest(day: dt.date) -> str:
+        return "\n".join(digest_text(store, registry, cipher, day, now()).paragraphs)
+
+    try:
+        text = digest(today)
+        said = "Orthopedie: de brief aan 2 deelnemers is nog niet verstuurd; beloofd uiterlijk"
+        assert (said in text) == reminded, text
+        assert ("(te laat)" in text) == (reminded and today > dt.date(2026, 11, 19))
+        assert "Geheim" not in text and "@example.nl" not in text
+        assert store.enqueue(LETTER, ids[0], None, "{}")  # the letter goes out by e-mail
+        assert "nog niet verstuurd" not in digest(today)
+    finally:
+        store.close()

@@ -7,6 +7,7 @@ standard library and ``formmodel``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -59,6 +60,10 @@ def sessions_of(
             text = session_access(s, leaflet) if mirror else str(s.get("access") or "")
             if text:
                 out[str(s["id"])]["access"] = " ".join(text.split())
+            if mirror and leaflet.get("letter_weeks") and hasattr(s.get("date"), "isoformat"):
+                # the leaflet's promise: the letter within letter_weeks (the digest reminds staff)
+                due = s["date"] + dt.timedelta(weeks=int(leaflet["letter_weeks"]))
+                out[str(s["id"])]["letter_by"] = due.isoformat()
     return out
 
 

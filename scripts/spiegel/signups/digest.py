@@ -17,9 +17,11 @@ from spiegel.db.base import (
     CONFIRMED,
     DIGEST,
     FAILED,
+    LETTER,
     MANUAL,
     PENDING,
     RECEIVED,
+    SENT,
     WAITLIST,
     Store,
 )
@@ -30,6 +32,45 @@ from spiegel.signups.registry import Registry
 
 def _n(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
+
+
+LETTER_GRACE = dt.timedelta(days=14)  # reminded until two weeks past the promised date
+
+
+def letters_due(store: Store, registry: Registry, today: dt.date) -> list[str]:
+    """Past sessions whose feedback letter the leaflet promised (``letter_weeks``) and nobody
+    has sent yet: no letter queued or sent by e-mail, none recorded in the back office. Counts
+    and dates only; from the day after the session until two weeks past the promised date."""
+    from spiegel.db.beheer import BeheerDB  # the back office's table of letters sent
+
+    mailed = {
+        r.submission_id
+        for r in store.outbox((PENDING, SENT, FAILED, MANUAL))
+        if r.kind == LETTER and r.submission_id
+    }
+    out: list[str] = []
+    for form in registry.forms().values():
+        for key, choice in registry.seat_choices(form).items():
+            found = registry.seat(form.id, key)
+            if found is None or choice.cancelled or not found[1].get("letter_by"):
+                continue
+            held = dt.date.fromisoformat(found[1]["date"])
+            due = dt.date.fromisoformat(found[1]["letter_by"])
+            if not held < today <= due + LETTER_GRACE:
+                continue
+            came = [
+                r.id
+                for r in store.rows(form.id)
+                if r.capacity_key == key and r.status in (CONFIRMED, RECEIVED)
+            ]
+            if not came or mailed.intersection(came) or BeheerDB(store).letters(came):
+                continue
+            late = " (te laat)" if today > due else ""
+            out.append(
+                f"{choice.label}: de brief aan {_n(len(came), 'deelnemer', 'deelnemers')} is nog"
+                f" niet verstuurd; beloofd uiterlijk {datum(due)}{late}."
+            )
+    return out
 
 
 def digest_text(
@@ -96,11 +137,13 @@ def digest_text(
         else "Namen en gegevens staan in de export: spiegel export spiegelbijeenkomst."
     )
     who = org.get("name") or "Spiegel"
+    due = letters_due(store, registry, today)
     return LetterText(
         f"Dagoverzicht aanmeldingen {datum(today)}",
         (
             f"Dagoverzicht van {who}, {datum(today)}. Hierin staan alleen aantallen. {names}",
             "\n".join(lines) if lines else "Er staan geen bijeenkomsten meer in de agenda.",
+            *(["Brieven na de bijeenkomst:\n" + "\n".join(due)] if due else []),
             outbox,
         ),
     )
