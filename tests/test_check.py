@@ -166,7 +166,9 @@ LINKS = [
         LINE_LETTER,
         "      Zie de [agenda](agenda/).\n" + LINE_LETTER,
         0,  # the line where the edit stands
-        "de link agenda/ werkt niet: die pagina bestaat niet.",
+        "de link agenda/ is het adres van een pagina op de site; zo werkt hij niet op elke plek"
+        " waar de site staat. Deze tekst staat op de pagina /spiegelbijeenkomst/; een link wordt"
+        " vanaf die pagina gelezen. Schrijf het bestand van die pagina, zo: (agenda/index.md)",
         id="folder-link",
     ),
 ]

@@ -107,7 +107,8 @@ BAD_EDITS = [
         "actions.yaml",
         "    source: cardiologie-2026",
         "    source: kno-2026",
-        "content/actions.yaml:24: de derde actie, source: er is geen groepsevaluatie met de id 'kno-2026'.",
+        "content/actions.yaml:24: de derde actie, source: er is geen groepsevaluatie met de id"
+        " 'kno-2026' in groepsevaluatie.yaml. Is de id verkeerd gespeld?",
         id="unknown-source",
     ),
     pytest.param(

@@ -236,7 +236,7 @@ def _logo_issues(content: Content, content_dir: Path, label: str) -> list[Issue]
     return [
         Issue(
             f"{label}/site.yaml",
-            0,
+            content.lines.get("site", {}).get(("logo",), 0),
             "logo",
             f"het bestand {label}/{logo} bestaat niet. Zet het logo in {label}/assets/ of "
             "verbeter de naam, bijvoorbeeld: logo: assets/logo.svg",

@@ -61,7 +61,10 @@ class Context:
 
     def expected(self, path: tuple[Any, ...], v: Validator, got: Any) -> None:
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
-        self.error(path, f"hier hoort {v.what}, maar er staat {show(got)}. {v.hint(key)}".strip())
+        hint = v.hint(key)
+        if got is None and not hint and key:  # "title:" with nothing after it
+            hint = f"Schrijf de waarde achter {key}: op dezelfde regel."
+        self.error(path, f"hier hoort {v.what}, maar er staat {show(got)}. {hint}".strip())
 
 
 def describe(schema: Validator | None, path: tuple[Any, ...]) -> str:
@@ -234,7 +237,8 @@ class Int(Validator):
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not self.lo <= value <= self.hi:
-            ctx.expected(path, self, value)
+            if not _words_after(value, r"\d+", path, ctx):
+                ctx.expected(path, self, value)
             return INVALID
         return value
 
@@ -248,12 +252,28 @@ class Bool(Validator):
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
         if not isinstance(value, bool):
-            ctx.expected(path, self, value)
+            if not _words_after(value, "true|false", path, ctx):
+                ctx.expected(path, self, value)
             return INVALID
         return value
 
     def json_schema(self) -> JSON:
         return {"type": "boolean"}
+
+
+def _words_after(value: Any, shape: str, path: tuple[Any, ...], ctx: Context) -> bool:
+    """ "730  hoe lang wij bewaren": a value with an explanation after it that lost its ``#``
+    (staff who removed only the word VOORBEELD from "# VOORBEELD  uitleg"). Told as such."""
+    m = re.fullmatch(rf"\s*({shape})\s+(\S.*)", value) if isinstance(value, str) else None
+    if m is None:
+        return False
+    key = _key(path)
+    ctx.error(
+        path,
+        f'achter {m.group(1)} staat nog tekst ("{show(m.group(2))[1:-1]}"). Is dat uitleg? Zet er'
+        f" dan een # voor, zo: {key}: {m.group(1)}  # {m.group(2)[:30]}",
+    )
+    return True
 
 
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -319,6 +339,8 @@ class List(Validator):
         self.what = f"een lijst van {min_len} tot {max_len} onderdelen, elk op een regel met '- '"
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
+        if value is None and self.min_len == 0:
+            return []  # "sessions:" with every item removed: an empty list, as the editor says
         if not isinstance(value, list):
             ctx.expected(path, self, value)
             return INVALID

@@ -90,6 +90,9 @@ def _walk(loader: Any, node: yaml.Node, path: tuple[Any, ...], lines: Lines, nam
                 )
             first[key] = line
             out[key] = _walk(loader, value_node, (*path, key), lines, name)
+            # a field is on the line of its name: "data:" with a list under it is line N, not
+            # the line of the list's first item (what the editor underlines too)
+            lines[(*path, key)] = line
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, n, (*path, i), lines, name) for i, n in enumerate(node.value)]

@@ -19,7 +19,7 @@ from typing import Any
 
 from spiegel.content.baseline import Baseline
 from spiegel.content.schema import Issue
-from spiegel.results.ledger import FILE, same_version
+from spiegel.results.ledger import FILE, same_version, unreadable
 
 RELPATH = f"content/results/{FILE}"
 
@@ -92,6 +92,8 @@ def ledger_history(base: Baseline, current: str | None, label: str) -> list[Issu
                 " in de pipeline: fetch-depth: 0, of GIT_DEPTH: 0 bij GitLab).",
             )
         ]
+    if current is not None and (broken := unreadable(current)) is not None:
+        return [Issue(where, broken[0], "", broken[1])]  # not JSON: nothing to compare
     now = _chains(current) or {}
     earlier: list[tuple[str, str]] = []
     if base.ref is not None:

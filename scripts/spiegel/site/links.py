@@ -169,6 +169,14 @@ def issues(
                 f"{docs_label}/assets/ of verbeter de naam"
                 + (f"; deze afbeeldingen zijn er wel: {listed}." if listed else ".")
             )
+        elif (index := posixpath.join(b.target, "index.md").lstrip("./")) in files:
+            # "/verbeteringen/" or "../verbeteringen/": the page's web address, not its file
+            wanted = posixpath.relpath(index, posixpath.dirname(b.page) or ".")
+            message = (
+                f"de link {b.url} is het adres van een pagina op de site; zo werkt hij niet op"
+                f" elke plek waar de site staat.{read} Schrijf het bestand van die pagina,"
+                f" zo: ({wanted})"
+            )
         else:
             near = suggestion(b, files)
             message = (
@@ -198,3 +206,22 @@ def _where(sources: Sources, url: str, page: str, docs_label: str) -> _Where:
         return _Where(f"{docs_label}/{page}", 0, True)
     file, _, line = found.rpartition(":")
     return _Where(file, int(line), not file.endswith(".md"))
+
+
+def clashes(own: Iterable[str], generated: Collection[str], docs_label: str) -> list[Issue]:
+    """Staff's own files in the place of a page the build makes from the YAML files (the same
+    file, or the same address: ``vvg.md`` and ``vvg/index.md`` are both /vvg/): one of the two
+    would be lost, so the build (``site/plugin.py``) and ``spiegel check`` refuse it."""
+    made = {page_url(g) if g.endswith(".md") else g for g in generated}
+    return [
+        Issue(
+            f"{docs_label}/{rel}",
+            1,
+            "",
+            f"de pagina /{page_url(rel).lstrip('/')} wordt al gemaakt uit de YAML-bestanden in"
+            f" {docs_label}/. Verwijder dit bestand en pas de tekst in het YAML-bestand aan, of"
+            " geef dit bestand een andere naam.",
+        )
+        for rel in sorted(own)
+        if (page_url(rel) if rel.endswith(".md") else rel) in made
+    ]
