@@ -188,7 +188,7 @@ def test_a_new_session_in_the_past_is_refused_on_its_line(published: Project) ->
     line = line_of(published, "content/sessions.yaml", "date: 2026-11-12")
     assert found == [
         f"content/sessions.yaml:{line}: de vierde bijeenkomst, date: deze datum (donderdag 12"
-        " november 2026) ligt in het verleden, en de bijeenkomst stond nog niet op de site"
+        " november 2026) ligt in het verleden, en deze bijeenkomst stond nog niet op de site"
         " (origin/main). Klopt het jaar? Kies een datum vanaf vandaag, bijvoorbeeld: date:"
         " 2027-11-12"
     ]
@@ -206,7 +206,7 @@ def test_moving_a_published_session_into_the_past_is_refused(published: Project)
     published.edit("content/sessions.yaml", "date: 2027-02-11", "date: 2026-02-11")
     [found] = issues_of(published, ref="origin/main")
     assert (
-        "de tweede bijeenkomst, date: de bijeenkomst is verplaatst naar woensdag 11 februari"
+        "de tweede bijeenkomst, date: deze bijeenkomst is verplaatst naar woensdag 11 februari"
         in found
     )
     assert "bijvoorbeeld: date: 2027-02-11" in found
