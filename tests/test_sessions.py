@@ -232,6 +232,25 @@ def test_deleting_a_published_session_is_refused_until_its_date(published: Proje
     assert issues_of(published, today=dt.date(2027, 2, 12), ref="origin/main") == []
 
 
+def test_an_emptied_agenda_names_every_published_session_and_the_action_at_once(
+    published: Project,
+) -> None:
+    """Found on a fresh clone: with every session removed, the action that points at the past
+    one once hid the three published sessions that were deleted (one mistake at a time)."""
+    published.write(
+        "content/sessions.yaml",
+        "# yaml-language-server: $schema=../schemas/sessions.schema.json\nsessions:\n",
+    )
+    found = issues_of(published, ref="origin/main")
+    assert len(found) == 4, found
+    assert found[0].startswith("content/actions.yaml:7: de eerste actie, source:")
+    assert "Heeft u de bijeenkomst daar weggehaald? Zet hem dan terug" in found[0]
+    for sid in ("2027-01-cardiologie", "2027-02-oncologie", "2027-03-kinderafdeling"):
+        assert any(
+            i.startswith("content/sessions.yaml:2: sessions: de bijeenkomst " + sid) for i in found
+        ), found
+
+
 def test_a_base_ref_that_names_nothing_fails_closed(published: Project) -> None:
     found = issues_of(published, ref="origin/nowhere")  # the results ledger says so too
     assert any("SPIEGEL_BASE_REF=origin/nowhere bestaat niet in deze kopie" in i for i in found)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spiegel.content.issues import ContentError, Issue, ordinal
-from spiegel.content.yamlio import Lines, load_yaml, parse_yaml
+from spiegel.content.yamlio import Lines, load_yaml, parse_yaml, short
 
 __all__ = ["ContentError", "Issue", "Lines", "load_yaml", "parse_yaml"]
 
@@ -267,11 +267,11 @@ def _words_after(value: Any, shape: str, path: tuple[Any, ...], ctx: Context) ->
     m = re.fullmatch(rf"\s*({shape})\s+(\S.*)", value) if isinstance(value, str) else None
     if m is None:
         return False
-    key = _key(path)
+    key, rest = _key(path), short(m.group(2).strip())
     ctx.error(
         path,
-        f'achter {m.group(1)} staat nog tekst ("{show(m.group(2))[1:-1]}"). Is dat uitleg? Zet er'
-        f" dan een # voor, zo: {key}: {m.group(1)}  # {m.group(2)[:30]}",
+        f'achter {m.group(1)} staat nog tekst ("{rest}"). Is dat uitleg? Zet er dan een # voor,'
+        f" zo: {key}: {m.group(1)}  # {rest}",
     )
     return True
 

@@ -40,9 +40,12 @@ def _chains(text: str | None) -> dict[str, list[dict[str, Any]]] | None:
 
 
 def _line(text: str | None, ev: str) -> int:
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if f'"{ev}"' in line:
-            return number
+    """The line of ``ev`` in the ledger; removed, the line of "evaluaties" where it stood."""
+    rows = (text or "").splitlines()
+    for needle in (f'"{ev}"', '"evaluaties"'):
+        for number, line in enumerate(rows, start=1):
+            if needle in line:
+                return number
     return 0
 
 

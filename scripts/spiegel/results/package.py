@@ -458,6 +458,7 @@ def _issue(problem: str, label: str, ledger_file: str = "", text: str = "") -> I
         needle = f'"{ev.group(1)}"' if ev else ""
         lines = text.splitlines()
         row = next((n for n, line in enumerate(lines, 1) if needle and needle in line), 0)
+        row = row or next((n for n, line in enumerate(lines, 1) if '"evaluaties"' in line), 0)
         file = ledger_file
     return Issue(file, row, "", rest)
 
