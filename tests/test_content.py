@@ -272,6 +272,15 @@ BAD_EDITS = [
         " uit sessions.yaml. Heeft u de bijeenkomst daar weggehaald? Zet hem dan terug",
         id="session-of-an-action-deleted",
     ),
+    pytest.param(
+        "sessions.yaml",
+        '    start: "14:00"',
+        "    start: \u201c14:00\u201d",  # Word's quotes: once "7 tekens ... Maak hem korter"
+        "content/sessions.yaml:7: de eerste bijeenkomst, start: hier staan gekrulde"
+        " aanhalingstekens (\u201c \u201d), zoals Word en e-mail ze maken. YAML kent alleen"
+        ' rechte: typ ze opnieuw, zo: start: "14:00"',
+        id="curly-quotes",
+    ),
 ]
 
 

@@ -133,6 +133,15 @@ class Str(Validator):
             ctx.expected(path, self, value)
             return INVALID
         text = value.strip() if self.strip else value
+        if self.pattern and text[:1] in _CURLY and text[-1:] in _CURLY and len(text) > 1:
+            key = _key(path)
+            ctx.error(
+                path,
+                f"hier staan gekrulde aanhalingstekens ({text[0]} {text[-1]}), zoals Word en"
+                " e-mail ze maken. YAML kent alleen rechte: typ ze opnieuw, zo: "
+                f'{key}: "{text[1:-1]}"',
+            )
+            return INVALID
         if len(text) > self.max_len:
             ctx.error(
                 path,
@@ -157,6 +166,9 @@ class Str(Validator):
         if self.example:
             out["examples"] = [self.example.strip('"')]
         return out
+
+
+_CURLY = "\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb"  # “ ” „ ‘ ’ ‚ « »
 
 
 def Slug(what: str = "een id van kleine letters, cijfers en streepjes") -> Str:  # noqa: N802

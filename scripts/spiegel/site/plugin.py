@@ -169,6 +169,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
             if not self.preview.starting:
                 raise
             self.preview.hold(str(exc))
+            config.nav = None  # the menu names pages that this empty build does not have
             return Files([])
 
     def _files(self, files: Files, config: MkDocsConfig) -> Files:
