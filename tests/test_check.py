@@ -311,3 +311,17 @@ def test_an_agenda_emptied_to_nothing_is_an_empty_agenda(project: Project) -> No
             "type"
         ]
     )
+
+
+def test_a_removed_field_still_named_in_one_of_says_what_to_do(project: Project) -> None:
+    project.edit(
+        "forms/vvg.yaml",
+        "  - name: email\n    type: email\n    label: E-mailadres\n    autocomplete: email\n"
+        "    personal: true\n",
+        "",
+    )
+    found = [str(i) for i in check(project.content, project.root / "forms")]
+    assert len(found) == 1 and found[0].startswith("forms/vvg.yaml:17: one_of: 'email' is geen"), (
+        found
+    )
+    assert "Haal 'email' hier weg, of zet het veld terug onder fields." in found[0]
