@@ -181,6 +181,16 @@ LINKS = [
         " die pagina gelezen. Schrijf het bestand van die pagina, zo: (../verbeteringen/index.md)",
         id="site-address",
     ),
+    pytest.param(
+        "content/vvg.yaml",
+        "    Dat verwachten wij hier ook.",
+        "    ![Foto](https://www.example.org/foto.jpg)\n\n    Dat verwachten wij hier ook.",
+        0,  # the line where the edit stands; once only the build's audit saw it (no annotation)
+        "de afbeelding https://www.example.org/foto.jpg staat op een andere website. De site laadt"
+        " niets van andere websites (privacy: die zouden zien wie de pagina bekijkt). Zet het"
+        " bestand in content/assets/ en schrijf bijvoorbeeld: ![korte omschrijving](../assets/foto.png)",
+        id="image-from-another-site",
+    ),
 ]
 
 

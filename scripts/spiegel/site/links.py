@@ -37,7 +37,7 @@ class Broken:
     page: str  # the page (src_uri) the link stands on
     url: str  # as written
     image: bool
-    why: str  # "missing" (no such file) or "anchor" (no such heading on the target)
+    why: str  # "missing" (no such file), "anchor" (no such heading), "outside" (another host)
     target: str  # the file the link was read as
 
 
@@ -114,6 +114,8 @@ def broken_links(pages: Mapping[str, str], files: Collection[str]) -> list[Broke
         for url, image in links:
             scheme, netloc, path, _query, anchor = urlsplit(url)
             if scheme or netloc or "\x02amp" in url:
+                if image and (scheme in ("http", "https") or url.startswith("//")):
+                    out.append(Broken(page, url, image, "outside", url))  # privacy: no
                 continue  # another site, e-mail or phone: not ours to check
             if not path:
                 if anchor and anchor not in scanned[page][1]:
@@ -154,7 +156,14 @@ def issues(
             if where.generated
             else ""
         )
-        if b.why == "anchor":
+        if b.why == "outside":
+            message = (
+                f"de afbeelding {b.url} staat op een andere website. De site laadt niets van"
+                " andere websites (privacy: die zouden zien wie de pagina bekijkt). Zet het"
+                f" bestand in {docs_label}/assets/ en schrijf bijvoorbeeld: "
+                f"![korte omschrijving]({posixpath.relpath('assets/foto.png', posixpath.dirname(b.page) or '.')})"
+            )
+        elif b.why == "anchor":
             message = (
                 f"de link {b.url} wijst naar een kop (#...) die op die pagina niet bestaat. "
                 "Controleer het deel na # (kleine letters, streepjes in plaats van spaties)."
