@@ -230,7 +230,9 @@ def test_generated_page_cannot_be_shadowed(project: Project) -> None:
     project.write("content/vvg/index.md", "# Eigen pagina\n")
     result = project.build()
     assert result.returncode != 0
-    assert "content/vvg/index.md: deze pagina wordt gemaakt uit de YAML-bestanden" in result.stderr
+    assert "content/vvg/index.md:1: de pagina /vvg/ wordt al gemaakt uit de YAML-bestanden" in (
+        result.stderr
+    )
 
 
 def test_staff_markdown_page_is_published(project: Project) -> None:

@@ -166,8 +166,30 @@ LINKS = [
         LINE_LETTER,
         "      Zie de [agenda](agenda/).\n" + LINE_LETTER,
         0,  # the line where the edit stands
-        "de link agenda/ werkt niet: die pagina bestaat niet.",
+        "de link agenda/ is het adres van een pagina op de site; zo werkt hij niet op elke plek"
+        " waar de site staat. Deze tekst staat op de pagina /spiegelbijeenkomst/; een link wordt"
+        " vanaf die pagina gelezen. Schrijf het bestand van die pagina, zo: (agenda/index.md)",
         id="folder-link",
+    ),
+    pytest.param(
+        "content/vvg.yaml",
+        "(../verbeteringen/index.md)",
+        "(/verbeteringen/)",
+        0,  # the line where the edit stands
+        "de link /verbeteringen/ is het adres van een pagina op de site; zo werkt hij niet op"
+        " elke plek waar de site staat. Deze tekst staat op de pagina /vvg/; een link wordt vanaf"
+        " die pagina gelezen. Schrijf het bestand van die pagina, zo: (../verbeteringen/index.md)",
+        id="site-address",
+    ),
+    pytest.param(
+        "content/vvg.yaml",
+        "    Dat verwachten wij hier ook.",
+        "    ![Foto](https://www.example.org/foto.jpg)\n\n    Dat verwachten wij hier ook.",
+        0,  # the line where the edit stands; once only the build's audit saw it (no annotation)
+        "de afbeelding https://www.example.org/foto.jpg staat op een andere website. De site laadt"
+        " niets van andere websites (privacy: die zouden zien wie de pagina bekijkt). Zet het"
+        " bestand in content/assets/ en schrijf bijvoorbeeld: ![korte omschrijving](../assets/foto.png)",
+        id="image-from-another-site",
     ),
 ]
 
@@ -245,3 +267,71 @@ def test_the_link_rule_reads_markdown_as_mkdocs_yml_says() -> None:
     names = [e if isinstance(e, str) else next(iter(e)) for e in config["markdown_extensions"]]
     assert tuple(names) == links.MARKDOWN_EXTENSIONS
     assert links.exclude_docs(ROOT / "mkdocs.yml").split() == list(links.NOT_PUBLISHED)
+
+
+# ------------------------------------------------------------------ staff edits on a fresh clone
+
+CHECK_ONLY = [
+    pytest.param(
+        "content/vvg/index.md",
+        "# VVG\n",
+        "content/vvg/index.md:1: de pagina /vvg/ wordt al gemaakt uit de YAML-bestanden in"
+        " content/. Verwijder dit bestand en pas de tekst in het YAML-bestand aan, of geef dit"
+        " bestand een andere naam.",
+        id="page-made-from-yaml",
+    ),
+    pytest.param(
+        "content/vvg.md",
+        "# VVG\n",
+        "content/vvg.md:1: de pagina /vvg/ wordt al gemaakt",
+        id="same-address-as-a-page-made-from-yaml",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rel", "text", "says"), CHECK_ONLY)
+def test_what_only_the_build_saw_the_check_sees_too(
+    project: Project, rel: str, text: str, says: str
+) -> None:
+    """Once the check passed and the build failed: the merge request showed no annotation."""
+    project.write(rel, text)
+    found = [str(i) for i in check(project.content, project.root / "forms")]
+    assert len(found) == 1 and found[0].startswith(says), found
+    build = project.build()
+    assert build.returncode != 0 and says in build.stderr, build.stderr
+
+
+def test_a_missing_logo_is_told_on_its_line(project: Project) -> None:
+    project.edit("content/site.yaml", "logo: assets/logo.svg", "logo: assets/logo-zorggroep.png")
+    found = [str(i) for i in check(project.content, project.root / "forms")]
+    assert found == [
+        "content/site.yaml:11: logo: het bestand content/assets/logo-zorggroep.png bestaat niet."
+        " Zet het logo in content/assets/ of verbeter de naam, bijvoorbeeld: logo: assets/logo.svg"
+    ]
+
+
+def test_an_agenda_emptied_to_nothing_is_an_empty_agenda(project: Project) -> None:
+    """'sessions:' with every date removed means no dates, in the check and the editor alike."""
+    text = (project.root / "content" / "vvg.yaml").read_text(encoding="utf-8")
+    project.write("content/vvg.yaml", text[: text.index("sessions:\n")] + "sessions:\n")
+    assert check(project.content, project.root / "forms") == []
+    assert (
+        "null"
+        in json.loads((ROOT / "schemas" / "vvg.schema.json").read_text())["properties"]["sessions"][
+            "type"
+        ]
+    )
+
+
+def test_a_removed_field_still_named_in_one_of_says_what_to_do(project: Project) -> None:
+    project.edit(
+        "forms/vvg.yaml",
+        "  - name: email\n    type: email\n    label: E-mailadres\n    autocomplete: email\n"
+        "    personal: true\n",
+        "",
+    )
+    found = [str(i) for i in check(project.content, project.root / "forms")]
+    assert len(found) == 1 and found[0].startswith("forms/vvg.yaml:17: one_of: 'email' is geen"), (
+        found
+    )
+    assert "Haal 'email' hier weg, of zet het veld terug onder fields." in found[0]

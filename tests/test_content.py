@@ -107,7 +107,8 @@ BAD_EDITS = [
         "actions.yaml",
         "    source: cardiologie-2026",
         "    source: kno-2026",
-        "content/actions.yaml:24: de derde actie, source: er is geen groepsevaluatie met de id 'kno-2026'.",
+        "content/actions.yaml:24: de derde actie, source: er is geen groepsevaluatie met de id"
+        " 'kno-2026' in groepsevaluatie.yaml. Is de id verkeerd gespeld?",
         id="unknown-source",
     ),
     pytest.param(
@@ -229,6 +230,56 @@ BAD_EDITS = [
         "    capacity: 6.5",
         "content/sessions.yaml:26: de derde bijeenkomst, capacity: hier hoort een heel getal",
         id="capacity-fraction",
+    ),
+    # found by running staff edits on a fresh clone (issue 22's hidden check, run ourselves)
+    pytest.param(
+        "vvg.yaml",
+        "sessions:\n  - id: 2027-02-vvg-interne",
+        "data:\n  - id: 2027-02-vvg-interne",
+        "content/vvg.yaml:75: data: 'data' is hier onbekend.",  # the line of the name (was 76)
+        id="unknown-key-over-a-list",
+    ),
+    pytest.param(
+        "spiegelbijeenkomst.yaml",
+        "  before_minutes: 30  # kennismaken voor het gesprek  # VOORBEELD",
+        "  before_minutes: 15  kennismaken voor het gesprek",
+        "content/spiegelbijeenkomst.yaml:71: practical > before_minutes: achter 15 staat nog tekst"
+        ' ("kennismaken voor het gesprek"). Is dat uitleg? Zet er dan een # voor, zo:'
+        " before_minutes: 15  # kennismaken voor het gesprek",
+        id="comment-lost-its-hash",
+    ),
+    pytest.param(
+        "spiegelbijeenkomst.yaml",
+        "care_unaffected: true  # true = de organisatie",
+        "care_unaffected: true  true = de organisatie",
+        'content/spiegelbijeenkomst.yaml:69: achter true staat nog tekst ("true = de organisatie',
+        id="comment-lost-its-hash-after-true",
+    ),
+    pytest.param(
+        "vvg.yaml",
+        "title: Verwonder- en verbetergesprekken",
+        "title:",
+        "content/vvg.yaml:3: title: hier hoort een tekst van hoogstens 120 tekens, maar er staat"
+        " niets. Schrijf de waarde achter title: op dezelfde regel.",
+        id="title-empty",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        "  - id: 2026-10-orthopedie  # VOORBEELD\n    date: 2026-10-08\n",
+        "  - id: 2026-11-orthopedie  # VOORBEELD\n    date: 2026-10-08\n",
+        "content/actions.yaml:7: de eerste actie, source: er is geen spiegelbijeenkomst met de id"
+        " '2026-10-orthopedie' in sessions.yaml. Is de id verkeerd gespeld? Kopieer hem precies"
+        " uit sessions.yaml. Heeft u de bijeenkomst daar weggehaald? Zet hem dan terug",
+        id="session-of-an-action-deleted",
+    ),
+    pytest.param(
+        "sessions.yaml",
+        '    start: "14:00"',
+        "    start: \u201c14:00\u201d",  # Word's quotes: once "7 tekens ... Maak hem korter"
+        "content/sessions.yaml:7: de eerste bijeenkomst, start: hier staan gekrulde"
+        " aanhalingstekens (\u201c \u201d), zoals Word en e-mail ze maken. YAML kent alleen"
+        ' rechte: typ ze opnieuw, zo: start: "14:00"',
+        id="curly-quotes",
     ),
 ]
 

@@ -197,6 +197,27 @@ CASES = [
         'hier hoort een kleur als "#1d4f91", tussen aanhalingstekens',
         id="colour-unquoted",
     ),
+    # found by running staff edits on a fresh clone: the check once said line 76 here
+    pytest.param(
+        "vvg.yaml",
+        "sessions:\n  - id: 2027-02-vvg-interne",
+        "data:\n  - id: 2027-02-vvg-interne",
+        75,
+        "Deze naam hoort hier niet. Hier kan staan: title, summary,",
+        1,
+        "'data' is hier onbekend",
+        id="unknown-key-over-a-list",
+    ),
+    pytest.param(
+        "spiegelbijeenkomst.yaml",
+        "  before_minutes: 30  # kennismaken voor het gesprek  # VOORBEELD",
+        "  before_minutes: 15  kennismaken voor het gesprek",
+        71,
+        "Hier hoort een heel getal van 0 tot en met 120",
+        1,
+        "achter 15 staat nog tekst",
+        id="comment-lost-its-hash",
+    ),
     # one slip in the indentation: few diagnostics, the schema's in Dutch
     pytest.param(
         "sessions.yaml",
@@ -305,6 +326,13 @@ def test_what_the_check_accepts_is_not_underlined(
     text = path.read_text(encoding="utf-8")
     assert old in text
     assert server.diagnostics(path, text.replace(old, new, 1)) == []
+
+
+def test_an_emptied_agenda_is_not_underlined(server: LanguageServer) -> None:
+    """Every VVG date removed, "sessions:" left empty: no dates (the check agrees)."""
+    path = ROOT / "content" / "vvg.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert server.diagnostics(path, text[: text.index("sessions:\n")] + "sessions:\n") == []
 
 
 def test_every_parser_message_is_explained_in_the_staff_guide() -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -253,6 +254,64 @@ def test_attack_7_k_lowered_after_publication_is_refused(pj: Project) -> None:
     assert code == 1 and "k ligt vast zodra de eerste code is uitgegeven" in err
     code, err = check(pj)
     assert code == 1 and "het grootboek groeit alleen" in err
+
+
+# ------------------------------------------------------------------ staff editing by hand
+
+
+def _trailing_comma(pj: Project) -> None:
+    path = pj.root / LEDGER
+    text = path.read_text(encoding="utf-8").rstrip()
+    path.write_text(text[:-1].rstrip() + ",\n}\n", encoding="utf-8")
+
+
+HAND_EDITS = [
+    pytest.param(
+        _trailing_comma,
+        ["dit bestand is geen geldige JSON meer", "Discard Changes"],
+        ["verwijderd", "Expecting", "ongeldige JSON"],
+        id="trailing-comma",
+    ),
+    pytest.param(
+        drop,
+        [
+            f"{LEDGER}:2: evaluaties.{EV}: regel 'het grootboek groeit alleen' geschonden",
+            f"{LEDGER}:2: regel 'elke publicatie staat in het grootboek' geschonden: {EV} staat in"
+            " de uitkomsten (stellingen.csv), maar niet in publicaties.json.",
+        ],
+        ["content/results: content/results", "publiceer alleen met"],
+        id="entry-removed",
+    ),
+    pytest.param(
+        lambda pj: pj.edit(
+            "content/groepsevaluatie.yaml", "  k: 5", "  k: 4\n  lower_k_reason: Kleine groepen."
+        ),
+        [
+            "content/groepsevaluatie.yaml:77: disclosure > k: k is nu 4, maar de uitkomsten op de"
+            " site (content/results) zijn gepubliceerd met k=5.",
+            "Zet k terug, zo: k: 5",
+        ],
+        ["maak het pakket opnieuw"],
+        id="k-changed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("edit", "says", "never"), HAND_EDITS)
+def test_a_hand_edit_after_publication_is_told_on_its_line_with_what_to_do(
+    pj: Project, edit: Callable[[Project], None], says: list[str], never: list[str]
+) -> None:
+    """Found on a fresh clone: a trailing comma read as "the evaluation was removed" (and an
+    English JSON error), the removed entry was told as "content/results: content/results:", and
+    a changed k was told to be fixed by publishing again, which the ledger refuses."""
+    published(pj)
+    edit(pj)
+    code, err = check(pj)
+    assert code == 1
+    for text in says:
+        assert text in err, err
+    for text in never:
+        assert text not in err, err
 
 
 def test_the_pipelines_compare_with_the_default_branch_and_its_history() -> None:

@@ -9,6 +9,7 @@ copy of the project.
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -145,25 +146,94 @@ def test_scripts_serve_marks_stale_pages(
     assert not [w for w in ENGLISH if w in out], out
 
 
-def test_scripts_serve_refuses_to_start_with_a_broken_file(
-    project: Project, tmp_path: Path
-) -> None:
-    """The endpoint needs its forms: with a mistake at start it says where, in Dutch, and stops
-    (no traceback)."""
-    project.edit("content/vvg.yaml", *BROKEN)
-    proc = subprocess.run(
-        [sys.executable, "-m", "spiegel.serve", "--port", str(free_port())],
+def _start_broken(
+    project: Project, tmp_path: Path, cmd: list[str]
+) -> tuple[str, subprocess.Popen[str]]:
+    """Start a preview while a file is broken; wait until it answers at all."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [a.replace("PORT", str(port)) for a in cmd],
         cwd=project.root,
         env=_env(tmp_path),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
-        timeout=120,
-        check=False,
     )
-    out = proc.stdout + proc.stderr
-    assert proc.returncode != 0
-    assert "content/vvg.yaml:4: sumary: 'sumary' is hier onbekend." in out
-    assert "de server start niet zolang er een fout in content/ of forms/ staat" in out
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _until(lambda: _get(base + PAGE, 10), lambda t: t != "", 120)
+    except AssertionError:
+        proc.kill()
+        raise AssertionError(proc.communicate(timeout=20)[0]) from None
+    return base, proc
+
+
+MKDOCS_SERVE = [sys.executable, "-m", "mkdocs", "serve", "-a", "127.0.0.1:PORT"]
+SCRIPTS_SERVE = [sys.executable, "-m", "spiegel.serve", "--port", "PORT"]
+
+
+BROKEN_LINK = ("(../verbeteringen/index.md)", "(../verbeteringen.md)")  # found by the build
+SAYS_LINK = "content/vvg.yaml:65</strong>: de link ../verbeteringen.md werkt niet"
+
+
+@pytest.mark.parametrize(
+    ("cmd", "broken", "says"),
+    [
+        pytest.param(MKDOCS_SERVE, BROKEN, SAYS, id="mkdocs-serve"),
+        pytest.param(MKDOCS_SERVE, BROKEN_LINK, SAYS_LINK, id="mkdocs-serve-link"),
+        pytest.param(SCRIPTS_SERVE, BROKEN, SAYS, id="serve"),
+    ],
+)
+def test_a_preview_started_with_a_broken_file_shows_it_and_then_the_page(
+    project: Project, tmp_path: Path, cmd: list[str], broken: tuple[str, str], says: str
+) -> None:
+    """A staff member who restarts the preview while a file is broken gets the Dutch error page
+    (it once exited, leaving no page at all); saving the fix brings the page by itself."""
+    project.edit("content/vvg.yaml", *broken)
+    base, proc = _start_broken(project, tmp_path, cmd)
+    try:
+        page = httpx.get(base + PAGE, timeout=2)  # at once, never a hang
+        assert page.status_code == 200 and says in page.text
+        assert "De pagina kan nu niet worden bijgewerkt" in page.text
+        assert '<meta http-equiv="refresh"' in page.text
+        project.edit("content/vvg.yaml", *reversed(broken))
+        _until(lambda: _get(base + PAGE, 30), lambda t: "Verwonder" in t and says not in t)
+    finally:
+        out = _output(proc)
+    assert html.unescape(says.replace("</strong>", "")) in out
+    if "De site is klaar" in out:  # MkDocs' "built" of the empty first build is left out
+        assert out.index("De site is klaar") > out.index("Een bestand is gewijzigd"), out
+    assert not [w for w in ENGLISH if w in out], out
+
+
+def test_scripts_serve_started_broken_answers_form_posts_with_a_dutch_503(
+    project: Project, tmp_path: Path
+) -> None:
+    """While the forms cannot be loaded the endpoint says why (503, never a 500), the last good
+    site stays with the notice on top, and the forms work once the file is saved."""
+    assert project.build().returncode == 0  # a good site from before the mistake
+    project.edit("content/vvg.yaml", *BROKEN)
+    base, proc = _start_broken(project, tmp_path, SCRIPTS_SERVE)
+    try:
+        stale = httpx.get(base + PAGE, timeout=2).text
+        assert "Let op: dit is de vorige versie van deze pagina." in stale and SAYS in stale
+        assert "Verwonder" in stale
+        post = httpx.post(base + "/api/forms/vvg", data={"naam": "Test"}, timeout=2)
+        assert post.status_code == 503 and post.headers["retry-after"]
+        assert "De formulieren werken nu niet" in post.text and SAYS in post.text
+        as_json = httpx.post(base + "/api/forms/vvg", json={"naam": "Test"}, timeout=2)
+        assert as_json.status_code == 503
+        assert "er staat een fout in content/ of forms/" in as_json.json()["error"]
+        assert httpx.get(base + "/beheer/", timeout=2).status_code == 503
+        project.edit("content/vvg.yaml", *reversed(BROKEN))
+        _until(
+            lambda: str(httpx.post(base + "/api/forms/vvg", json={}, timeout=10).status_code),
+            lambda code: code == "422",
+        )
+        _until(lambda: _get(base + PAGE, 30), lambda t: "Verwonder" in t and SAYS not in t)
+    finally:
+        out = _output(proc)
+    assert "spiegel: de fout is verbeterd; de formulieren werken nu" in out
     assert not [w for w in ENGLISH if w in out], out
 
 

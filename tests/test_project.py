@@ -49,7 +49,7 @@ def test_a_missing_logo_is_one_of_the_issues(project: Project) -> None:
     project.edit("content/site.yaml", "logo: assets/logo.svg", "logo: assets/weg.svg")
     issues = check(project.content, project.root / "forms")
     assert [str(i) for i in issues] == [
-        "content/site.yaml: logo: het bestand content/assets/weg.svg bestaat niet. Zet het logo "
+        "content/site.yaml:11: logo: het bestand content/assets/weg.svg bestaat niet. Zet het logo "
         "in content/assets/ of verbeter de naam, bijvoorbeeld: logo: assets/logo.svg"
     ]
 

@@ -433,7 +433,7 @@ PLANTED_IN_CONTENT = [
     ),
     pytest.param(
         "content/collegiale-ondersteuning.yaml",
-        "first_contact_hours: 72  # VOORBEELD  binnen hoeveel uur een peer supporter contact opneemt",
+        "first_contact_hours: 72  # binnen hoeveel uur een peer supporter contact opneemt  # VOORBEELD",
         "first_contact_hours: 72",
         "first_contact_hours",
         id="term-unmarked",

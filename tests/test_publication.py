@@ -307,7 +307,7 @@ def test_tampered_package_fails_the_real_build(pj: Project, tmp_path: Path) -> N
         ),
         pytest.param(
             lambda out: (out / ledger.FILE).unlink(),
-            "ontbreekt; publiceer alleen met `spiegel results`",
+            "maar niet in publicaties.json",
             id="ledger-removed",
         ),
         pytest.param(

@@ -188,7 +188,7 @@ def test_a_new_session_in_the_past_is_refused_on_its_line(published: Project) ->
     line = line_of(published, "content/sessions.yaml", "date: 2026-11-12")
     assert found == [
         f"content/sessions.yaml:{line}: de vierde bijeenkomst, date: deze datum (donderdag 12"
-        " november 2026) ligt in het verleden, en de bijeenkomst stond nog niet op de site"
+        " november 2026) ligt in het verleden, en deze bijeenkomst stond nog niet op de site"
         " (origin/main). Klopt het jaar? Kies een datum vanaf vandaag, bijvoorbeeld: date:"
         " 2027-11-12"
     ]
@@ -206,7 +206,7 @@ def test_moving_a_published_session_into_the_past_is_refused(published: Project)
     published.edit("content/sessions.yaml", "date: 2027-02-11", "date: 2026-02-11")
     [found] = issues_of(published, ref="origin/main")
     assert (
-        "de tweede bijeenkomst, date: de bijeenkomst is verplaatst naar woensdag 11 februari"
+        "de tweede bijeenkomst, date: deze bijeenkomst is verplaatst naar woensdag 11 februari"
         in found
     )
     assert "bijvoorbeeld: date: 2027-02-11" in found
@@ -230,6 +230,25 @@ def test_deleting_a_published_session_is_refused_until_its_date(published: Proje
     assert "zet hem terug, met status: geannuleerd" in found
     # after its date it may go
     assert issues_of(published, today=dt.date(2027, 2, 12), ref="origin/main") == []
+
+
+def test_an_emptied_agenda_names_every_published_session_and_the_action_at_once(
+    published: Project,
+) -> None:
+    """Found on a fresh clone: with every session removed, the action that points at the past
+    one once hid the three published sessions that were deleted (one mistake at a time)."""
+    published.write(
+        "content/sessions.yaml",
+        "# yaml-language-server: $schema=../schemas/sessions.schema.json\nsessions:\n",
+    )
+    found = issues_of(published, ref="origin/main")
+    assert len(found) == 4, found
+    assert found[0].startswith("content/actions.yaml:7: de eerste actie, source:")
+    assert "Heeft u de bijeenkomst daar weggehaald? Zet hem dan terug" in found[0]
+    for sid in ("2027-01-cardiologie", "2027-02-oncologie", "2027-03-kinderafdeling"):
+        assert any(
+            i.startswith("content/sessions.yaml:2: sessions: de bijeenkomst " + sid) for i in found
+        ), found
 
 
 def test_a_base_ref_that_names_nothing_fails_closed(published: Project) -> None:

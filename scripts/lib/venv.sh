@@ -6,7 +6,7 @@ ensure_venv() {
   local py="${PYTHON:-python3}"
   local lock="requirements${extras:+-$extras}.lock"
   if [ ! -x .venv/bin/python ]; then
-    echo "spiegel: creating .venv" >&2
+    echo "spiegel: de Python-omgeving .venv wordt gemaakt" >&2
     "$py" -m venv .venv
   fi
   quiet_theme_banner
@@ -14,14 +14,14 @@ ensure_venv() {
   local want
   want=$(cat pyproject.toml "$lock" | sha256sum | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "spiegel: installing dependencies from $lock" >&2
+    echo "spiegel: de onderdelen uit $lock worden geïnstalleerd (de eerste keer duurt dat even)" >&2
     local log=.venv/pip-install.log
     if ! { .venv/bin/python -m pip install --quiet --disable-pip-version-check \
              --require-hashes --no-deps -r "$lock" &&
            .venv/bin/python -m pip install --quiet --disable-pip-version-check \
              --no-deps -e . ; } >"$log" 2>&1; then
       cat "$log" >&2
-      echo "spiegel: installing dependencies failed (log above)" >&2
+      echo "spiegel: het installeren is mislukt (zie de regels hierboven)" >&2
       return 1
     fi
     echo "$want" > "$stamp"

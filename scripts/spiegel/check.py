@@ -49,6 +49,9 @@ def link_issues(project: Project) -> list[Issue]:
     docs = project.content.root
     pages, downloads = site_pages(project, today, cache_dir(project.root))
     own = links.published_files(docs)
+    clash = links.clashes(own, [*pages, *downloads], project.content_label)
+    if clash:
+        return clash
     files = set(own) | set(pages) | set(downloads)
     texts = {rel: p.read_text(encoding="utf-8") for rel, p in own.items() if rel.endswith(".md")}
     found = links.broken_links(pages | texts, files)

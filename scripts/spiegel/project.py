@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from spiegel.content.examples import Example, examples_in
-from spiegel.content.model import FILES, Content, load_content, load_parts
+from spiegel.content.model import FILES, Content, load_content, load_file, load_parts
 from spiegel.content.schema import ContentError, Context, Issue, load_yaml, validate
 from spiegel.content.sessions import published_issues
 from spiegel.forms.definitions import FORM, load_forms
@@ -71,6 +71,8 @@ def load_project(
         content = load_content(content_dir, label)
     except ContentError as exc:
         issues += exc.issues
+        if today is not None:  # a published session deleted is told with the rest
+            issues += _session_changes(content_dir, root, label, base_ref, today, None)
     if content is not None:
         issues += _logo_issues(content, content_dir, label)
         if published:
@@ -87,19 +89,39 @@ def load_project(
         issues += _role_issues(content, forms, label)
         issues += _retention_issues(content, forms, forms_dir)
         if today is not None:
-            from spiegel.content.baseline import find_baseline
-
-            baseline = find_baseline(root, base_ref)
-            docs = {
-                FILES[k][0]: (doc["sessions"], FILES[k][1])
-                for k, doc in (("sessions", content.sessions), ("vvg", content.vvg))
-            }
-            lines = {FILES[k][0]: content.lines.get(k, {}) for k in ("sessions", "vvg")}
-            issues += published_issues(docs, lines, baseline, today, label)
+            issues += _session_changes(content_dir, root, label, base_ref, today, content)
     if issues or content is None:
         raise ContentError(issues)
     examples = tuple(content.examples) + tuple(forms_examples(forms_dir, forms_label))
     return Project(root, content, forms, label, forms_label, results, examples)
+
+
+def _session_changes(
+    content_dir: Path,
+    root: Path,
+    label: str,
+    base_ref: str | None,
+    today: dt.date,
+    content: Content | None,
+) -> list[Issue]:
+    """Sessions compared with what is published (``content/sessions.py``). Without ``content``
+    (another file has a mistake) the two session files are read on their own, so deleting a
+    published session is told at once with that mistake; a session file with its own mistakes
+    is told those first."""
+    from spiegel.content.baseline import find_baseline
+
+    docs: dict[str, Any] = {}
+    lines: dict[str, Any] = {}
+    for key in ("sessions", "vvg"):
+        filename, schema = FILES[key]
+        if content is not None:
+            data, where = getattr(content, key), content.lines.get(key, {})
+        else:
+            data, found, where = load_file(content_dir, key, label)
+            if found or not isinstance(data, dict):
+                return []
+        docs[filename], lines[filename] = (data["sessions"], schema), where
+    return published_issues(docs, lines, find_baseline(root, base_ref), today, label)
 
 
 def _ledger_history(content_dir: Path, root: Path, label: str, base_ref: str | None) -> list[Issue]:
@@ -236,7 +258,7 @@ def _logo_issues(content: Content, content_dir: Path, label: str) -> list[Issue]
     return [
         Issue(
             f"{label}/site.yaml",
-            0,
+            content.lines.get("site", {}).get(("logo",), 0),
             "logo",
             f"het bestand {label}/{logo} bestaat niet. Zet het logo in {label}/assets/ of "
             "verbeter de naam, bijvoorbeeld: logo: assets/logo.svg",

@@ -18,9 +18,11 @@ import time
 from pathlib import Path
 
 import uvicorn
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from spiegel.config import Config, ConfigError
+from spiegel.content import notice
 from spiegel.content.issues import ContentError
 from spiegel.content.notice import messages_from_log
 from spiegel.services import Services
@@ -70,7 +72,9 @@ def rebuild(root: Path, state: BuildState | None = None) -> bool:
     return True
 
 
-def watch(root: Path, state: BuildState, interval: float = 0.5) -> None:
+def watch(
+    root: Path, state: BuildState, endpoint: Endpoint | None = None, interval: float = 0.5
+) -> None:
     last = snapshot(root)
     while True:
         time.sleep(interval)
@@ -78,10 +82,81 @@ def watch(root: Path, state: BuildState, interval: float = 0.5) -> None:
         if now != last:
             last = now
             rebuild(root, state)
+            if endpoint is not None and endpoint.app is None and endpoint.start():
+                print("spiegel: de fout is verbeterd; de formulieren werken nu", file=sys.stderr)
+
+
+class Endpoint:
+    """The endpoint of ``./scripts/serve``, started once the forms load. Started with a mistake
+    in content/ or forms/, the server runs all the same: the pages show the mistake, and every
+    request to the endpoint gets a Dutch 503 that says why (``_not_ready``), until a saved file
+    lets the forms load (``watch`` asks again after every change)."""
+
+    def __init__(self, config: Config, sender: bool = True) -> None:
+        self.config, self.sender = config, sender
+        self.app: ASGIApp | None = None
+        self.problems: list[str] = []
+        self._lock = threading.Lock()
+
+    def start(self, services: Services | None = None) -> bool:
+        with self._lock:
+            if self.app is not None:
+                return True
+            try:
+                services = services or Services.build(self.config)
+            except ContentError as exc:
+                self.problems = [str(i) for i in exc.issues]
+                return False
+            wake = None
+            if self.sender:
+                from spiegel.outbox.worker import start_in_process
+
+                wake, _ = start_in_process(services)
+            self.app = create_app(services, wake)
+            return True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        app = self.app
+        if app is not None:
+            await app(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
+        elif scope["type"] == "http":
+            await self._not_ready(scope, receive, send)
+
+    async def _not_ready(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """503 in Dutch: a page for a person, ``{"error": ...}`` for a JSON client. The body
+        is read first (bounded), so the client sees the answer, not a reset."""
+        seen, more = 0, True
+        while more and seen <= self.config.max_body:
+            message = await receive()
+            seen += len(message.get("body", b""))
+            more = message.get("more_body", False) and message["type"] == "http.request"
+        headers = dict(scope.get("headers", []))
+        wants_json = b"json" in headers.get(b"accept", b"") + headers.get(b"content-type", b"")
+        reply: Response
+        if wants_json:
+            reply = JSONResponse({"error": NOT_READY}, 503)
+        else:
+            reply = HTMLResponse(notice.forms_page(self.problems), 503)
+        reply.headers["retry-after"] = "10"
+        reply.headers["cache-control"] = "no-store"
+        await reply(scope, receive, send)
+
+
+NOT_READY = (
+    "De formulieren werken nu niet: er staat een fout in content/ of forms/. Verbeter die en"
+    " sla het bestand op; daarna werken ze vanzelf weer."
+)
 
 
 def create_local_app(
-    services: Services, site_dir: Path, sender: bool = True, state: BuildState | None = None
+    services: Services | Endpoint,
+    site_dir: Path,
+    sender: bool = True,
+    state: BuildState | None = None,
 ) -> ASGIApp:
     """/api/* goes to the endpoint, everything else to the static site (same origin).
 
@@ -90,12 +165,12 @@ def create_local_app(
     the housekeeping: the retention purge (at start-up, then daily), reminders and the digest.
     The same ``services`` (one store, one registry, one cipher) serve both.
     """
-    wake = None
-    if sender:
-        from spiegel.outbox.worker import start_in_process
-
-        wake, _ = start_in_process(services)
-    api = create_app(services, wake)
+    if isinstance(services, Endpoint):
+        api: ASGIApp = services
+    else:
+        endpoint = Endpoint(services.config, sender)
+        endpoint.start(services)
+        api = endpoint
     site = static_site(site_dir, state)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -122,18 +197,20 @@ def main() -> None:
     try:
         # links in e-mails point at this server unless SPIEGEL_PUBLIC_URL/SITE_URL say otherwise
         config = Config.from_env().with_public_url(f"http://{args.host}:{args.port}")
-        services = Services.build(config)
     except ConfigError as exc:
         sys.exit(str(exc))
-    except ContentError as exc:  # the endpoint cannot start without its forms
-        sys.exit(
-            f"{exc}\nspiegel: de server start niet zolang er een fout in content/ of forms/"
-            " staat. Verbeter de fout(en) hierboven en start ./scripts/serve opnieuw."
+    endpoint = Endpoint(config)
+    if not endpoint.start():  # the forms cannot load: the server starts all the same
+        print(
+            "\n".join(["spiegel: er staat een fout in content/ of forms/:", *endpoint.problems])
+            + "\nspiegel: de site toont de fout bovenaan elke pagina; de formulieren werken zodra"
+            " u de fout verbetert en het bestand opslaat.",
+            file=sys.stderr,
         )
     settings, mail = config, config.mail
     if not args.no_watch:
-        threading.Thread(target=watch, args=(root, state), daemon=True).start()
-    app = create_local_app(services, root / args.site, state=state)
+        threading.Thread(target=watch, args=(root, state, endpoint), daemon=True).start()
+    app = create_local_app(endpoint, root / args.site, state=state)
     print(
         f"spiegel: site en formulieren op http://{args.host}:{args.port}/"
         f" (database {settings.database_url})"

@@ -96,7 +96,7 @@ def _object(v: Obj, key: str, noun: str) -> JSON:
 
 def _array(v: List, key: str) -> JSON:
     out: JSON = {
-        "type": "array",
+        "type": "array" if v.min_len else ["array", "null"],  # "sessions:" may be empty
         "items": editor_schema(v.item, key, v.noun),
         "errorMessage": _message(v, key),
     }
@@ -157,7 +157,7 @@ def nullable(schema: JSON) -> JSON:
         target = next((p for p in out.get("allOf", []) if "type" in p), out)
     if "type" in target:
         kinds = target["type"] if isinstance(target["type"], list) else [target["type"]]
-        target["type"] = [*kinds, "null"]
+        target["type"] = [*kinds, *([] if "null" in kinds else ["null"])]
     if "enum" in target:
         target["enum"] = [*target["enum"], None]
     if "type" not in target and "enum" not in target:

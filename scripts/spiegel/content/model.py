@@ -674,10 +674,18 @@ def check_references(content: Content, label_root: str, lines: dict[str, Lines])
     for i, a in enumerate(content.actions["actions"]):
         known = {"spiegelbijeenkomst": sessions, "groepsevaluatie": evaluations}.get(a["programme"])
         if a["source"] and known is not None and a["source"] not in known:
+            where = (
+                "sessions.yaml"
+                if a["programme"] == "spiegelbijeenkomst"
+                else "groepsevaluatie.yaml"
+            )
+            what = "bijeenkomst" if a["programme"] == "spiegelbijeenkomst" else "evaluatie"
             ctx.error(
                 ("actions", i, "source"),
-                f"er is geen {a['programme']} met de id {a['source']!r}. Kopieer de id precies "
-                f"uit {'sessions.yaml' if a['programme'] == 'spiegelbijeenkomst' else 'groepsevaluatie.yaml'}.",
+                f"er is geen {a['programme']} met de id {a['source']!r} in {where}. Is de id "
+                f"verkeerd gespeld? Kopieer hem precies uit {where}. Heeft u de {what} daar "
+                f"weggehaald? Zet hem dan terug, want deze actie verwijst ernaar. Een {what} "
+                "die voorbij is, mag blijven staan: hij verdwijnt vanzelf van de site.",
             )
     if ctx.issues:
         raise ContentError(ctx.issues)

@@ -17,7 +17,15 @@ _WHERE = re.compile(r"^(?P<where>[^\s:]+(?::\d+)?): (?P<what>.*)$", re.S)
 _LOG_LEVEL = re.compile(r"^([A-Z]+)\s+-\s+")
 _HEADER = re.compile(r"^\d+ fout(?:en)? gevonden\.")
 
-__all__ = ["REFRESH_SECONDS", "banner", "error_page", "inject", "messages_from_log", "split"]
+__all__ = [
+    "REFRESH_SECONDS",
+    "banner",
+    "error_page",
+    "forms_page",
+    "inject",
+    "messages_from_log",
+    "split",
+]
 
 
 def split(text: str) -> list[str]:
@@ -85,6 +93,25 @@ def error_page(messages: list[str]) -> str:
         f"<p>{head} in uw laatste wijziging. Zolang die er staat, maakt de voorbeeldweergave"
         " de pagina niet opnieuw. De echte site verandert niet.</p>\n"
         f"<h2>Wat er mis is</h2>\n<ul>\n{_items(messages)}\n</ul>\n{_TEXT}\n"
+        "</main>\n</body>\n</html>\n"
+    )
+
+
+def forms_page(messages: list[str]) -> str:
+    """``./scripts/serve``'s answer to a form post (503) while the forms cannot be loaded."""
+    return (
+        '<!doctype html>\n<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>De formulieren werken nu niet</title>\n"
+        "<style>body{font:1.1rem/1.5 system-ui,sans-serif;max-width:48rem;margin:2rem auto;"
+        "padding:0 1rem;color:#1a1a1a}li{margin:.5rem 0}strong{font-family:monospace}"
+        "a{color:#1d4f91}</style>\n</head>\n<body>\n<main>\n"
+        "<h1>De formulieren werken nu niet</h1>\n"
+        "<p>Er staat een fout in content/ of forms/, daarom kan deze voorbeeldserver de"
+        " formulieren niet laden. Wat u invulde, is niet opgeslagen.</p>\n"
+        f"<h2>Wat er mis is</h2>\n<ul>\n{_items(messages)}\n</ul>\n"
+        "<p>Verbeter de regel in het bestand en sla het op. Daarna werken de formulieren"
+        " vanzelf weer: ga terug en verstuur het formulier opnieuw.</p>\n"
         "</main>\n</body>\n</html>\n"
     )
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from spiegel.content.issues import ContentError, Issue, ordinal
-from spiegel.content.yamlio import Lines, load_yaml, parse_yaml
+from spiegel.content.yamlio import Lines, load_yaml, parse_yaml, short
 
 __all__ = ["ContentError", "Issue", "Lines", "load_yaml", "parse_yaml"]
 
@@ -61,7 +61,10 @@ class Context:
 
     def expected(self, path: tuple[Any, ...], v: Validator, got: Any) -> None:
         key = next((p for p in reversed(path) if isinstance(p, str)), "")
-        self.error(path, f"hier hoort {v.what}, maar er staat {show(got)}. {v.hint(key)}".strip())
+        hint = v.hint(key)
+        if got is None and not hint and key:  # "title:" with nothing after it
+            hint = f"Schrijf de waarde achter {key}: op dezelfde regel."
+        self.error(path, f"hier hoort {v.what}, maar er staat {show(got)}. {hint}".strip())
 
 
 def describe(schema: Validator | None, path: tuple[Any, ...]) -> str:
@@ -130,6 +133,15 @@ class Str(Validator):
             ctx.expected(path, self, value)
             return INVALID
         text = value.strip() if self.strip else value
+        if self.pattern and text[:1] in _CURLY and text[-1:] in _CURLY and len(text) > 1:
+            key = _key(path)
+            ctx.error(
+                path,
+                f"hier staan gekrulde aanhalingstekens ({text[0]} {text[-1]}), zoals Word en"
+                " e-mail ze maken. YAML kent alleen rechte: typ ze opnieuw, zo: "
+                f'{key}: "{text[1:-1]}"',
+            )
+            return INVALID
         if len(text) > self.max_len:
             ctx.error(
                 path,
@@ -154,6 +166,9 @@ class Str(Validator):
         if self.example:
             out["examples"] = [self.example.strip('"')]
         return out
+
+
+_CURLY = "\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb"  # “ ” „ ‘ ’ ‚ « »
 
 
 def Slug(what: str = "een id van kleine letters, cijfers en streepjes") -> Str:  # noqa: N802
@@ -234,7 +249,8 @@ class Int(Validator):
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or not self.lo <= value <= self.hi:
-            ctx.expected(path, self, value)
+            if not _words_after(value, r"\d+", path, ctx):
+                ctx.expected(path, self, value)
             return INVALID
         return value
 
@@ -248,12 +264,28 @@ class Bool(Validator):
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
         if not isinstance(value, bool):
-            ctx.expected(path, self, value)
+            if not _words_after(value, "true|false", path, ctx):
+                ctx.expected(path, self, value)
             return INVALID
         return value
 
     def json_schema(self) -> JSON:
         return {"type": "boolean"}
+
+
+def _words_after(value: Any, shape: str, path: tuple[Any, ...], ctx: Context) -> bool:
+    """ "730  hoe lang wij bewaren": a value with an explanation after it that lost its ``#``
+    (staff who removed only the word VOORBEELD from "# VOORBEELD  uitleg"). Told as such."""
+    m = re.fullmatch(rf"\s*({shape})\s+(\S.*)", value) if isinstance(value, str) else None
+    if m is None:
+        return False
+    key, rest = _key(path), short(m.group(2).strip())
+    ctx.error(
+        path,
+        f'achter {m.group(1)} staat nog tekst ("{rest}"). Is dat uitleg? Zet er dan een # voor,'
+        f" zo: {key}: {m.group(1)}  # {rest}",
+    )
+    return True
 
 
 _DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -319,6 +351,8 @@ class List(Validator):
         self.what = f"een lijst van {min_len} tot {max_len} onderdelen, elk op een regel met '- '"
 
     def __call__(self, value: Any, path: tuple[Any, ...], ctx: Context) -> Any:
+        if value is None and self.min_len == 0:
+            return []  # "sessions:" with every item removed: an empty list, as the editor says
         if not isinstance(value, list):
             ctx.expected(path, self, value)
             return INVALID

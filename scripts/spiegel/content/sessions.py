@@ -254,6 +254,7 @@ def published_issues(
         before = _published(text) or []
         known = {str(s.get("id")): _as_date(s.get("date")) for s in before}
         ctx = Context(f"{label_root}/{filename}", lines.get(filename, {}), schema=schema)
+        this = "dit gesprek" if filename == "vvg.yaml" else "deze bijeenkomst"
         for i, s in enumerate(sessions):
             if s["date"] >= today or known.get(s["id"], "nieuw") == s["date"]:
                 continue  # to come, or published before and now simply past: it drops off
@@ -262,13 +263,13 @@ def published_issues(
             )
             if s["id"] in known:
                 message = (
-                    f"de bijeenkomst is verplaatst naar {datum(s['date'])}, een dag in het"
+                    f"{this} is verplaatst naar {datum(s['date'])}, een dag in het"
                     f" verleden. Klopt het jaar? {example}"
                 )
             else:
                 message = (
-                    f"deze datum ({datum(s['date'])}) ligt in het verleden, en de bijeenkomst stond"
-                    f" nog niet op de site ({what}). Klopt het jaar? {example}"
+                    f"deze datum ({datum(s['date'])}) ligt in het verleden, en {this} stond nog"
+                    f" niet op de site ({what}). Klopt het jaar? {example}"
                 )
             ctx.error(("sessions", i, "date"), message)
         now_ids = {s["id"] for s in sessions}

@@ -90,6 +90,9 @@ def _walk(loader: Any, node: yaml.Node, path: tuple[Any, ...], lines: Lines, nam
                 )
             first[key] = line
             out[key] = _walk(loader, value_node, (*path, key), lines, name)
+            # a field is on the line of its name: "data:" with a list under it is line N, not
+            # the line of the list's first item (what the editor underlines too)
+            lines[(*path, key)] = line
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, n, (*path, i), lines, name) for i, n in enumerate(node.value)]
@@ -257,10 +260,21 @@ def _unclosed_quote(lines: list[str], upto: int) -> int | None:
     return None
 
 
+_WORDS_AFTER = re.compile(
+    r"^(?P<key>\s*(?:-\s+)?[^\s#'\"][^:#]*:\s+)(?P<value>true|false|\d+)(?P<rest>\s{2,}[^#\s].*)$"
+)
+
+
+def short(text: str, most: int = 50) -> str:
+    """``text`` cut at a word to at most ``most`` characters, for an example in a message."""
+    return text if len(text) <= most else text[: most - 4].rsplit(" ", 1)[0] + " ..."
+
+
 def _quoted_example(line: str) -> str:
     key, sep, value = line.strip().partition(": ")
     if not sep:
         return 'titel: "Let op: dit is een voorbeeld"'
+    value = re.sub(r"\s+#.*$", "", value)  # a comment stays outside the quotes
     value = value.strip().replace("\\", "\\\\").replace('"', '\\"')
     return f'{key}: "{value}"'
 
@@ -318,6 +332,16 @@ def explain(exc: yaml.MarkedYAMLError, text: str, name: str) -> Issue:
                 "manier. Zet de hele tekst tussen aanhalingstekens, zo: "
                 + (f'{key}: "{value}"' if sep else f'"{value}"'),
             )
+    bad = lines[line - 1] if 0 < line <= len(lines) else ""
+    if m := _WORDS_AFTER.match(bad):  # "x: true  true = ...: ...": a comment lost its "#"
+        rest = short(m.group("rest").strip())
+        return Issue(
+            name,
+            line,
+            "",
+            f'achter {m.group("value")} staat nog tekst ("{rest}"). Is dat uitleg? Zet er dan een'
+            f" # voor, zo: {m.group('key').strip()} {m.group('value')}  # {rest}",
+        )
     if "mapping values are not allowed" in problem:
         example = _quoted_example(lines[line - 1]) if 0 < line <= len(lines) else ""
         return Issue(

@@ -245,7 +245,12 @@ def _build(raw: dict[str, Any], parts: Mapping[str, Any], ctx: Context) -> Form 
     for group in raw["one_of"]:
         for n in group:
             if n not in names:
-                ctx.error(("one_of",), f"{n!r} is geen veld van dit formulier. Gebruik veldnamen.")
+                ctx.error(
+                    ("one_of",),
+                    f"{n!r} is geen veld van dit formulier (meer). one_of noemt velden waarvan er"
+                    f" minstens één ingevuld moet worden. Haal {n!r} hier weg, of zet het veld"
+                    " terug onder fields. De velden zijn nu: " + ", ".join(names) + ".",
+                )
     if raw["anonymous"]:
         for f2 in fields:
             if f2.personal or f2.kind.contact:

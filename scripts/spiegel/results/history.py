@@ -19,7 +19,7 @@ from typing import Any
 
 from spiegel.content.baseline import Baseline
 from spiegel.content.schema import Issue
-from spiegel.results.ledger import FILE, same_version
+from spiegel.results.ledger import FILE, same_version, unreadable
 
 RELPATH = f"content/results/{FILE}"
 
@@ -40,9 +40,12 @@ def _chains(text: str | None) -> dict[str, list[dict[str, Any]]] | None:
 
 
 def _line(text: str | None, ev: str) -> int:
-    for number, line in enumerate((text or "").splitlines(), start=1):
-        if f'"{ev}"' in line:
-            return number
+    """The line of ``ev`` in the ledger; removed, the line of "evaluaties" where it stood."""
+    rows = (text or "").splitlines()
+    for needle in (f'"{ev}"', '"evaluaties"'):
+        for number, line in enumerate(rows, start=1):
+            if needle in line:
+                return number
     return 0
 
 
@@ -92,6 +95,8 @@ def ledger_history(base: Baseline, current: str | None, label: str) -> list[Issu
                 " in de pipeline: fetch-depth: 0, of GIT_DEPTH: 0 bij GitLab).",
             )
         ]
+    if current is not None and (broken := unreadable(current)) is not None:
+        return [Issue(where, broken[0], "", broken[1])]  # not JSON: nothing to compare
     now = _chains(current) or {}
     earlier: list[tuple[str, str]] = []
     if base.ref is not None:

@@ -107,6 +107,27 @@ def shown_groups(v: Version) -> dict[str, int]:
     return {g: int(x["n"]) for g, x in v["groepen"].items() if x.get("n")}
 
 
+HAND_EDIT = (
+    "`spiegel results` schrijft dit bestand; verander het niet met de hand. Maak uw wijziging"
+    " ongedaan: zet het bestand terug zoals het op de standaardtak staat (in github.dev of VS"
+    " Code: Source Control, rechtermuisklik op het bestand, Discard Changes; of git checkout"
+    " origin/main -- content/results/publicaties.json)."
+)
+
+
+def unreadable(text: str) -> tuple[int, str] | None:
+    """(line, Dutch message) when ``text`` is not JSON: a ledger edited by hand."""
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 0)
+        return line, (
+            "dit bestand is geen geldige JSON meer (bijvoorbeeld een komma te veel of te weinig,"
+            " of een aanhalingsteken dat ontbreekt). " + HAND_EDIT
+        )
+    return None
+
+
 def load(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {"evaluaties": {}}
@@ -152,8 +173,8 @@ def check(
         chain = evs.get(ev)
         if not chain:
             out.append(
-                f"{label}: regel 'elke publicatie staat in het grootboek' geschonden: {ev}"
-                " ontbreekt; publiceer alleen met `spiegel results`"
+                f"{label}: regel 'elke publicatie staat in het grootboek' geschonden: {ev} staat"
+                f" in de uitkomsten (stellingen.csv), maar niet in {FILE}. {HAND_EDIT}"
             )
             continue
         for i, (a, b) in enumerate(zip(chain, chain[1:], strict=False), start=2):

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -283,21 +284,44 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
         desc = json.loads(dp.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ContentError(
-            [Issue(f"{label}/datapackage.json", 0, "", f"invalid JSON: {exc}")]
+            [
+                Issue(
+                    f"{label}/datapackage.json",
+                    getattr(exc, "lineno", 0),
+                    "",
+                    "dit bestand is geen geldige JSON meer. "
+                    + ledger.HAND_EDIT.replace("publicaties.json", "datapackage.json"),
+                )
+            ]
         ) from None
     k = desc.get("spiegel", {}).get("k") if isinstance(desc, dict) else None
     want_k = configured_k(content)
     if k != want_k or isinstance(k, bool):
-        issues.append(
-            Issue(
-                f"{label}/datapackage.json",
-                0,
-                "spiegel.k",
-                f"regel 'k gelijk aan de instelling' geschonden: het pakket heeft k={k!r}, "
-                f"content/groepsevaluatie.yaml (disclosure.k) zegt k={want_k}; "
-                "maak het pakket opnieuw met `spiegel results`",
+        content_label = label.rpartition("/")[0] or "content"
+        line = content.lines.get("groepsevaluatie", {}).get(("disclosure", "k"), 0)
+        if _ledger_ks(results_dir) != {k}:  # the package's k is not what was published
+            issues.append(
+                Issue(
+                    f"{label}/datapackage.json",
+                    0,
+                    "spiegel.k",
+                    f"regel 'k gelijk aan de instelling' geschonden: het pakket heeft k={k!r},"
+                    f" {content_label}/groepsevaluatie.yaml (disclosure.k) zegt k={want_k}. "
+                    + ledger.HAND_EDIT.replace("publicaties.json", "datapackage.json"),
+                )
             )
-        )
+        else:
+            issues.append(
+                Issue(
+                    f"{content_label}/groepsevaluatie.yaml",
+                    line,
+                    "disclosure > k",
+                    f"k is nu {want_k}, maar de uitkomsten op de site ({label}) zijn gepubliceerd"
+                    f" met k={k!r}. Na een publicatie verandert k niet meer: met een andere k kan"
+                    " een verschil tussen twee versies laten zien wat één persoon antwoordde."
+                    f" Zet k terug, zo: k: {k!r}",
+                )
+            )
     k = want_k
     expected = descriptor(k)
     if isinstance(desc, dict) and [r.get("schema") for r in desc.get("resources", [])] != [
@@ -308,7 +332,8 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
                 f"{label}/datapackage.json",
                 0,
                 "resources",
-                "expected exactly the resources and columns that `spiegel results` writes",
+                "dit bestand heeft niet precies de tabellen en kolommen die `spiegel results`"
+                " schrijft. " + ledger.HAND_EDIT.replace("publicaties.json", "datapackage.json"),
             )
         )
     pub = Published(k=k)
@@ -321,13 +346,31 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
         try:
             text = path.read_text(encoding="utf-8")
         except (FileNotFoundError, UnicodeDecodeError) as exc:
-            issues.append(Issue(file_label, 0, "", f"cannot read: {exc}"))
+            issues.append(
+                Issue(
+                    file_label,
+                    0,
+                    "",
+                    f"dit bestand ontbreekt of is niet te lezen ({type(exc).__name__}). "
+                    + ledger.HAND_EDIT.replace("publicaties.json", f"{name}.csv"),
+                )
+            )
             continue
         pub.files[f"{name}.csv"] = text
         reader = csv.reader(io.StringIO(text))
         header = next(reader, [])
         if tuple(header) != columns:
-            issues.append(Issue(file_label, 1, "", "expected the columns " + ", ".join(columns)))
+            issues.append(
+                Issue(
+                    file_label,
+                    1,
+                    "",
+                    "hier horen precies deze kolommen: "
+                    + ", ".join(columns)
+                    + ". "
+                    + ledger.HAND_EDIT.replace("publicaties.json", f"{name}.csv"),
+                )
+            )
             continue
         rows = []
         raw_rows = list(reader)
@@ -340,7 +383,11 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
             if row["evaluatie"] not in evaluations:
                 issues.append(
                     Issue(
-                        file_label, number, "evaluatie", f"unknown evaluation {row['evaluatie']!r}"
+                        file_label,
+                        number,
+                        "evaluatie",
+                        f"er is geen evaluatie {row['evaluatie']!r} in content/groepsevaluatie.yaml"
+                        " (evaluations). Zet de evaluatie daar terug.",
                     )
                 )
             elif row["evaluatie"] in still_open:
@@ -356,25 +403,64 @@ def load_published(results_dir: Path, content: Content, label: str) -> Published
                 )
             if name == "stellingen" and row["stelling"] not in statements:
                 issues.append(
-                    Issue(file_label, number, "stelling", f"unknown statement {row['stelling']!r}")
+                    Issue(
+                        file_label,
+                        number,
+                        "stelling",
+                        f"er is geen stelling {row['stelling']!r} in content/groepsevaluatie.yaml"
+                        " (statements). Een stelling met gepubliceerde uitkomsten blijft staan.",
+                    )
                 )
             rows.append(row)
         setattr(pub, "statements" if name == "stellingen" else "themes", rows)
     pub.files["datapackage.json"] = dp.read_text(encoding="utf-8")
     if not issues:
-        issues += [Issue(label, 0, "", p) for p in audit_rows(pub.statements, pub.themes, k, label)]
-        try:
-            book = ledger.load(results_dir / ledger.FILE)
-        except (ValueError, UnicodeDecodeError) as exc:
-            book = {}
-            issues.append(Issue(f"{label}/{ledger.FILE}", 0, "", f"ongeldige JSON: {exc}"))
-        pub.ledger = book
-        issues += [
-            Issue(label, 0, "", p) for p in ledger.check(book, pub.statements, pub.themes, k, label)
-        ]
+        issues += [_issue(p, label) for p in audit_rows(pub.statements, pub.themes, k, label)]
+        book_path = results_dir / ledger.FILE
+        text = book_path.read_text(encoding="utf-8") if book_path.is_file() else "{}"
+        broken = ledger.unreadable(text)
+        if broken is not None:  # the same issue as the history check's: told once
+            issues.append(Issue(f"{label}/{ledger.FILE}", broken[0], "", broken[1]))
+        else:
+            pub.ledger = book = ledger.load(book_path)
+            where = f"{label}/{ledger.FILE}"
+            issues += [
+                _issue(p, label, where, text)
+                for p in ledger.check(book, pub.statements, pub.themes, k, label)
+            ]
     if issues:
         raise ContentError(issues)
     return pub
+
+
+def _ledger_ks(results_dir: Path) -> set[Any]:
+    """The k of every evaluation's last published version in the ledger (empty: unreadable)."""
+    try:
+        book = ledger.load(results_dir / ledger.FILE)
+        chains = book.get("evaluaties", {}).values()
+        return {chain[-1].get("k") for chain in chains if isinstance(chain, list) and chain}
+    except (ValueError, OSError, AttributeError):
+        return set()
+
+
+_AT = re.compile(r"^(?P<file>\S+?)(?: rij (?P<row>\d+))?: (?P<rest>.*)$", re.S)
+
+
+def _issue(problem: str, label: str, ledger_file: str = "", text: str = "") -> Issue:
+    """A problem of the audit or the ledger ("content/results/x.csv rij 3: ...") as an Issue on
+    its own file and row; one about the ledger on the ledger's file, on its evaluation's line."""
+    m = _AT.match(problem)
+    if m is None or not m.group("file").startswith(label):
+        return Issue(label, 0, "", problem)
+    file, row, rest = m.group("file"), int(m.group("row") or 0), m.group("rest")
+    if ledger_file and file == label:
+        ev = re.match(r"evaluaties\.([\w-]+)", rest) or re.search(r"geschonden: ([\w-]+) ", rest)
+        needle = f'"{ev.group(1)}"' if ev else ""
+        lines = text.splitlines()
+        row = next((n for n, line in enumerate(lines, 1) if needle and needle in line), 0)
+        row = row or next((n for n, line in enumerate(lines, 1) if '"evaluaties"' in line), 0)
+        file = ledger_file
+    return Issue(file, row, "", rest)
 
 
 def summary(result: ResultsBuild) -> str:

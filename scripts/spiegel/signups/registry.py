@@ -87,9 +87,11 @@ class Registry:
                 raise
             log.error(
                 "spiegel: de formulieren of de agenda zijn gewijzigd, maar er staat een fout in;"
-                " de formulieren werken verder met de vorige versie:\n%s",
-                exc,
+                " de formulieren werken verder met de vorige versie. De fout:"
             )
+            # one line per problem: a log line holds no line break (web/logs.py escapes it)
+            for problem in getattr(exc, "issues", None) or [exc]:
+                log.error("  %s", problem)
             self._stamp = stamp
             return
         self._defs, self._stamp, self._defs_stamp = defs, stamp, stamp

@@ -37,7 +37,7 @@ class Broken:
     page: str  # the page (src_uri) the link stands on
     url: str  # as written
     image: bool
-    why: str  # "missing" (no such file) or "anchor" (no such heading on the target)
+    why: str  # "missing" (no such file), "anchor" (no such heading), "outside" (another host)
     target: str  # the file the link was read as
 
 
@@ -114,6 +114,8 @@ def broken_links(pages: Mapping[str, str], files: Collection[str]) -> list[Broke
         for url, image in links:
             scheme, netloc, path, _query, anchor = urlsplit(url)
             if scheme or netloc or "\x02amp" in url:
+                if image and (scheme in ("http", "https") or url.startswith("//")):
+                    out.append(Broken(page, url, image, "outside", url))  # privacy: no
                 continue  # another site, e-mail or phone: not ours to check
             if not path:
                 if anchor and anchor not in scanned[page][1]:
@@ -154,7 +156,14 @@ def issues(
             if where.generated
             else ""
         )
-        if b.why == "anchor":
+        if b.why == "outside":
+            message = (
+                f"de afbeelding {b.url} staat op een andere website. De site laadt niets van"
+                " andere websites (privacy: die zouden zien wie de pagina bekijkt). Zet het"
+                f" bestand in {docs_label}/assets/ en schrijf bijvoorbeeld: "
+                f"![korte omschrijving]({posixpath.relpath('assets/foto.png', posixpath.dirname(b.page) or '.')})"
+            )
+        elif b.why == "anchor":
             message = (
                 f"de link {b.url} wijst naar een kop (#...) die op die pagina niet bestaat. "
                 "Controleer het deel na # (kleine letters, streepjes in plaats van spaties)."
@@ -168,6 +177,14 @@ def issues(
                 f"de afbeelding {b.url} bestaat niet.{read} Zet het bestand in "
                 f"{docs_label}/assets/ of verbeter de naam"
                 + (f"; deze afbeeldingen zijn er wel: {listed}." if listed else ".")
+            )
+        elif (index := posixpath.join(b.target, "index.md").lstrip("./")) in files:
+            # "/verbeteringen/" or "../verbeteringen/": the page's web address, not its file
+            wanted = posixpath.relpath(index, posixpath.dirname(b.page) or ".")
+            message = (
+                f"de link {b.url} is het adres van een pagina op de site; zo werkt hij niet op"
+                f" elke plek waar de site staat.{read} Schrijf het bestand van die pagina,"
+                f" zo: ({wanted})"
             )
         else:
             near = suggestion(b, files)
@@ -198,3 +215,22 @@ def _where(sources: Sources, url: str, page: str, docs_label: str) -> _Where:
         return _Where(f"{docs_label}/{page}", 0, True)
     file, _, line = found.rpartition(":")
     return _Where(file, int(line), not file.endswith(".md"))
+
+
+def clashes(own: Iterable[str], generated: Collection[str], docs_label: str) -> list[Issue]:
+    """Staff's own files in the place of a page the build makes from the YAML files (the same
+    file, or the same address: ``vvg.md`` and ``vvg/index.md`` are both /vvg/): one of the two
+    would be lost, so the build (``site/plugin.py``) and ``spiegel check`` refuse it."""
+    made = {page_url(g) if g.endswith(".md") else g for g in generated}
+    return [
+        Issue(
+            f"{docs_label}/{rel}",
+            1,
+            "",
+            f"de pagina /{page_url(rel).lstrip('/')} wordt al gemaakt uit de YAML-bestanden in"
+            f" {docs_label}/. Verwijder dit bestand en pas de tekst in het YAML-bestand aan, of"
+            " geef dit bestand een andere naam.",
+        )
+        for rel in sorted(own)
+        if (page_url(rel) if rel.endswith(".md") else rel) in made
+    ]

@@ -109,6 +109,16 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         mkdocslog.install()  # also when a build is started without on_startup (tests, scripts)
         self._end()
         self.build = None
+        self.preview.held = False
+        try:
+            return self._configure(config)
+        except PluginError as exc:
+            if not self.preview.starting:
+                raise
+            self.preview.hold(str(exc))  # `mkdocs serve` starts all the same, with the error
+            return config
+
+    def _configure(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).parent
         docs = Path(config.docs_dir)
         self._docs_dir = str(docs)
@@ -153,13 +163,24 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        if self.preview.held:
+            return Files([])  # the first build of `mkdocs serve` failed: nothing to build
+        try:
+            return self._files(files, config)
+        except PluginError as exc:
+            if not self.preview.starting:
+                raise
+            self.preview.hold(str(exc))
+            config.nav = None  # the menu names pages that this empty build does not have
+            return Files([])
+
+    def _files(self, files: Files, config: MkDocsConfig) -> Files:
         build = self._current()
+        own = [f.src_uri for f in files]
+        clash = links.clashes(own, [*build.pages, *build.downloads], build.warnings.docs_label)
+        if clash:
+            raise PluginError(str(ContentError(clash)))
         for src_uri, text in build.pages.items():
-            if files.get_file_from_path(src_uri) is not None:
-                raise PluginError(
-                    f"content/{src_uri}: deze pagina wordt gemaakt uit de YAML-bestanden in "
-                    "content/. Verwijder dit bestand en pas de tekst in het YAML-bestand aan."
-                )
             level = InclusionLevel.NOT_IN_NAV if _hidden(src_uri) else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src_uri, content=text, inclusion=level))
         files.append(File.generated(config, "assets/stylesheets/brand.css", content=build.brand))
@@ -209,12 +230,21 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         return polish(output_content) if template_name.endswith(".html") else output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.build is None and self.preview.held:
+            return  # the first build of `mkdocs serve` failed in on_config
         build = self._current()
         staging, final = Path(config.site_dir), Path(build.final)
         warnings = build.warnings
         self._end()
+        if self.preview.held:
+            discard(staging)
+            config.site_dir = str(final)
+            return
         if config.strict and warnings.count and not warnings.translated:
             discard(staging)
+            if self.preview.starting:
+                self.preview.hold("\n".join(warnings.untranslated))
+                config.site_dir = str(final)
             return  # MkDocs aborts next; the previous site stays as it was
         problems = list(warnings.translated)
         for page, message, needle in audit_findings(staging):
@@ -225,11 +255,16 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         if problems:
             discard(staging)
             count = len(problems)
-            raise PluginError(
+            message = (
                 f"{count} {'fout' if count == 1 else 'fouten'} gevonden. De site is niet "
                 "bijgewerkt; de vorige versie blijft staan. Verbeter de regel(s) hieronder en "
                 "probeer het opnieuw:\n" + "\n".join(f"  {p}" for p in problems)
             )
+            if not self.preview.starting:
+                raise PluginError(message)
+            self.preview.hold(message)
+            config.site_dir = str(final)
+            return
         publish(staging, final)
         config.site_dir = str(final)
 
@@ -238,6 +273,7 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         MkDocs keep this one instance for every rebuild of ``mkdocs serve``, its plugin cache,
         so the preview's state and the compiled stylesheets live from build to build.)"""
         mkdocslog.install()
+        self.preview.serving = command == "serve"
 
     def on_serve(
         self, server: LiveReloadServer, /, *, config: MkDocsConfig, builder: Any

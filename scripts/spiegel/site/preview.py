@@ -22,7 +22,9 @@ import posixpath
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from spiegel.content.notice import error_page
+from mkdocs.utils import CountHandler
+
+from spiegel.content.notice import error_page, split
 
 log = logging.getLogger("mkdocs.plugins.spiegel")
 
@@ -39,8 +41,44 @@ class Preview:
 
     def __init__(self) -> None:
         self.failure: list[str] | None = None
+        self.serving = False  # the command is `mkdocs serve` (the plugin's on_startup)
+        self.installed = False  # on_serve has run: the server answers pages through us
+        self.held = False  # this build failed, and goes on quietly to let the preview start
+
+    @property
+    def starting(self) -> bool:
+        """The first build of `mkdocs serve`, before its server runs: a mistake then must not
+        stop the preview (MkDocs would exit and the author would have no page at all)."""
+        return self.serving and not self.installed
+
+    def hold(self, message: str) -> None:
+        """The first build failed: keep its messages for the page, tell them in the terminal,
+        and let MkDocs finish an empty build (its count of warnings emptied, or strict mode
+        would stop it) so the server starts and shows them."""
+        self.failure, self.held = split(message), True
+        log.error(message)
+        log.error(
+            "spiegel: het voorbeeld start toch; de pagina in de browser toont de fout. Verbeter"
+            " het bestand en sla het op; de pagina laadt dan vanzelf opnieuw."
+        )
+        handlers = logging.getLogger("mkdocs").handlers
+
+        def not_done(record: logging.LogRecord) -> bool:
+            """MkDocs' "Documentation built" of this empty build is not true: left out once."""
+            if record.getMessage().startswith(("Documentation built in", "De site is klaar")):
+                for handler in handlers:
+                    handler.removeFilter(not_done)
+                return False
+            return True
+
+        for handler in handlers:
+            if isinstance(handler, CountHandler):
+                handler.counts.clear()
+            elif not_done not in handler.filters:
+                handler.addFilter(not_done)
 
     def install(self, server: Any) -> Any:
+        self.installed = True
         original: Callable[..., None] = server.builder
 
         def builder(config: Any = None) -> None:

@@ -83,6 +83,15 @@ def static_site(directory: Path, state: BuildState | None = None) -> ASGIApp:
         if stale:  # a browser's cached copy has no notice: never answer "not modified"
             conditional = (b"if-none-match", b"if-modified-since")
             scope = {**scope, "headers": [h for h in scope["headers"] if h[0] not in conditional]}
+        if not directory.is_dir():  # no good build yet (a fresh clone with a mistake in it)
+            if stale and failure is not None:
+                page = notice.error_page(failure)
+                await HTMLResponse(page, headers={"Cache-Control": "no-store"})(
+                    scope, receive, send
+                )
+                return
+            await PlainTextResponse("Deze pagina bestaat niet.", 404)(scope, receive, send)
+            return
         try:
             await files(scope, receive, target)
         except HTTPException as exc:  # outside an app nobody turns these into answers
