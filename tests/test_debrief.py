@@ -75,3 +75,25 @@ def test_only_groups_with_k_answers_and_only_edited_text(
     assert db.purge_debrief(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)) == 1
     assert db.debrief(EV) == {}
     store.close()
+
+
+def test_saving_with_the_groups_just_loaded_reads_no_answer_again(
+    cli_env: str, closed_ge: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The back office's editing screen has just loaded the groups: saving checks against them
+    instead of opening and moving every answer a second time."""
+    monkeypatch.setenv("SPIEGEL_ENCRYPTION_KEY", KEY)
+    answer(cli_env, rows(EV, "eigen-groep", 6, "3"), encryption_key=KEY)
+    store, cipher = open_store(cli_env), FieldCipher(KEY)
+    shown = [g.id for g in debrief.groups(store, cipher, closed_ge, EV)[0]]
+
+    def again(*args: object) -> None:
+        raise AssertionError("the answers were read a second time")
+
+    monkeypatch.setattr(debrief, "groups", again)
+    args = (store, cipher, closed_ge, EV)
+    assert debrief.save(*args, "eigen-groep", "samenwerking", "Punt.", "Eva", shown) is None
+    problem = debrief.save(*args, "managers", "samenwerking", "x", "Eva", shown)
+    assert problem and "minder dan k" in problem
+    assert list(EvaluationDB(store).debrief(EV)) == [("eigen-groep", "samenwerking")]
+    store.close()

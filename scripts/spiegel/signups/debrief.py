@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,10 +144,14 @@ def save(
     theme: str,
     text: str,
     by: str,
+    shown: Collection[str] | None = None,
 ) -> str | None:
-    """Keep the coordinator's edited version (sealed); a Dutch problem, or None."""
-    shown, _ = groups(store, cipher, ge, evaluation)
-    if group not in {g.id for g in shown} or theme not in ge["themes"]:
+    """Keep the coordinator's edited version (sealed); a Dutch problem, or None. ``shown``: the
+    ids of the groups ``groups`` gave for this evaluation, when the caller has just loaded them
+    (the back office's editing screen); otherwise they are loaded here."""
+    if shown is None:
+        shown = [g.id for g in groups(store, cipher, ge, evaluation)[0]]
+    if group not in shown or theme not in ge["themes"]:
         return "deze groep of dit thema kan niet (minder dan k antwoorden?)"
     body = text.replace("\r\n", "\n").strip()
     if len(body) > MAX_TEXT:

@@ -88,6 +88,7 @@ async def edit(request: Request, staff: StaffSession) -> Response:
             theme.id,
             str(data.get("tekst", "")),
             staff.name,
+            [g.id for g in loaded["groups"]],  # just loaded: not a second pass over the answers
         )
         if problem is None:
             await log(request, staff, ROLE, what, "bewerkt")
