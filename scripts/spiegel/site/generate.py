@@ -25,7 +25,7 @@ from spiegel.content.model import LEAFLET_SECTIONS, Content, anonymity_texts
 from spiegel.content.phone import tel_href
 from spiegel.forms.definitions import Form
 from spiegel.forms.html import render_form
-from spiegel.outbox.kinds import KINDS
+from spiegel.outbox.kinds import participant_kinds, respondent_kinds, staff_kinds
 from spiegel.site.logo import logo_info
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -221,7 +221,9 @@ def generate(inp: SiteInput) -> dict[str, str]:
             "privacy.md.j2",
             form_list=sorted(forms.values(), key=lambda f: f.title),
             anonymity=anonymity_texts(c.groepsevaluatie),
-            message_kinds=list(KINDS.values()),
+            participant_kinds=participant_kinds(),
+            respondent_kinds=respondent_kinds(),
+            staff_kinds=staff_kinds(),
         ),
         "toegankelijkheid/index.md": render("toegankelijkheid.md.j2"),
     }
