@@ -208,7 +208,7 @@ def _invite_on_paper(args: argparse.Namespace, t: Any, out: TextIO) -> int:
         if not errors:
             site = services.config.site_url or services.mail.public_url
             link = f"{site.rstrip('/')}/groepsevaluatie/vragenlijst/"
-            fh.write(invitations.slips_html(codes, t, deadline or dt.date.today(), link))
+            fh.write(invitations.slips_html(codes, t, deadline or services.clock.today(), link))
     finally:
         fh.close()
     if errors:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spiegel import clock
 from spiegel.content.model import Content
 from spiegel.content.schema import ContentError
 from spiegel.db.base import Store
@@ -202,7 +203,7 @@ def stage(
 ) -> Publication:
     """Make and check the package in a staging folder beside ``current`` (content/results),
     starting from a copy of it; nothing is recorded yet. The caller ``commit``s or discards."""
-    day = today or dt.date.today()
+    day = today or clock.today()
     result, problems = gather(store, cipher, content, evaluations, day)
     run = Publication(result)
     if result is None:
