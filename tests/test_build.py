@@ -428,3 +428,34 @@ def test_theme_templates_come_from_the_cache_until_their_source_changes(project:
     result = project.build()
     assert result.returncode == 0, result.stderr
     assert ">Direct naar de inhoud<" in project.page("vvg")
+
+
+def test_compiled_templates_are_one_file_checked_entry_by_entry(tmp_path: Path) -> None:
+    """Jinja2's compiled templates are kept in one file per environment (one write in a build
+    with an empty cache instead of one temporary file per template): read back, an entry is used
+    only while its template's source is the same, and a damaged file is compiled again."""
+    import jinja2
+    from spiegel.site.cache import bundle_cache
+
+    sources = {"a.html": "Hallo {{ naam }}", "b.html": "{% include 'a.html' %}!"}
+
+    def render(name: str) -> tuple[str, int]:
+        compiled = []
+        env = jinja2.Environment(
+            loader=jinja2.DictLoader(sources), bytecode_cache=bundle_cache(tmp_path, "t")
+        )
+        real = env.compile
+        env.compile = lambda *a, **k: compiled.append(a) or real(*a, **k)  # type: ignore[method-assign]
+        out = env.get_template(name).render(naam="Anna")
+        assert env.bytecode_cache is not None
+        env.bytecode_cache.save()  # type: ignore[attr-defined]
+        return out, len(compiled)
+
+    assert render("b.html") == ("Hallo Anna!", 2)
+    assert [p.name for p in (tmp_path / "t").iterdir()] == ["compiled.marshal"]
+    assert render("b.html") == ("Hallo Anna!", 0)  # both from the file
+    sources["a.html"] = "Dag {{ naam }}"
+    assert render("b.html") == ("Dag Anna!", 1)  # only the edited one again
+    assert render("b.html") == ("Dag Anna!", 0)
+    (tmp_path / "t" / "compiled.marshal").write_bytes(b"kapot")
+    assert render("b.html") == ("Dag Anna!", 2)

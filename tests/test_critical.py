@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 import pytest
-from spiegel.site import critical, cssrules
+import tinycss2
+from spiegel.site import critical, cssrules, selectors
 from spiegel.site.critical import critical_css, inline_critical, page_tokens
 
 from .conftest import Project
@@ -167,6 +168,46 @@ def test_split_finds_the_rules_tinycss2_finds(css: str) -> None:
     compiled = _split_compiled(css)
     assert compiled is not None
     assert _dump(compiled) == _dump(critical._parsed_stylesheet(css))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b",
+        "",
+        " \n",
+        ".md-typeset .admonition>p,.md-nav__link:hover",
+        ".a.b#c>d~e+f *",
+        "A B,DIV.X",
+        "[A=B I]",
+        "[a=b s]",
+        "[ x = y ]",
+        "[a^=b],[a|=b],[a~=b i],[a$=b],[a*=b]",
+        "a::before,:root,a:hover>b",
+        "--x,-y",
+        "u+b",  # tinycss2: a unicode-range
+        "menu+a",
+        ".5a",  # a number
+        "a:not(.b)",
+        ":is(.a,.b) c",
+        '[a="b"]',
+        r"a\.b",
+        "a/**/b",
+        "x|y",
+        "#1a",
+        "é",
+        "a-->b",
+    ],
+)
+def test_plain_selectors_are_read_as_tinycss2_reads_them(text: str) -> None:
+    """``selectors.needs`` gives what ``_selector_needs`` makes of tinycss2's tokens, or None
+    (then tinycss2 reads it)."""
+    fast = selectors.needs(text)
+    if fast is not None:
+        tokens = tinycss2.parse_component_value_list(text, skip_comments=True)
+        assert tuple(critical._split(n) for n in fast) == critical._needs_of(tokens)
+    plain = all(c not in text for c in '()"/\\é') and not re.search(r"u\+|\.\d|-->|\|(?!=)", text)
+    assert (fast is not None) == plain
 
 
 @pytest.mark.parametrize(

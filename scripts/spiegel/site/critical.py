@@ -38,6 +38,7 @@ import tinycss2
 from tinycss2 import ast
 
 from spiegel.site import cssrules
+from spiegel.site.selectors import needs as selectors_needs
 
 __all__ = ["PageTokens", "SheetStore", "critical_css", "inline_critical", "page_tokens"]
 
@@ -216,7 +217,8 @@ class _Rule:
     """A style rule: its selectors' needs, compiled once per build; its text (whole, and
     declaration by declaration for leaving unused properties out) serialized once, and only
     when a page keeps it (most of the theme's rules are on no page). A rule found by
-    ``cssrules.split`` has its selectors tokenized and the text of its block, which is
+    ``cssrules.split`` has the text of its selectors (read by ``site/selectors.py``, and by
+    tinycss2 only where that cannot or a page keeps the rule) and of its block, which is
     tokenized only then."""
 
     def __init__(
@@ -226,9 +228,11 @@ class _Rule:
         source: str | None = None,
         prelude: list[ast.Node] | None = None,
         block: str | None = None,
+        selectors: str | None = None,
     ) -> None:
         self.alternatives = alternatives
         self.source = source  # the rule's text in its stylesheet (kept for the next build)
+        self.selectors = selectors  # the text before its block
         self.block = block  # the text between its braces
         if rule is not None:
             self.rule = rule
@@ -253,6 +257,8 @@ class _Rule:
 
     @cached_property
     def prelude_tokens(self) -> list[ast.Node]:
+        if self.selectors is not None:
+            return tinycss2.parse_component_value_list(self.selectors, skip_comments=True)
         return self.rule.prelude
 
     @cached_property
@@ -339,9 +345,15 @@ def _compile_pieces(css: str, pieces: list[cssrules.Piece]) -> tuple[_Compiled, 
     out: list[_Compiled] = []
     for start, block, end in pieces:
         if not css.startswith("@", start):
-            prelude = tinycss2.parse_component_value_list(css[start:block], skip_comments=True)
-            text = css[start:end]
-            out.append(_Rule(_needs_of(prelude), None, text, prelude, css[block + 1 : end - 1]))
+            selectors = css[start:block]
+            plain = selectors_needs(selectors)  # most selectors: no tinycss2 at all
+            if plain is None:
+                prelude = tinycss2.parse_component_value_list(selectors, skip_comments=True)
+                alternatives = _needs_of(prelude)
+            else:
+                alternatives, prelude = tuple(_split(n) for n in plain), None
+            block_text = css[block + 1 : end - 1]
+            out.append(_Rule(alternatives, None, css[start:end], prelude, block_text, selectors))
             continue
         head = css[start:block] + "{}" if block >= 0 else css[start:end]
         at = tinycss2.parse_one_rule(head, skip_comments=True)

@@ -26,6 +26,7 @@ from spiegel.content.phone import tel_href
 from spiegel.forms.definitions import Form
 from spiegel.forms.html import render_form
 from spiegel.outbox.kinds import participant_kinds, respondent_kinds, staff_kinds
+from spiegel.site.cache import BundleBytecodeCache, bundle_cache
 from spiegel.site.logo import logo_info
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -134,16 +135,9 @@ class SiteInput:
 
 
 def environment(cache_dir: Path | None = None) -> jinja2.Environment:
-    bytecode = None
-    if cache_dir is not None:
-        try:
-            (cache_dir / "templates").mkdir(parents=True, exist_ok=True)
-            bytecode = jinja2.FileSystemBytecodeCache(str(cache_dir / "templates"))
-        except OSError:
-            bytecode = None  # a read-only project: templates are compiled every build
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        bytecode_cache=bytecode,
+        bytecode_cache=bundle_cache(cache_dir, "templates"),  # saved by generate()
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -280,6 +274,8 @@ def generate(inp: SiteInput) -> dict[str, str]:
         source_pages=source_pages,
         source_labels=source_labels,
     )
+    if isinstance(env.bytecode_cache, BundleBytecodeCache):
+        env.bytecode_cache.save()  # every template this build renders is compiled by now
     return pages
 
 

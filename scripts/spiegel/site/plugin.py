@@ -39,7 +39,13 @@ from spiegel.project import load_project
 from spiegel.results.package import Published
 from spiegel.site import links, mkdocslog, pages
 from spiegel.site.audit import audit_findings
-from spiegel.site.cache import cache_dir, load_words, save_words, theme_bytecode_cache
+from spiegel.site.cache import (
+    BundleBytecodeCache,
+    cache_dir,
+    load_words,
+    save_words,
+    theme_bytecode_cache,
+)
 from spiegel.site.critical import SheetStore, inline_critical
 from spiegel.site.generate import brand_css
 from spiegel.site.logo import logo_example, logo_info
@@ -97,11 +103,15 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
         self._docs_dir = ""
         self.preview = Preview()  # under `mkdocs serve`: the open page shows a failed build
         self.sheets = SheetStore(None)  # compiled stylesheets; kept across `mkdocs serve` builds
+        self.theme_cache: BundleBytecodeCache | None = None  # this build's compiled theme
 
     def _end(self) -> None:
         if self.build is not None:
             self.build.warnings.detach()
             self.sheets.save()  # what this build had to compile, for the next one
+            if self.theme_cache is not None:
+                self.theme_cache.save()
+                self.theme_cache = None
             if self.sheets.folder is not None:
                 save_words(self.sheets.folder)
 
@@ -205,8 +215,10 @@ class SpiegelPlugin(BasePlugin[SpiegelConfig]):
 
     def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
         """The theme's templates compiled once and kept in ``.cache/spiegel/theme/`` (Jinja2's
-        own bytecode cache: an entry is used only while its template's source is the same)."""
-        env.bytecode_cache = theme_bytecode_cache(self.sheets.folder)
+        bytecode cache in one file, ``site/cache.py``: an entry is used only while its
+        template's source is the same); written when the build ends."""
+        self.theme_cache = theme_bytecode_cache(self.sheets.folder)
+        env.bytecode_cache = self.theme_cache
         return env
 
     def on_page_content(
