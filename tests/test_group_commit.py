@@ -19,7 +19,7 @@ from spiegel.db import open_store
 from spiegel.db import threads as db_threads
 from spiegel.db.base import CapReached, DuplicateError, Receipt, StoreUnavailable, Submission
 from spiegel.db.sql import SQLStore
-from spiegel.db.threads import Serial, Slots, for_store
+from spiegel.db.threads import Serial, Slots, for_reads, for_store
 
 
 def _sub(n: str, **kw: Any) -> Submission:
@@ -206,6 +206,10 @@ def test_sqlite_gets_one_thread_postgresql_several(database_url: str) -> None:
     try:
         runner = for_store(store, 32)
         assert isinstance(runner, Serial if database_url.startswith("sqlite") else Slots)
+        # reads: SQLite's beside the writer (WAL), PostgreSQL's the same threads (one budget)
+        reads = for_reads(store, runner)
+        assert (reads is runner) == (not database_url.startswith("sqlite"))
+        assert not isinstance(reads, Serial)
     finally:
         store.close()
 
