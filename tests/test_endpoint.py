@@ -406,3 +406,43 @@ def test_cancel_link_get_changes_nothing_and_bad_tokens_find_nothing(client: Tes
     assert client.post(f"/api/afmelden/{token}").status_code == 200
     assert store.submission(sid).status == "cancelled"
     assert store.count("spiegelbijeenkomst", "2027-01-cardiologie", "confirmed") == 0
+
+
+def test_reads_answer_while_the_writer_is_busy(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``/api/sessions`` and the cancel page read on SQLite's one writer thread: behind every
+    commit's fsync, and in a burst past the bounded wait (a 503), though a reader in WAL mode
+    never needs the writer. With a write held open on the writer thread, both answer at once."""
+    import asyncio
+    import threading
+    import time
+
+    from spiegel.db import threads as db_threads
+    from spiegel.signups.prepare import cancel_token
+
+    monkeypatch.setattr(db_threads, "WAIT_SECONDS", 1.0)
+    state = client.app.state  # type: ignore[attr-defined]
+    sid = client.post("/api/forms/spiegelbijeenkomst", json=SIGNUP).json()["id"]
+    token = cancel_token(state.link_key(), sid)
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with state.store.dialect.transaction():  # the write lock (SQLite), on the writer thread
+            started.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=lambda: asyncio.run(state.write_slots.run(hold)))
+    holder.start()
+    try:
+        assert started.wait(5)
+        before = time.monotonic()
+        live = client.get("/api/sessions")
+        page = client.get(f"/api/afmelden/{token}")
+        took = time.monotonic() - before
+    finally:
+        release.set()
+        holder.join(10)
+    assert live.status_code == 200 and live.json()["sessions"]
+    assert page.status_code == 200 and "Wilt u zich afmelden?" in page.text
+    assert took < 0.9  # not the bounded wait for the writer's thread

@@ -1,13 +1,15 @@
 """Sign-ups committed together: ``SQLStore.submit_many`` (one transaction, a savepoint each) and
 the SQLite writer thread that groups the sign-ups waiting while it commits (``db/threads.py``).
 
-What must hold: a refused sign-up (cap, duplicate) changes nothing of the others in its group; a
-database error stores none of them and every waiter hears of it; a call that cannot start within
+What must hold: a refused or failed sign-up (cap, duplicate, any error of its own) changes nothing
+of the others in its group, and only its own caller hears of it; an error that ends the
+transaction stores none of them and every waiter hears of it; a call that cannot start within
 the bounded wait gets StoreUnavailable and never runs; nobody is answered before the commit."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from typing import Any
@@ -16,7 +18,8 @@ import pytest
 from spiegel.db import open_store
 from spiegel.db import threads as db_threads
 from spiegel.db.base import CapReached, DuplicateError, Receipt, StoreUnavailable, Submission
-from spiegel.db.threads import Serial, Slots, for_store
+from spiegel.db.sql import SQLStore
+from spiegel.db.threads import Serial, Slots, for_reads, for_store
 
 
 def _sub(n: str, **kw: Any) -> Submission:
@@ -63,15 +66,121 @@ def test_one_sign_up_alone_is_refused_the_same_way(database_url: str) -> None:
         store.close()
 
 
-def test_a_database_error_in_a_group_stores_none_of_it(database_url: str) -> None:
+def _failing_for(monkeypatch: pytest.MonkeyPatch, name: str, fail: Any) -> None:
+    """``SQLStore._submit`` as it is, but for the sign-up named ``name``: after its own writes,
+    ``fail(conn)`` (raises)."""
+    real = SQLStore._submit
+
+    def _submit(self: SQLStore, conn: Any, sub: Submission) -> Receipt:
+        receipt = real(self, conn, sub)
+        if sub.payload["naam"] == name:
+            fail(conn)
+        return receipt
+
+    monkeypatch.setattr(SQLStore, "_submit", _submit)
+
+
+def test_an_unexpected_error_in_a_group_fails_that_sign_up_alone(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in one sign-up (or an error of its own that is no refusal) failed the whole group:
+    up to 63 valid sign-ups got a 500 that alone would have been stored."""
+
+    def bug(conn: Any) -> None:
+        raise KeyError("stuk")
+
+    _failing_for(monkeypatch, "kapot", bug)
+    store = open_store(database_url)
+    store.migrate()
+    try:
+        results = store.submit_many([_sub("een"), _sub("kapot", notify=True), _sub("drie")])
+        assert isinstance(results[1], KeyError)
+        assert isinstance(results[0], Receipt) and isinstance(results[2], Receipt)
+        assert _names(store) == {"een", "drie"}  # its own row was undone with its savepoint
+        assert {r.id for r in store.rows("vvg")} == {results[0].id, results[2].id}
+        with store.dialect.read() as conn:  # and its message
+            assert conn.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+def test_a_statement_error_in_a_group_fails_that_sign_up_alone(database_url: str) -> None:
     store = open_store(database_url)
     store.migrate()
     broken = Submission(None, {"naam": "kapot"})  # type: ignore[arg-type]  # NOT NULL
     try:
-        with pytest.raises(Exception):  # noqa: B017, PT011 - the dialect's own error
-            store.submit_many([_sub("een"), _sub("twee"), broken, _sub("vier")])
+        results = store.submit_many([_sub("een"), _sub("twee"), broken, _sub("vier")])
+        assert isinstance(results[2], Exception) and not isinstance(results[2], Receipt)
+        assert [isinstance(r, Receipt) for r in results] == [True, True, False, True]
+        assert _names(store) == {"een", "twee", "vier"}
+    finally:
+        store.close()
+
+
+def test_a_group_whose_transaction_is_gone_stores_none_of_it(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the transaction itself ends (SQLite rolls back on a full disk or an I/O error; the
+    PostgreSQL connection is lost), the sign-ups before the failed one went with it: every
+    caller gets the error, none is acknowledged."""
+
+    def lost(conn: Any) -> None:
+        if database_url.startswith("sqlite"):
+            conn.execute("ROLLBACK")  # what SQLite does itself on SQLITE_IOERR
+            raise sqlite3.OperationalError("disk I/O error")
+        conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    _failing_for(monkeypatch, "kapot", lost)
+    store = open_store(database_url)
+    store.migrate()
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.submit_many([_sub("een"), _sub("twee"), _sub("kapot"), _sub("vier")])
         assert _names(store) == set()
-        assert isinstance(store.submit_many([_sub("daarna")])[0], Receipt)  # and back
+        assert isinstance(store.submit_many([_sub("daarna"), _sub("ook")])[0], Receipt)  # back
+        assert _names(store) == {"daarna", "ook"}
+    finally:
+        store.close()
+
+
+def test_the_writer_thread_answers_each_caller_of_a_group_with_its_own_outcome(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the SQLite writer thread: the sign-ups waiting together are committed together,
+    the one that failed raises for its own caller only, every other caller gets its receipt."""
+
+    def bug(conn: Any) -> None:
+        raise RuntimeError("stuk")
+
+    _failing_for(monkeypatch, "kapot", bug)
+    store = open_store(f"sqlite:///{tmp_path / 'group.sqlite3'}")
+    store.migrate()
+    release = threading.Event()
+    groups: list[int] = []
+
+    def submit_many(subs: list[Submission]) -> list[Any]:
+        groups.append(len(subs))
+        return store.submit_many(subs)
+
+    async def main() -> list[Any]:
+        serial = Serial()
+        hold = asyncio.ensure_future(serial.run(release.wait, 5))  # the thread is busy
+        await asyncio.sleep(0.05)
+        names = ["een", "twee", "kapot", "vier", "vijf"]
+        calls = [asyncio.ensure_future(serial.run_many(submit_many, _sub(n))) for n in names]
+        await asyncio.sleep(0.05)
+        release.set()
+        await hold
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    try:
+        results = asyncio.run(main())
+        assert groups == [5]  # one transaction for all five
+        assert isinstance(results[2], RuntimeError)
+        receipts = [r for i, r in enumerate(results) if i != 2]
+        assert all(isinstance(r, Receipt) for r in receipts)
+        assert {r.id for r in store.rows("vvg")} == {r.id for r in receipts}
+        assert _names(store) == {"een", "twee", "vier", "vijf"}
     finally:
         store.close()
 
@@ -97,6 +206,10 @@ def test_sqlite_gets_one_thread_postgresql_several(database_url: str) -> None:
     try:
         runner = for_store(store, 32)
         assert isinstance(runner, Serial if database_url.startswith("sqlite") else Slots)
+        # reads: SQLite's beside the writer (WAL), PostgreSQL's the same threads (one budget)
+        reads = for_reads(store, runner)
+        assert (reads is runner) == (not database_url.startswith("sqlite"))
+        assert not isinstance(reads, Serial)
     finally:
         store.close()
 

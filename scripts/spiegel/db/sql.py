@@ -54,26 +54,28 @@ class SQLStore(Outbox, SessionVersions):
         with self.dialect.transaction() as conn:
             return self._submit(conn, sub)
 
-    def submit_many(
-        self, subs: Sequence[Submission]
-    ) -> list[Receipt | CapReached | DuplicateError]:
+    def submit_many(self, subs: Sequence[Submission]) -> list[Receipt | Exception]:
         """Several sign-ups in one transaction: one commit (one fsync) for all, each in a
-        savepoint of its own, so a refused one (cap, duplicate) changes nothing of the others;
-        its refusal is in the list in its place. A database error fails them all
-        (StoreUnavailable): none of them is stored. The SQLite writer thread groups the
-        sign-ups that wait while it commits (``db/threads.py``)."""
+        savepoint of its own, so one that fails (a cap, a duplicate, any other error in its own
+        part) changes nothing of the others: its savepoint is undone and its error is in the
+        list in its place, for its caller alone. When the transaction itself is gone (SQLite
+        rolls back on a full disk or an I/O error; a lost PostgreSQL connection) or the commit
+        fails, the error is raised for all: none of them is stored, none is acknowledged. The
+        SQLite writer thread groups the sign-ups that wait while it commits (``db/threads.py``)."""
         if len(subs) == 1:
             try:
                 return [self.submit(subs[0])]
             except (CapReached, DuplicateError) as exc:
                 return [exc]
-        out: list[Receipt | CapReached | DuplicateError] = []
+        out: list[Receipt | Exception] = []
         with self.dialect.transaction() as conn:
             for sub in subs:
                 try:
                     with self.dialect.savepoint(conn):
                         out.append(self._submit(conn, sub))
-                except (CapReached, DuplicateError) as exc:
+                except Exception as exc:  # noqa: BLE001 - this sign-up's answer, raised to its caller
+                    if not self.dialect.in_transaction(conn):
+                        raise  # the sign-ups before it went with the transaction
                     out.append(exc)
         return out
 

@@ -2,6 +2,8 @@
 
 Sign-ups and health checks get separate thread budgets, so a database that hangs and fills every
 sign-up thread cannot also make ``/api/health`` wait: health answers (503) from its own threads.
+On SQLite the request path's reads get threads of their own too (``for_reads``): a reader in WAL
+mode never waits for the writer, so it does not wait in the writer's queue either.
 A call that cannot start within ``WAIT_SECONDS`` gets StoreUnavailable (a 503) and never runs
 afterwards, so "nothing was stored" is true. Once a call runs, the store's own timeouts bound it.
 
@@ -37,6 +39,7 @@ from spiegel.db.base import WAIT_SECONDS, StoreUnavailable
 T = TypeVar("T")
 A = TypeVar("A")
 MAX_GROUP = 64  # sign-ups in one commit at most
+READ_THREADS = 4  # SQLite's reads beside the writer (each thread holds a connection while alive)
 WAITING, RUNNING, DROPPED = 0, 1, 2
 _claims = threading.Lock()  # a job is claimed once: by a thread (runs) or by its waiter (drops)
 
@@ -209,3 +212,12 @@ def _run_group(group: list[_Job[Any]]) -> None:
 def for_store(store: Any, size: int) -> Slots:
     """One thread for a store with one writer (SQLite), up to ``size`` for the others."""
     return Serial() if getattr(store, "kind", "") == "sqlite" else Slots(size)
+
+
+def for_reads(store: Any, writes: Slots, size: int = READ_THREADS) -> Slots:
+    """The threads for the request path's reads (counts, a sign-up by its id). SQLite: up to
+    ``size`` of their own: a reader in WAL mode never waits for the writer, so it should not
+    wait in the writer's queue either (behind every fsync, for up to WAIT_SECONDS in a burst,
+    then a 503). PostgreSQL: ``writes`` itself, as before (its pool bounds the connections,
+    reads and writes alike)."""
+    return Slots(size) if getattr(store, "kind", "") == "sqlite" else writes

@@ -25,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from spiegel.db.base import StoreUnavailable
-from spiegel.db.threads import Slots, for_store
+from spiegel.db.threads import Slots, for_reads, for_store
 from spiegel.services import Services
 from spiegel.web.clients import site_origins
 from spiegel.web.ratelimit import RateLimiter
@@ -86,6 +86,8 @@ def create_app(services: Services, outbox_wake: threading.Event | None = None) -
     app.state.clock = services.clock
     app.state.limiter = RateLimiter(settings.rate_limit)
     app.state.write_slots = for_store(services.store, 32)  # SQLite: one thread
+    # reads never queue behind SQLite's writer (WAL); PostgreSQL: the same threads
+    app.state.read_slots = for_reads(services.store, app.state.write_slots)
     app.state.health_slots = Slots(2)
     app.state.cipher = services.cipher
     app.state.mail = settings.mail

@@ -34,7 +34,12 @@ class Dialect(Protocol):
 
     def savepoint(self, conn: Any) -> AbstractContextManager[None]:
         """A part of a transaction that an error undoes alone (a broken unique key:
-        ``DuplicateError``); other database errors end the whole transaction."""
+        ``DuplicateError``; another database error: ``StoreUnavailable``). When the part cannot
+        be undone alone, the whole transaction is gone: ``in_transaction`` tells which."""
+
+    def in_transaction(self, conn: Any) -> bool:
+        """``conn``'s transaction still goes on (after a failed savepoint: only its part was
+        undone, and the rest may still be committed)."""
 
     def read(self) -> AbstractContextManager[Any]:
         """A connection for reads on the request path."""

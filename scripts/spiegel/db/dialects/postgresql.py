@@ -108,12 +108,21 @@ class PostgreSQL:
 
     @contextmanager
     def savepoint(self, conn: psycopg.Connection[Any]) -> Iterator[None]:
-        """A part of ``transaction()``'s block that an error undoes alone (a SAVEPOINT)."""
+        """A part of ``transaction()``'s block that an error undoes alone (a SAVEPOINT). When
+        psycopg cannot roll back to it (the connection is lost), it logs that and raises the
+        block's error: the transaction is not ``in_transaction`` any more."""
         try:
             with conn.transaction():
                 yield
         except psycopg.errors.UniqueViolation as exc:
             raise DuplicateError() from exc
+        except psycopg.Error as exc:  # as transaction() does
+            raise StoreUnavailable(f"PostgreSQL: {type(exc).__name__}: {exc}") from exc
+
+    @staticmethod
+    def in_transaction(conn: psycopg.Connection[Any]) -> bool:
+        # INERROR: a statement failed and no rollback to a savepoint undid it; UNKNOWN: lost
+        return conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
 
     read = transaction  # a read is a transaction too: one snapshot, a pooled connection
 

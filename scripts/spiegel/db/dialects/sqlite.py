@@ -152,20 +152,36 @@ class SQLite:
 
     @contextmanager
     def savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
-        """A part of ``transaction()``'s block that an error undoes alone. A broken unique key
-        is ``DuplicateError``; after an error that ended the whole transaction (SQLite rolls back
-        on a full disk or an I/O error) the error goes on to ``transaction()``."""
+        """A part of ``transaction()``'s block that an error undoes alone; the error is named
+        as ``transaction()`` names it (a broken unique key ``DuplicateError``, a failed
+        statement ``StoreUnavailable``). An error that ended the whole transaction (SQLite rolls
+        back on a full disk or an I/O error) goes on as it was, to ``transaction()``. A part
+        that cannot be undone alone takes the whole transaction with it: ``in_transaction`` is
+        only true when the part is gone and the rest may still be committed."""
         conn.execute("SAVEPOINT part")
         try:
             yield
         except BaseException as exc:
             if conn.in_transaction:
-                conn.execute("ROLLBACK TO part")
-                conn.execute("RELEASE part")
+                try:
+                    conn.execute("ROLLBACK TO part")
+                    conn.execute("RELEASE part")
+                except BaseException:
+                    _rollback(conn)
+                    raise
             if isinstance(exc, sqlite3.IntegrityError) and exc.sqlite_errorname in UNIQUE:
                 raise DuplicateError() from exc
+            # named here only while the transaction goes on: once it is gone, transaction()
+            # names it (and health reports the failed write)
+            failed = isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError)
+            if failed and conn.in_transaction:
+                raise StoreUnavailable(f"SQLite {self.path}: {exc}") from exc
             raise
         conn.execute("RELEASE part")
+
+    @staticmethod
+    def in_transaction(conn: sqlite3.Connection) -> bool:
+        return conn.in_transaction
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:

@@ -74,11 +74,13 @@ def _over(request: Request, row: StoredRow) -> Response | None:
 
 async def _find(request: Request) -> tuple[str | None, StoredRow | None]:
     state = request.app.state
-    key = await state.write_slots.run(state.link_key)
+    # the first call may write the secret (no encryption key): on the writer; then a hash
+    loaded = state.services.keys.loaded
+    key = state.link_key() if loaded else await state.write_slots.run(state.link_key)
     sid = check_token(key, request.path_params["token"])
     if sid is None:
         return None, None
-    return sid, await state.write_slots.run(state.store.submission, sid)
+    return sid, await state.read_slots.run(state.store.submission, sid)
 
 
 def _not_found(request: Request) -> Response:

@@ -23,7 +23,7 @@ async def sessions(request: Request) -> Response:
         for form in state.registry.forms().values():
             if not form.capacity_field:
                 continue
-            counts = await state.write_slots.run(state.store.session_counts, form.id)
+            counts = await state.read_slots.run(state.store.session_counts, form.id)
             # counted per stored seat key: a keyed hash of the session when a key is set
             for key, c in state.registry.seat_choices(form).items():
                 session = state.registry.session(c.value)
