@@ -270,6 +270,34 @@ def test_closing_the_evaluation_wipes_what_was_kept(
     assert "onbekend@example.nl" not in dump(env)
 
 
+def test_a_reopened_evaluation_is_wiped_again_when_it_closes_again(
+    env: str, relay: Relay, tmp_path: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing marks the groups closed; invitations after a reopen must not stay kept for
+    good (the promise: never longer than until the questionnaire closes)."""
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
+    assert invite(tmp_path, ["anna@example.nl"])[0] == 0
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # cardiologie
+    assert run("purge")[0] == 0
+    project.edit("content/groepsevaluatie.yaml", "open: false", "open: true")  # reopened
+    people = ["bob@example.nl", "onbekend@example.nl"]
+    assert invite(tmp_path, people)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(1)
+    assert invitations.overview(open_store(env))[EV]["managers"].closed_on is None
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # closed again
+    assert run("purge")[0] == 0
+    store = open_store(env)
+    with store.dialect.read() as conn:  # type: ignore[attr-defined]
+        left = conn.execute("SELECT count(*) FROM outbox WHERE data <> ''").fetchone()[0]
+        kept = conn.execute("SELECT count(*) FROM invitation_addresses").fetchone()[0]
+    store.close()
+    assert (left, kept) == (0, 0)
+    table = dump(env)
+    assert all(p not in table for p in people)
+
+
 @pytest.mark.parametrize(
     ("text", "problems"),
     [

@@ -60,7 +60,9 @@ class EvaluationDB:
     # ------------------------------------------------------------------ invitations
 
     def _group(self, conn: Any, ev: str, group: str, deadline: dt.date | None, paper: int) -> None:
-        """The group's row: created with the deadline, the deadline moved when given again."""
+        """The group's row: created with the deadline, the deadline moved when given again.
+        New invitations into a group closed before (its evaluation was reopened) open it again:
+        what they keep must be wiped when the evaluation closes once more (``still_kept``)."""
         row = conn.execute(
             self._sql(
                 "SELECT deadline FROM invitation_groups WHERE evaluation = ? AND respondent_group = ?"
@@ -80,8 +82,8 @@ class EvaluationDB:
             return
         conn.execute(
             self._sql(
-                "UPDATE invitation_groups SET deadline = coalesce(?, deadline), paper = paper + ?"
-                " WHERE evaluation = ? AND respondent_group = ?"
+                "UPDATE invitation_groups SET deadline = coalesce(?, deadline), paper = paper + ?,"
+                " closed_on = NULL WHERE evaluation = ? AND respondent_group = ?"
             ),
             (deadline.isoformat() if deadline else None, paper, ev, group),
         )
