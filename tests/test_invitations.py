@@ -374,6 +374,28 @@ def test_a_running_sender_leaves_no_sealed_invitation_in_the_wal(
     services.store.close()
 
 
+def test_a_relay_that_is_down_runs_no_wipe(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a delivered invitation is blanked; a retry blanks nothing, so it must not rewrite
+    the tables (on PostgreSQL a VACUUM FULL of the sign-ups too, at every retry)."""
+    from spiegel.outbox.worker import make_sender
+    from spiegel.services import Services
+
+    assert invite(tmp_path, ["anna@example.nl", "bob@example.nl"])[0] == 0
+    monkeypatch.setenv("SPIEGEL_SMTP_URL", "smtp://127.0.0.1:9")  # nothing listens: refused
+    services = Services.from_env()
+    dialect: Any = services.store.dialect  # type: ignore[attr-defined]
+    wipes: list[int] = []
+    real = dialect.after_purge
+    monkeypatch.setattr(dialect, "after_purge", lambda n, *rest: (wipes.append(n), real(n, *rest)))
+    sender = make_sender(services)
+    assert sender.run_once() == 2
+    assert [n for n in wipes if n] == []  # nothing was blanked, nothing rewritten
+    assert invitations.overview(services.store)[EV]["managers"].waiting == 2
+    services.store.close()
+
+
 def test_the_message_id_in_the_relay_log_leads_to_no_code(
     env: str, relay: Relay, tmp_path: Path
 ) -> None:

@@ -343,15 +343,18 @@ class Sender:
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns the number of rows handled (sent, retried or failed)."""
         rows = self.store.claim_outbox(limit, self.lease)
+        blanked: list[str] = []  # invitations marked sent: their address and code blanked
         try:
-            return self._deliver(rows)
+            return self._deliver(rows, blanked)
         finally:
-            # what an invitation held is blanked when it is marked sent or failed for good;
-            # overwrite what that left behind (SQLite WAL, PostgreSQL dead rows)
+            # overwrite what the blanked invitations left behind (SQLite WAL, PostgreSQL dead
+            # rows), in the outbox alone. Nothing blanked (the relay was down, every retry):
+            # no wipe, unless an earlier one is owed (wipe_freed(0) tries that again).
             if any(r.kind in FORGET_ON_DELIVERY for r in rows):
-                self.store.wipe_freed(len(rows))
+                self.store.wipe_freed(len(blanked), ("outbox",))
 
-    def _deliver(self, rows: list[OutboxRow]) -> int:
+    def _deliver(self, rows: list[OutboxRow], blanked: list[str]) -> int:
+        """``blanked`` gets the ids of the invitations marked sent (mark_sent blanks them)."""
         for i, row in enumerate(rows):
             try:
                 ready = self.prepare(row)
@@ -360,6 +363,8 @@ class Sender:
                     # nothing new to say (an earlier message told them), or a repeat by phone
                     # (the first sign-up is on the call list already)
                     self.store.mark_sent(row.id)
+                    if row.kind in FORGET_ON_DELIVERY:
+                        blanked.append(row.id)
                     continue
                 if to is None:
                     self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL, ready.told)
@@ -387,9 +392,9 @@ class Sender:
                 log.error("outbox %s %s failed: %s", row.id, row.kind, reason)
                 self.store.mark_failed(row.id, reason, None, FAILED)
                 continue
-            self.store.mark_sent(
-                row.id, ready.told
-            )  # right after the 250: the window is one commit
+            self.store.mark_sent(row.id, ready.told)  # right after the 250: one commit
+            if row.kind in FORGET_ON_DELIVERY:
+                blanked.append(row.id)
         return len(rows)
 
     def _retry(self, row: OutboxRow, error: str) -> None:
