@@ -211,6 +211,59 @@ def test_undelivered_is_sent_again_to_a_corrected_address_without_showing_the_co
     table = dump(env)
     for address in [*PEOPLE, "carla@example.nl"]:
         assert address not in table
+    # the corrected address took the place of the one that bounced: the reminder goes to
+    # carla, not to onbekend as well
+    with open_store(env).dialect.read() as conn:  # type: ignore[attr-defined]
+        assert conn.execute("SELECT count(*) FROM invitation_addresses").fetchone()[0] == 3
+    rc, said = run("invite", EV, "--group", "managers", "--remind")
+    assert rc == 0 and "3 herinnering(en)" in said, said
+    assert run("outbox", "send")[0] == 0
+    reminders = relay.wait_for(6)[3:]
+    assert sorted(m["To"] for m in reminders) == [
+        "anna@example.nl",
+        "bob.de.vries@example.nl",
+        "carla@example.nl",
+    ]
+
+
+def test_the_reminder_waits_for_invitations_still_to_go_and_skips_the_refused(
+    env: str, relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reminder says "we sent you an invitation with a code": not while invitations still
+    wait to be sent, and not to those whose invitation the relay refused (they have no code)."""
+    assert invite(tmp_path, PEOPLE)[0] == 0
+    capsys.readouterr()
+    assert run("invite", EV, "--group", "managers", "--remind")[0] == 1
+    assert "3 uitnodiging(en) van deze groep zijn nog niet verstuurd" in capsys.readouterr().err
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(2)
+    rc, said = run("invite", EV, "--group", "managers", "--remind")
+    assert rc == 0 and "2 herinnering(en)" in said, said
+    assert run("outbox", "send")[0] == 0
+    reminders = relay.wait_for(4)[2:]
+    assert sorted(m["To"] for m in reminders) == sorted(PEOPLE[:2])
+    assert invitations.overview(open_store(env))[EV]["managers"].reminders == {SENT: 2}
+
+
+def test_resending_every_undelivered_opens_none_of_them(
+    env: str, relay: Relay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``invite --resend`` sends each to the same address: nothing to decrypt (it opened every
+    message of the group once per message: quadratic)."""
+    people = ["anna@example.nl", "onbekend1@example.nl", "onbekend2@example.nl"]
+    assert invite(tmp_path, people)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(1)
+    opened: list[str] = []
+    real = invitations.unseal
+    monkeypatch.setattr(
+        invitations, "unseal", lambda c, text: (opened.append(text), real(c, text))[1]
+    )
+    rc, said = run("invite", EV, "--group", "managers", "--resend")
+    assert rc == 0 and "2 niet bezorgde uitnodiging(en) opnieuw klaargezet" in said
+    assert opened == []
+    status = invitations.overview(open_store(env))[EV]["managers"]
+    assert (status.waiting, status.failed) == (2, 0)
 
 
 def test_reminder_goes_to_everyone_alike_without_a_code(

@@ -192,9 +192,25 @@ class EvaluationDB:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def resend(self, mid: str, data: str | None, address: tuple[str, str] | None) -> bool:
+    def waiting(self, ev: str, group: str) -> int:
+        """The invitations of the group still to be sent (new, or waiting for a retry)."""
+        rows = self._all(
+            "SELECT count(*) FROM outbox o JOIN invitation_mail m ON m.outbox_id = o.id"
+            " WHERE m.evaluation = ? AND m.respondent_group = ? AND o.kind = ? AND o.status = ?",
+            (ev, group, INVITATION, PENDING),
+        )
+        return int(rows[0][0])
+
+    def resend(
+        self,
+        mid: str,
+        data: str | None,
+        address: tuple[str, str] | None,
+        wrong: str | None = None,
+    ) -> bool:
         """Send a message that failed once more (``data``: with a corrected address, whose
-        keyed hash and sealed form ``address`` are kept for the reminder)."""
+        keyed hash and sealed form ``address`` are kept for the reminder; ``wrong``: the keyed
+        hash of the address it replaces, whose row goes in the same transaction)."""
         stamp = self.dialect.time(now())
         with self._tx() as conn:
             row = conn.execute(
@@ -215,6 +231,13 @@ class EvaluationDB:
                 ),
                 (PENDING, stamp, data, mid),
             )
+            if wrong is not None:  # the reminder must not go to the address that bounced
+                conn.execute(
+                    self._sql(
+                        "DELETE FROM invitation_addresses WHERE evaluation = ? AND address_key = ?"
+                    ),
+                    (row[0], wrong),
+                )
             if address is not None:
                 conn.execute(
                     self._sql(
