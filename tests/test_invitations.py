@@ -499,3 +499,22 @@ def test_no_invitation_goes_out_for_an_evaluation_that_closed(
     assert relay.messages == []
     status = invitations.overview(open_store(env))[EV]["managers"]
     assert (status.delivered, status.failed) == (0, 1)
+    # what staff read under "Waarom niet bezorgd": Dutch, and what to do
+    [why] = invitations.undelivered(open_store(env), None, EV, "managers")
+    assert why.reason.startswith("de evaluatie is gesloten, dus deze uitnodiging gaat niet")
+    assert "open: true" in why.reason
+
+
+def test_without_a_relay_the_reason_says_in_dutch_what_to_do(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No relay: an invitation is never written to a .eml file (the code list again)."""
+    assert invite(tmp_path, ["anna@example.nl"])[0] == 0
+    monkeypatch.delenv("SPIEGEL_SMTP_URL")
+    assert run("outbox", "send")[0] == 0
+    assert not list((tmp_path / "outbox").glob("*.eml"))
+    [why] = invitations.undelivered(open_store(env), None, EV, "managers")
+    assert why.reason.startswith("er is geen mailserver ingesteld (SPIEGEL_SMTP_URL)")
+    assert "stuur de uitnodiging dan opnieuw" in why.reason
+    rc, said = run("outbox")
+    assert rc == 0 and "er is geen mailserver ingesteld" in said, said

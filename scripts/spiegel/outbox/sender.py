@@ -62,16 +62,21 @@ from spiegel.outbox.messages import (
 )
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.files import private_dir, write_private
-from spiegel.signups import changes
+from spiegel.signups import changes, invitations
 from spiegel.signups.letters import LetterText, greeting
 from spiegel.signups.prepare import calendar_uid, cancel_url, email_field
 from spiegel.signups.registry import Registry
 
 log = logging.getLogger("spiegel.sender")
 NO_ADDRESS = "geen e-mailadres: bel deze persoon"  # why a row waits on the call list
+# shown to staff under "Waarom niet bezorgd" (and by `spiegel outbox`, `invite --status`)
 NO_RELAY = (
-    "no relay (SPIEGEL_SMTP_URL): an invitation is never written to a file; send it again once"
-    " a relay is set"
+    "er is geen mailserver ingesteld (SPIEGEL_SMTP_URL). Een uitnodiging wordt nooit als bestand"
+    " bewaard. Laat de beheerder de mailserver instellen en stuur de uitnodiging dan opnieuw"
+)
+CLOSED = (
+    "de evaluatie is gesloten, dus deze uitnodiging gaat niet meer weg. Opnieuw versturen kan"
+    " pas als de evaluatie weer open staat (open: true in groepsevaluatie.yaml)"
 )
 
 
@@ -323,13 +328,14 @@ class Sender:
     def _invitation(self, row: OutboxRow) -> tuple[Letter, str | None]:
         """A groepsevaluatie invitation or reminder: address and code sealed in the row."""
         if not row.data:
-            raise Permanent("the invitation was wiped (its evaluation closed)")
+            raise Permanent("de uitnodiging is gewist: de evaluatie is gesloten")
         values = plain(json.loads(row.data), self.cipher)
         site = (self.registry.settings.site_url or self.mail.public_address()).rstrip("/")
-        form = self.registry.forms().get("groepsevaluatie")
-        field = form.by_name.get("evaluatie") if form else None
-        if field is not None and values.get("evaluatie") not in {c.value for c in field.choices}:
-            raise Permanent("the evaluation is closed: no invitation any more")
+        forms = self.registry.forms()
+        form = forms.get(invitations.FORM)
+        taking = invitations.open_evaluations(forms)
+        if taking is not None and values.get("evaluatie") not in taking:
+            raise Permanent(CLOSED)
         link = f"{site}{form.url if form else '/groepsevaluatie/vragenlijst/'}"
         letter = invitation_letter(
             row.kind,
