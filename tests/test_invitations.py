@@ -17,6 +17,7 @@ import pytest
 from spiegel.cli import main
 from spiegel.db import open_store
 from spiegel.db.base import FAILED, SENT
+from spiegel.db.evaluations import EvaluationDB
 from spiegel.security.invites import normalise
 from spiegel.signups import invitations
 from starlette.testclient import TestClient
@@ -224,6 +225,28 @@ def test_undelivered_is_sent_again_to_a_corrected_address_without_showing_the_co
         "bob.de.vries@example.nl",
         "carla@example.nl",
     ]
+
+
+def test_the_same_address_written_otherwise_counts_as_a_correction(
+    env: str, relay: Relay, tmp_path: Path
+) -> None:
+    """Writing the refused address in capitals is the same person: not "al een code"."""
+    assert invite(tmp_path, PEOPLE)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(2)
+    from spiegel.services import Services
+
+    services = Services.from_env()
+    [failed] = invitations.undelivered(services.store, services.cipher, EV, "managers")
+    again = "ONBEKEND@example.nl"
+    assert (
+        invitations.resend(
+            services.store, services.keys, services.cipher, EV, "managers", failed.id, again
+        )
+        is None
+    )
+    assert len(EvaluationDB(services.store).reminder_addresses(EV, "managers")) == 3
+    services.store.close()
 
 
 def test_the_reminder_waits_for_invitations_still_to_go_and_skips_the_refused(

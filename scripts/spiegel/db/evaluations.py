@@ -246,6 +246,8 @@ class EvaluationDB:
                     ),
                     (new_id(), row[0], row[1], *address),
                 )
+        if data is not None:  # what the corrected message and address replaced: overwritten
+            self.dialect.after_purge(1, ("outbox", "invitation_addresses"))
         return True
 
     def reminder_addresses(self, ev: str, group: str) -> list[str]:

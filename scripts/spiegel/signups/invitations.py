@@ -309,13 +309,11 @@ def resend(
     if errors or len(new) != 1:
         return f"{corrected.strip()[:80]!r} is geen e-mailadres"
     person = keys.invitee(evaluation, normalise_email(new[0]))
-    if person in db.known_addresses(evaluation):
+    wrong = keys.invitee(evaluation, normalise_email(old))  # its row goes: no reminder there
+    if person != wrong and person in db.known_addresses(evaluation):
         return f"{new[0]}: heeft voor {evaluation} al een code gekregen"
     ok = db.resend(
-        mid,
-        seal(cipher, values | {"aan": new[0]}),
-        (person, seal(cipher, {"aan": new[0]})),
-        keys.invitee(evaluation, normalise_email(old)),
+        mid, seal(cipher, values | {"aan": new[0]}), (person, seal(cipher, {"aan": new[0]})), wrong
     )
     return None if ok else "niet gelukt; laad de pagina opnieuw"
 
