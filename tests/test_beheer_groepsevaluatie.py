@@ -153,6 +153,17 @@ def test_invitations_by_mail_show_no_code_anywhere(
     assert "onbekend@example.nl" in page.text and not CODE.search(page.text)
     mid = re.search(r'name="id" value="([0-9a-f]{32})"', page.text)
     assert mid
+    # a corrected address that had a code already: the page itself says so (422); the typed
+    # address goes in no URL (no redirect with ?fout=, which access logs and history keep)
+    taken = eva.post(
+        site["base"] + f"/beheer/groepsevaluatie/{EV}/managers/opnieuw",
+        data={"csrf": oidc.csrf(page.text), "id": mid.group(1), "adres": "anna@example.nl"},
+        headers={"origin": site["base"]},
+        follow_redirects=False,
+    )
+    assert taken.status_code == 422 and "location" not in taken.headers
+    assert "Niet gelukt: anna@example.nl: heeft voor" in taken.text
+    assert "onbekend@example.nl" in taken.text  # the list is still there to correct
     again = eva.post(
         site["base"] + f"/beheer/groepsevaluatie/{EV}/managers/opnieuw",
         data={"csrf": oidc.csrf(page.text), "id": mid.group(1), "adres": "dirk@example.nl"},

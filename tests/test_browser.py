@@ -283,14 +283,19 @@ def fill_groepsevaluatie(page: Any, name: str) -> None:
 
 
 def issue_code(database_url: str, group: str = "managers") -> str:
+    import datetime as dt
+
     from spiegel.db import open_store
+    from spiegel.db.evaluations import EvaluationDB
     from spiegel.security.invites import code_key, new_code, normalise
     from spiegel.security.keys import Keys
 
     code = new_code()
     store = open_store(database_url)
     keys = Keys.of(None, store)  # the server has no key: the database's own secret
-    store.add_invitations("cardiologie-2026", group, [code_key(keys, normalise(code) or "")])
+    key = code_key(keys, normalise(code) or "")
+    # as a slip on paper is issued (signups.invitations.paper_codes), without the sheet
+    EvaluationDB(store).issue_on_paper("cardiologie-2026", group, dt.date(2030, 12, 31), [key])
     store.close()
     return code.lower()  # typed in lower case: still accepted
 

@@ -17,6 +17,7 @@ import pytest
 from spiegel.cli import main
 from spiegel.db import open_store
 from spiegel.db.base import FAILED, SENT
+from spiegel.db.evaluations import EvaluationDB
 from spiegel.security.invites import normalise
 from spiegel.signups import invitations
 from starlette.testclient import TestClient
@@ -211,6 +212,81 @@ def test_undelivered_is_sent_again_to_a_corrected_address_without_showing_the_co
     table = dump(env)
     for address in [*PEOPLE, "carla@example.nl"]:
         assert address not in table
+    # the corrected address took the place of the one that bounced: the reminder goes to
+    # carla, not to onbekend as well
+    with open_store(env).dialect.read() as conn:  # type: ignore[attr-defined]
+        assert conn.execute("SELECT count(*) FROM invitation_addresses").fetchone()[0] == 3
+    rc, said = run("invite", EV, "--group", "managers", "--remind")
+    assert rc == 0 and "3 herinnering(en)" in said, said
+    assert run("outbox", "send")[0] == 0
+    reminders = relay.wait_for(6)[3:]
+    assert sorted(m["To"] for m in reminders) == [
+        "anna@example.nl",
+        "bob.de.vries@example.nl",
+        "carla@example.nl",
+    ]
+
+
+def test_the_same_address_written_otherwise_counts_as_a_correction(
+    env: str, relay: Relay, tmp_path: Path
+) -> None:
+    """Writing the refused address in capitals is the same person: not "al een code"."""
+    assert invite(tmp_path, PEOPLE)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(2)
+    from spiegel.services import Services
+
+    services = Services.from_env()
+    [failed] = invitations.undelivered(services.store, services.cipher, EV, "managers")
+    again = "ONBEKEND@example.nl"
+    assert (
+        invitations.resend(
+            services.store, services.keys, services.cipher, EV, "managers", failed.id, again
+        )
+        is None
+    )
+    assert len(EvaluationDB(services.store).reminder_addresses(EV, "managers")) == 3
+    services.store.close()
+
+
+def test_the_reminder_waits_for_invitations_still_to_go_and_skips_the_refused(
+    env: str, relay: Relay, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The reminder says "we sent you an invitation with a code": not while invitations still
+    wait to be sent, and not to those whose invitation the relay refused (they have no code)."""
+    assert invite(tmp_path, PEOPLE)[0] == 0
+    capsys.readouterr()
+    assert run("invite", EV, "--group", "managers", "--remind")[0] == 1
+    assert "3 uitnodiging(en) van deze groep zijn nog niet verstuurd" in capsys.readouterr().err
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(2)
+    rc, said = run("invite", EV, "--group", "managers", "--remind")
+    assert rc == 0 and "2 herinnering(en)" in said, said
+    assert run("outbox", "send")[0] == 0
+    reminders = relay.wait_for(4)[2:]
+    assert sorted(m["To"] for m in reminders) == sorted(PEOPLE[:2])
+    assert invitations.overview(open_store(env))[EV]["managers"].reminders == {SENT: 2}
+
+
+def test_resending_every_undelivered_opens_none_of_them(
+    env: str, relay: Relay, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``invite --resend`` sends each to the same address: nothing to decrypt (it opened every
+    message of the group once per message: quadratic)."""
+    people = ["anna@example.nl", "onbekend1@example.nl", "onbekend2@example.nl"]
+    assert invite(tmp_path, people)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(1)
+    opened: list[str] = []
+    real = invitations.unseal
+    monkeypatch.setattr(
+        invitations, "unseal", lambda c, text: (opened.append(text), real(c, text))[1]
+    )
+    rc, said = run("invite", EV, "--group", "managers", "--resend")
+    assert rc == 0 and "2 niet bezorgde uitnodiging(en) opnieuw klaargezet" in said
+    assert opened == []
+    status = invitations.overview(open_store(env))[EV]["managers"]
+    assert (status.waiting, status.failed) == (2, 0)
 
 
 def test_reminder_goes_to_everyone_alike_without_a_code(
@@ -268,6 +344,34 @@ def test_closing_the_evaluation_wipes_what_was_kept(
     assert any(e["detail"] == f"{EV}: invitations closed, wiped" for e in store.audit_log())
     store.close()
     assert "onbekend@example.nl" not in dump(env)
+
+
+def test_a_reopened_evaluation_is_wiped_again_when_it_closes_again(
+    env: str, relay: Relay, tmp_path: Path, project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing marks the groups closed; invitations after a reopen must not stay kept for
+    good (the promise: never longer than until the questionnaire closes)."""
+    monkeypatch.setenv("SPIEGEL_CONTENT_DIR", str(project.content))
+    monkeypatch.setenv("SPIEGEL_FORMS_DIR", str(ROOT / "forms"))
+    assert invite(tmp_path, ["anna@example.nl"])[0] == 0
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # cardiologie
+    assert run("purge")[0] == 0
+    project.edit("content/groepsevaluatie.yaml", "open: false", "open: true")  # reopened
+    people = ["bob@example.nl", "onbekend@example.nl"]
+    assert invite(tmp_path, people)[0] == 0
+    assert run("outbox", "send")[0] == 0
+    relay.wait_for(1)
+    assert invitations.overview(open_store(env))[EV]["managers"].closed_on is None
+    project.edit("content/groepsevaluatie.yaml", "open: true", "open: false")  # closed again
+    assert run("purge")[0] == 0
+    store = open_store(env)
+    with store.dialect.read() as conn:  # type: ignore[attr-defined]
+        left = conn.execute("SELECT count(*) FROM outbox WHERE data <> ''").fetchone()[0]
+        kept = conn.execute("SELECT count(*) FROM invitation_addresses").fetchone()[0]
+    store.close()
+    assert (left, kept) == (0, 0)
+    table = dump(env)
+    assert all(p not in table for p in people)
 
 
 @pytest.mark.parametrize(
@@ -346,6 +450,28 @@ def test_a_running_sender_leaves_no_sealed_invitation_in_the_wal(
     services.store.close()
 
 
+def test_a_relay_that_is_down_runs_no_wipe(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a delivered invitation is blanked; a retry blanks nothing, so it must not rewrite
+    the tables (on PostgreSQL a VACUUM FULL of the sign-ups too, at every retry)."""
+    from spiegel.outbox.worker import make_sender
+    from spiegel.services import Services
+
+    assert invite(tmp_path, ["anna@example.nl", "bob@example.nl"])[0] == 0
+    monkeypatch.setenv("SPIEGEL_SMTP_URL", "smtp://127.0.0.1:9")  # nothing listens: refused
+    services = Services.from_env()
+    dialect: Any = services.store.dialect  # type: ignore[attr-defined]
+    wipes: list[int] = []
+    real = dialect.after_purge
+    monkeypatch.setattr(dialect, "after_purge", lambda n, *rest: (wipes.append(n), real(n, *rest)))
+    sender = make_sender(services)
+    assert sender.run_once() == 2
+    assert [n for n in wipes if n] == []  # nothing was blanked, nothing rewritten
+    assert invitations.overview(services.store)[EV]["managers"].waiting == 2
+    services.store.close()
+
+
 def test_the_message_id_in_the_relay_log_leads_to_no_code(
     env: str, relay: Relay, tmp_path: Path
 ) -> None:
@@ -396,3 +522,22 @@ def test_no_invitation_goes_out_for_an_evaluation_that_closed(
     assert relay.messages == []
     status = invitations.overview(open_store(env))[EV]["managers"]
     assert (status.delivered, status.failed) == (0, 1)
+    # what staff read under "Waarom niet bezorgd": Dutch, and what to do
+    [why] = invitations.undelivered(open_store(env), None, EV, "managers")
+    assert why.reason.startswith("de evaluatie is gesloten, dus deze uitnodiging gaat niet")
+    assert "open: true" in why.reason
+
+
+def test_without_a_relay_the_reason_says_in_dutch_what_to_do(
+    env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No relay: an invitation is never written to a .eml file (the code list again)."""
+    assert invite(tmp_path, ["anna@example.nl"])[0] == 0
+    monkeypatch.delenv("SPIEGEL_SMTP_URL")
+    assert run("outbox", "send")[0] == 0
+    assert not list((tmp_path / "outbox").glob("*.eml"))
+    [why] = invitations.undelivered(open_store(env), None, EV, "managers")
+    assert why.reason.startswith("er is geen mailserver ingesteld (SPIEGEL_SMTP_URL)")
+    assert "stuur de uitnodiging dan opnieuw" in why.reason
+    rc, said = run("outbox")
+    assert rc == 0 and "er is geen mailserver ingesteld" in said, said

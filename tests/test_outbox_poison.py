@@ -108,7 +108,9 @@ def test_a_refused_address_is_kept_as_a_code_only(database_url: str) -> None:
     finally:
         relay.stop()
     [row] = [r for r in store.outbox((FAILED,)) if r.submission_id == sid]
-    assert row.last_error == "recipient refused: SMTP 550"
+    assert row.last_error == (
+        "de mailserver weigert dit adres (SMTP 550): controleer het adres of bel de persoon"
+    )
     store.close()
 
 
@@ -116,9 +118,12 @@ def test_transport_errors_keep_class_and_code_only() -> None:
     import smtplib
 
     exc = smtplib.SMTPDataError(451, b"4.3.0 <geheim@example.nl> temporarily rejected")
-    assert transport_error(exc) == "SMTPDataError: SMTP 451"
+    later = "; wij proberen het later opnieuw"
+    assert transport_error(exc) == (
+        "de mailserver nam het bericht niet aan (SMTPDataError, SMTP 451)" + later
+    )
     assert transport_error(ConnectionRefusedError(111, "Connection refused")) == (
-        "ConnectionRefusedError"
+        "de mailserver nam het bericht niet aan (ConnectionRefusedError)" + later
     )
     assert aiosmtpd.smtp  # the relay is real
 

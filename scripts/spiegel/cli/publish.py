@@ -132,12 +132,10 @@ def cmd_invite(args: argparse.Namespace, out: TextIO) -> int:
         print(f"{queued} herinnering(en) klaargezet voor {ev} / {group}; {SENDS}", file=out)
         return 0
     # --resend: every undelivered invitation of the group once more, to the same address
-    again = [u.id for u in invitations.undelivered(store, services.cipher, ev, group)]
-    for mid in again:
-        invitations.resend(store, services.keys, services.cipher, ev, group, mid)
-    store.audit(args.actor, "invite-resend", "groepsevaluatie", f"{ev} {group} {len(again)}")
+    again = invitations.resend_all(store, ev, group)
+    store.audit(args.actor, "invite-resend", "groepsevaluatie", f"{ev} {group} {again}")
     print(
-        f"{len(again)} niet bezorgde uitnodiging(en) opnieuw klaargezet; een ander adres kan via"
+        f"{again} niet bezorgde uitnodiging(en) opnieuw klaargezet; een ander adres kan via"
         " de beheeromgeving",
         file=out,
     )

@@ -60,7 +60,9 @@ class EvaluationDB:
     # ------------------------------------------------------------------ invitations
 
     def _group(self, conn: Any, ev: str, group: str, deadline: dt.date | None, paper: int) -> None:
-        """The group's row: created with the deadline, the deadline moved when given again."""
+        """The group's row: created with the deadline, the deadline moved when given again.
+        New invitations into a group closed before (its evaluation was reopened) open it again:
+        what they keep must be wiped when the evaluation closes once more (``still_kept``)."""
         row = conn.execute(
             self._sql(
                 "SELECT deadline FROM invitation_groups WHERE evaluation = ? AND respondent_group = ?"
@@ -80,8 +82,8 @@ class EvaluationDB:
             return
         conn.execute(
             self._sql(
-                "UPDATE invitation_groups SET deadline = coalesce(?, deadline), paper = paper + ?"
-                " WHERE evaluation = ? AND respondent_group = ?"
+                "UPDATE invitation_groups SET deadline = coalesce(?, deadline), paper = paper + ?,"
+                " closed_on = NULL WHERE evaluation = ? AND respondent_group = ?"
             ),
             (deadline.isoformat() if deadline else None, paper, ev, group),
         )
@@ -190,9 +192,25 @@ class EvaluationDB:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
-    def resend(self, mid: str, data: str | None, address: tuple[str, str] | None) -> bool:
+    def waiting(self, ev: str, group: str) -> int:
+        """The invitations of the group still to be sent (new, or waiting for a retry)."""
+        rows = self._all(
+            "SELECT count(*) FROM outbox o JOIN invitation_mail m ON m.outbox_id = o.id"
+            " WHERE m.evaluation = ? AND m.respondent_group = ? AND o.kind = ? AND o.status = ?",
+            (ev, group, INVITATION, PENDING),
+        )
+        return int(rows[0][0])
+
+    def resend(
+        self,
+        mid: str,
+        data: str | None,
+        address: tuple[str, str] | None,
+        wrong: str | None = None,
+    ) -> bool:
         """Send a message that failed once more (``data``: with a corrected address, whose
-        keyed hash and sealed form ``address`` are kept for the reminder)."""
+        keyed hash and sealed form ``address`` are kept for the reminder; ``wrong``: the keyed
+        hash of the address it replaces, whose row goes in the same transaction)."""
         stamp = self.dialect.time(now())
         with self._tx() as conn:
             row = conn.execute(
@@ -213,6 +231,13 @@ class EvaluationDB:
                 ),
                 (PENDING, stamp, data, mid),
             )
+            if wrong is not None:  # the reminder must not go to the address that bounced
+                conn.execute(
+                    self._sql(
+                        "DELETE FROM invitation_addresses WHERE evaluation = ? AND address_key = ?"
+                    ),
+                    (row[0], wrong),
+                )
             if address is not None:
                 conn.execute(
                     self._sql(
@@ -221,6 +246,8 @@ class EvaluationDB:
                     ),
                     (new_id(), row[0], row[1], *address),
                 )
+        if data is not None:  # what the corrected message and address replaced: overwritten
+            self.dialect.after_purge(1, ("outbox", "invitation_addresses"))
         return True
 
     def reminder_addresses(self, ev: str, group: str) -> list[str]:

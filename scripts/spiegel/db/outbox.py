@@ -140,5 +140,5 @@ class Outbox:
             row = conn.execute(f"SELECT value FROM secrets WHERE name = {p}", (name,)).fetchone()  # noqa: S608
         return str(row[0]) if row else ""
 
-    def wipe_freed(self, changed: int) -> None:
-        self.dialect.after_purge(changed)
+    def wipe_freed(self, changed: int, tables: tuple[str, ...] | None = None) -> None:
+        self.dialect.after_purge(changed, tables)

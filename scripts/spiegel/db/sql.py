@@ -396,15 +396,6 @@ class SQLStore(Outbox, SessionVersions):
             for r in found
         ]
 
-    def add_invitations(self, evaluation: str, group: str, keys: list[str]) -> None:
-        d, p = self.dialect, self.dialect.mark
-        with d.transaction() as conn:
-            conn.cursor().executemany(
-                "INSERT INTO invitations (code_key, evaluation, respondent_group, created_at)"  # noqa: S608
-                f" VALUES ({p}, {p}, {p}, {p})",
-                [(k, evaluation, group, d.time(now())) for k in keys],
-            )
-
     def freeze_k(self, evaluation: str, k: int) -> int:
         """Record k for an evaluation unless one is recorded; return the recorded one."""
         d, p = self.dialect, self.dialect.mark

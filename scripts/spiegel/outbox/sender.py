@@ -62,16 +62,22 @@ from spiegel.outbox.messages import (
 )
 from spiegel.security.cipher import FieldCipher, KeyMismatch, is_sealed
 from spiegel.security.files import private_dir, write_private
-from spiegel.signups import changes
+from spiegel.signups import changes, invitations
 from spiegel.signups.letters import LetterText, greeting
 from spiegel.signups.prepare import calendar_uid, cancel_url, email_field
 from spiegel.signups.registry import Registry
 
 log = logging.getLogger("spiegel.sender")
-NO_ADDRESS = "geen e-mailadres: bel deze persoon"  # why a row waits on the call list
+NO_ADDRESS = "geen e-mailadres: bel deze persoon"
+NOT_ONE_ADDRESS = "het bewaarde adres is niet één gewoon e-mailadres: bel de persoon"  # why a row waits on the call list
+# shown to staff under "Waarom niet bezorgd" (and by `spiegel outbox`, `invite --status`)
 NO_RELAY = (
-    "no relay (SPIEGEL_SMTP_URL): an invitation is never written to a file; send it again once"
-    " a relay is set"
+    "er is geen mailserver ingesteld (SPIEGEL_SMTP_URL). Een uitnodiging wordt nooit als bestand"
+    " bewaard. Laat de beheerder de mailserver instellen en stuur de uitnodiging dan opnieuw"
+)
+CLOSED = (
+    "de evaluatie is gesloten, dus deze uitnodiging gaat niet meer weg. Opnieuw versturen kan"
+    " pas als de evaluatie weer open staat (open: true in groepsevaluatie.yaml)"
 )
 
 
@@ -144,7 +150,10 @@ class SmtpRelay:
         if u.username:
             if not secure and not _loopback(host):
                 conn.close()
-                raise Permanent("the relay offers no TLS; refusing to send the password in clear")
+                raise Permanent(
+                    "de mailserver biedt geen versleuteling (TLS), dus wij sturen het wachtwoord"
+                    " niet mee: stel een mailserver met STARTTLS of smtps:// in"
+                )
             conn.login(unquote(u.username), unquote(u.password or ""))
         return conn
 
@@ -157,10 +166,16 @@ class SmtpRelay:
         except smtplib.SMTPRecipientsRefused as exc:
             # only the code: the relay's text echoes the address ("550 <a@b>: User unknown")
             codes = sorted({code for code, _ in exc.recipients.values()})
-            raise Permanent(f"recipient refused: SMTP {'/'.join(map(str, codes))}") from exc
+            raise Permanent(
+                f"de mailserver weigert dit adres (SMTP {'/'.join(map(str, codes))}): controleer het"
+                " adres of bel de persoon"
+            ) from exc
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code >= 500:
-                raise Permanent(f"relay refused: {exc.smtp_code}") from exc
+                raise Permanent(
+                    f"de mailserver weigert dit bericht (SMTP {exc.smtp_code}): vraag de beheerder"
+                    " van de mailserver waarom"
+                ) from exc
             self.reset()
             raise
         except (OSError, smtplib.SMTPException):
@@ -191,31 +206,37 @@ def plain(payload: dict[str, Any], cipher: FieldCipher | None) -> dict[str, str]
     if not is_sealed(payload):
         return {k: str(v) for k, v in payload.items()}
     if cipher is None:
-        raise Permanent("the sign-up is encrypted and SPIEGEL_ENCRYPTION_KEY is not set")
+        raise Permanent(
+            "de aanmelding is versleuteld en SPIEGEL_ENCRYPTION_KEY is niet ingesteld: stel de sleutel in"
+        )
     try:
         return cipher.open(payload)
     except KeyMismatch as exc:
-        raise Permanent("no configured key opens this sign-up") from exc
+        raise Permanent(
+            "geen van de ingestelde sleutels opent deze aanmelding: zet de oude sleutel terug in"
+            " SPIEGEL_ENCRYPTION_KEY"
+        ) from exc
 
 
 def one_address(to: str) -> str:
     """``to`` if it is exactly one plain addr-spec that round-trips through ``Address`` (no
     display name, no RFC 2047 encoded word, no list, no line break); Permanent otherwise."""
     if "=?" in to or any(c in to for c in ',;<>\r\n"()') or to != to.strip():
-        raise Permanent("the stored address is not one plain e-mail address")
+        raise Permanent(NOT_ONE_ADDRESS)
     try:
         parsed = Address(addr_spec=to)
     except (ValueError, IndexError, TypeError) as exc:
-        raise Permanent("the stored address is not one plain e-mail address") from exc
+        raise Permanent(NOT_ONE_ADDRESS) from exc
     if parsed.addr_spec != to or not parsed.username or not parsed.domain:
-        raise Permanent("the stored address is not one plain e-mail address")
+        raise Permanent(NOT_ONE_ADDRESS)
     return to
 
 
 def transport_error(exc: BaseException) -> str:
     """What is kept of a relay error: its class and SMTP code, never the relay's own text."""
     code = getattr(exc, "smtp_code", None)
-    return f"{type(exc).__name__}" + (f": SMTP {code}" if code else "")
+    what = f"{type(exc).__name__}" + (f", SMTP {code}" if code else "")
+    return f"de mailserver nam het bericht niet aan ({what}); wij proberen het later opnieuw"
 
 
 class Sender:
@@ -252,13 +273,13 @@ class Sender:
             ):  # no personal data, configured address
                 text = LetterText.from_json(row.data)
                 return Prepared(Letter(text.subject, text.paragraphs), row.recipient)
-            raise Permanent(f"message kind {row.kind} without a sign-up is not supported")
+            raise Permanent(f"berichtsoort {row.kind} zonder aanmelding bestaat niet")
         sub = self.store.submission(row.submission_id)
         if sub is None or sub.capacity_key is None:
-            raise Permanent("the sign-up no longer exists")
+            raise Permanent("de aanmelding bestaat niet meer (afgemeld of gewist)")
         form = self.registry.forms().get(sub.form_id)
         if form is None:
-            raise Permanent("the form no longer exists")
+            raise Permanent("het formulier bestaat niet meer in forms/")
         values = plain(sub.payload, self.cipher)
         field = email_field(form)
         to = values.get(field) if field else None
@@ -273,7 +294,7 @@ class Sender:
             self.store, self.registry, self.cipher, sub.form_id, sub.capacity_key, today
         )
         if now is None:
-            raise Permanent("the session no longer exists")
+            raise Permanent("de bijeenkomst staat niet meer in de inhoud")
         session, seq = now.session, now.seq
         kind = row.kind
         called_off = session.get("status") == CANCELLED
@@ -323,13 +344,14 @@ class Sender:
     def _invitation(self, row: OutboxRow) -> tuple[Letter, str | None]:
         """A groepsevaluatie invitation or reminder: address and code sealed in the row."""
         if not row.data:
-            raise Permanent("the invitation was wiped (its evaluation closed)")
+            raise Permanent("de uitnodiging is gewist: de evaluatie is gesloten")
         values = plain(json.loads(row.data), self.cipher)
         site = (self.registry.settings.site_url or self.mail.public_address()).rstrip("/")
-        form = self.registry.forms().get("groepsevaluatie")
-        field = form.by_name.get("evaluatie") if form else None
-        if field is not None and values.get("evaluatie") not in {c.value for c in field.choices}:
-            raise Permanent("the evaluation is closed: no invitation any more")
+        forms = self.registry.forms()
+        form = forms.get(invitations.FORM)
+        taking = invitations.open_evaluations(forms)
+        if taking is not None and values.get("evaluatie") not in taking:
+            raise Permanent(CLOSED)
         link = f"{site}{form.url if form else '/groepsevaluatie/vragenlijst/'}"
         letter = invitation_letter(
             row.kind,
@@ -343,15 +365,18 @@ class Sender:
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns the number of rows handled (sent, retried or failed)."""
         rows = self.store.claim_outbox(limit, self.lease)
+        blanked: list[str] = []  # invitations marked sent: their address and code blanked
         try:
-            return self._deliver(rows)
+            return self._deliver(rows, blanked)
         finally:
-            # what an invitation held is blanked when it is marked sent or failed for good;
-            # overwrite what that left behind (SQLite WAL, PostgreSQL dead rows)
+            # overwrite what the blanked invitations left behind (SQLite WAL, PostgreSQL dead
+            # rows), in the outbox alone. Nothing blanked (the relay was down, every retry):
+            # no wipe, unless an earlier one is owed (wipe_freed(0) tries that again).
             if any(r.kind in FORGET_ON_DELIVERY for r in rows):
-                self.store.wipe_freed(len(rows))
+                self.store.wipe_freed(len(blanked), ("outbox",))
 
-    def _deliver(self, rows: list[OutboxRow]) -> int:
+    def _deliver(self, rows: list[OutboxRow], blanked: list[str]) -> int:
+        """``blanked`` gets the ids of the invitations marked sent (mark_sent blanks them)."""
         for i, row in enumerate(rows):
             try:
                 ready = self.prepare(row)
@@ -360,6 +385,8 @@ class Sender:
                     # nothing new to say (an earlier message told them), or a repeat by phone
                     # (the first sign-up is on the call list already)
                     self.store.mark_sent(row.id)
+                    if row.kind in FORGET_ON_DELIVERY:
+                        blanked.append(row.id)
                     continue
                 if to is None:
                     self.store.mark_failed(row.id, NO_ADDRESS, None, MANUAL, ready.told)
@@ -383,13 +410,13 @@ class Sender:
             except Exception as exc:  # noqa: BLE001 - one bad row must never hold the queue
                 # Anything else (a header that cannot be built, a template error) fails this
                 # message alone, with a reason that holds no personal data; the others go on.
-                reason = f"message could not be built: {type(exc).__name__}"
+                reason = f"het bericht kon niet worden gemaakt ({type(exc).__name__}): meld dit aan de ontwikkelaars"
                 log.error("outbox %s %s failed: %s", row.id, row.kind, reason)
                 self.store.mark_failed(row.id, reason, None, FAILED)
                 continue
-            self.store.mark_sent(
-                row.id, ready.told
-            )  # right after the 250: the window is one commit
+            self.store.mark_sent(row.id, ready.told)  # right after the 250: one commit
+            if row.kind in FORGET_ON_DELIVERY:
+                blanked.append(row.id)
         return len(rows)
 
     def _retry(self, row: OutboxRow, error: str) -> None:

@@ -289,39 +289,78 @@ def resend(
     mid: str,
     corrected: str = "",
 ) -> str | None:
-    """Send an undelivered invitation again, to ``corrected`` when given; a problem or None."""
+    """Send an undelivered invitation again, to ``corrected`` when given; a problem or None.
+    Only this message is opened, and only for a corrected address (the same address: the row
+    goes back in the queue as it is)."""
     db = EvaluationDB(store)
-    found = {u.id: u for u in undelivered(store, cipher, evaluation, group)}
-    if mid not in found:
+    row = next((r for r in db.undelivered(evaluation, group) if r[0] == mid), None)
+    if row is None:
         return "dit bericht staat niet (meer) bij de niet bezorgde uitnodigingen"
-    if not corrected.strip() or corrected.strip() == found[mid].address:
+    if not corrected.strip():
+        return None if db.resend(mid, None, None) else "niet gelukt; laad de pagina opnieuw"
+    try:
+        values = unseal(cipher, row[1])
+    except ValueError:
+        return "dit bericht is niet te lezen; controleer SPIEGEL_ENCRYPTION_KEY"
+    old = values.get("aan", "")
+    if corrected.strip() == old:
         return None if db.resend(mid, None, None) else "niet gelukt; laad de pagina opnieuw"
     new, errors = parse_addresses(corrected)
     if errors or len(new) != 1:
         return f"{corrected.strip()[:80]!r} is geen e-mailadres"
     person = keys.invitee(evaluation, normalise_email(new[0]))
-    if person in db.known_addresses(evaluation):
+    wrong = keys.invitee(evaluation, normalise_email(old))  # its row goes: no reminder there
+    if person != wrong and person in db.known_addresses(evaluation):
         return f"{new[0]}: heeft voor {evaluation} al een code gekregen"
-    row = next(r for r in db.undelivered(evaluation, group) if r[0] == mid)
-    values = unseal(cipher, row[1]) | {"aan": new[0]}
-    ok = db.resend(mid, seal(cipher, values), (person, seal(cipher, {"aan": new[0]})))
+    ok = db.resend(
+        mid, seal(cipher, values | {"aan": new[0]}), (person, seal(cipher, {"aan": new[0]})), wrong
+    )
     return None if ok else "niet gelukt; laad de pagina opnieuw"
+
+
+def resend_all(store: Store, evaluation: str, group: str) -> int:
+    """Every undelivered invitation of the group once more, each to the same address: no
+    message is opened for that. Returns how many."""
+    db = EvaluationDB(store)
+    return sum(db.resend(mid, None, None) for mid, _, _ in db.undelivered(evaluation, group))
 
 
 def remind(
     store: Store, cipher: FieldCipher | None, t: Target, today: dt.date
 ) -> tuple[int, str | None]:
-    """The reminder to every address of the group (the same text for all, no code); once."""
+    """The reminder to every address of the group (the same text for all, no code); once.
+
+    It says "wij stuurden u een uitnodiging met een code", so it goes only to those whose
+    invitation the relay took. While invitations are still being sent it waits (they will
+    arrive; once reminded, a group is never reminded again). Invitations the relay refused for
+    good are left out: those people never got a code, and the reminder cannot give one.
+    Everyone it does go to gets the same text, answered or not."""
     db = EvaluationDB(store)
     row = db.groups().get((t.evaluation, t.group))
     if row is None:
         return 0, "deze groep heeft nog geen uitnodigingen"
     if row.reminded_on is not None:
         return 0, f"deze groep kreeg al een herinnering op {row.reminded_on:%d-%m-%Y}"
-    kept = db.reminder_addresses(t.evaluation, t.group)
-    if not kept:
+    if waiting := db.waiting(t.evaluation, t.group):
+        return 0, (
+            f"{waiting} uitnodiging(en) van deze groep zijn nog niet verstuurd. De herinnering"
+            " zegt dat iedereen een code kreeg. Wacht tot ze verstuurd zijn en probeer het dan"
+            " opnieuw"
+        )
+    refused = {
+        normalise_email(unseal(cipher, data).get("aan", ""))
+        for _, data, _ in db.undelivered(t.evaluation, t.group)
+    }
+    everyone = [unseal(cipher, s)["aan"] for s in db.reminder_addresses(t.evaluation, t.group)]
+    reached = [a for a in everyone if normalise_email(a) not in refused]
+    if not reached:
+        if everyone:
+            return 0, (
+                "geen uitnodiging van deze groep is bezorgd. Stuur ze eerst opnieuw, bij"
+                " 'niet bezorgd' (een verbeterd adres kan daar ook)"
+            )
         return 0, "voor deze groep is geen e-mailadres bewaard (alleen codes op papier?)"
-    messages = [seal(cipher, _letter(t, row.deadline, unseal(cipher, s)["aan"])) for s in kept]
+    messages = [seal(cipher, _letter(t, row.deadline, a)) for a in reached]
     queued = db.queue_reminder(t.evaluation, t.group, messages, today)
     return queued, None if queued else "deze groep kreeg al een herinnering"
 

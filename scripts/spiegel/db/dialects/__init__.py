@@ -51,5 +51,8 @@ class Dialect(Protocol):
     def check_health(self) -> None:
         """Raise StoreUnavailable for what a test write cannot see (a full disk, a failed write)."""
 
-    def after_purge(self, deleted: int) -> None: ...
+    def after_purge(self, deleted: int, tables: tuple[str, ...] | None = None) -> None:
+        """Overwrite what ``deleted`` rows freed; ``tables``: only these changed (None: all
+        that a purge touches)."""
+
     def close(self) -> None: ...

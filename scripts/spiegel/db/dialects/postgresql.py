@@ -166,19 +166,21 @@ class PostgreSQL:
     def check_health(self) -> None:
         """Nothing beyond the test write: a read-only or full database refuses it."""
 
-    def after_purge(self, deleted: int) -> None:
+    def after_purge(self, deleted: int, tables: tuple[str, ...] | None = None) -> None:
         """Rewrite the tables a purge touched (issue 20 #10). A deleted row stays in the table
         file as a dead tuple, and plain VACUUM (autovacuum too) only marks its space free: the
         bytes stay until overwritten (measured here). ``VACUUM FULL`` writes the live rows into a
         new file. It locks the table briefly (small tables: milliseconds); when a sign-up holds
-        the lock longer than ``lock_timeout`` it gives way and the next purge tries again."""
+        the lock longer than ``lock_timeout`` it gives way and the next purge tries again.
+        ``tables``: only these changed (a delivery: the outbox), unless a wipe is owed."""
         if not deleted and not self.wipe_owed:
             return
+        names = PURGED_TABLES if self.wipe_owed or tables is None else tables
         try:
             with self.pool.connection(timeout=WAIT_SECONDS) as conn:
                 conn.autocommit = True  # VACUUM cannot run inside a transaction
                 conn.execute("SET statement_timeout = '120s'")
-                conn.execute(f"VACUUM (FULL) {', '.join(PURGED_TABLES)}")
+                conn.execute(f"VACUUM (FULL) {', '.join(names)}")
             self.wipe_owed = False
         except (PoolTimeout, psycopg.Error) as exc:
             self.wipe_owed = True  # the next purge, batch or delivery tries again

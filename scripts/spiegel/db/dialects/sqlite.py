@@ -233,12 +233,13 @@ class SQLite:
         if failed and time.monotonic() - failed[0] < 60:
             raise StoreUnavailable(f"SQLite {self.path}: last write failed: {failed[1]}")
 
-    def after_purge(self, deleted: int) -> None:
+    def after_purge(self, deleted: int, tables: tuple[str, ...] | None = None) -> None:
         """Deleted rows leave the WAL file too: a checkpoint copies their overwritten pages
         into the database and empties the WAL. SQLite waits for readers for the busy timeout;
         one that holds on longer (a backup tool, a slow export) makes it give up, and then the
         old pages stay in the WAL: that is said, and the wipe is owed until a later call (the
-        next move of the ballot box, purge or delivery) gets it done."""
+        next move of the ballot box, purge or delivery) gets it done. One checkpoint covers
+        every table, so ``tables`` does not matter here."""
         if not deleted and not self.wipe_owed:
             return
         with self.read() as conn:

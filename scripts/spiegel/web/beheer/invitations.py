@@ -154,25 +154,31 @@ def _group(request: Request) -> tuple[str, str] | None:
     return (ev, group) if ev in known[0] and group in known[1] else None
 
 
-@staff_page(role)
-async def undelivered(request: Request, staff: StaffSession) -> Response:
-    found = await run_in_threadpool(_group, request)
-    if found is None:
-        return refused(request, staff)
-    ev, group = found
+async def _undelivered_page(
+    request: Request, staff: StaffSession, ev: str, group: str, status: int = 200, error: str = ""
+) -> Response:
     state = request.app.state
     items = await run_in_threadpool(invitations.undelivered, state.store, state.cipher, ev, group)
     await log(request, staff, ROLE, f"niet bezorgd {ev} / {group}", "bekeken", f"{len(items)}")
     return render(
         request,
         "undelivered.html.j2",
+        status,
         staff=staff,
         ev=ev,
         group=group,
         items=items,
-        error=request.query_params.get("fout", ""),
+        error=error,
         done=request.query_params.get("klaar", ""),
     )
+
+
+@staff_page(role)
+async def undelivered(request: Request, staff: StaffSession) -> Response:
+    found = await run_in_threadpool(_group, request)
+    if found is None:
+        return refused(request, staff)
+    return await _undelivered_page(request, staff, *found)
 
 
 @staff_page(role)
@@ -194,9 +200,11 @@ async def resend(request: Request, staff: StaffSession) -> Response:
         str(data.get("id", "")),
         str(data.get("adres", "")),
     )
-    path = f"/beheer/groepsevaluatie/{ev}/{group}/niet-bezorgd"
     if problem:
-        return RedirectResponse(f"{path}?fout={quote(problem)}", 303, headers=HEADERS)
+        # the page itself, not a redirect: the problem may name the address that was typed,
+        # and an address belongs in no URL (access logs, browser history)
+        return await _undelivered_page(request, staff, ev, group, 422, problem)
+    path = f"/beheer/groepsevaluatie/{ev}/{group}/niet-bezorgd"
     if state.outbox_wake is not None:
         state.outbox_wake.set()
     corrected = "naar een verbeterd adres" if data.get("adres") else "naar hetzelfde adres"
